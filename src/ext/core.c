@@ -1,0 +1,370 @@
+/*
+ * core.c: the core language of RFC 5228 as an extension descriptor.
+ *
+ * Control (§3): require, if/elsif/else, stop. Actions (§4): keep,
+ * discard, redirect (fileinto is its own extension). Tests (§5): address,
+ * allof, anyof, exists, false, header, not, size, true. Also the
+ * comparators i;octet and i;ascii-casemap, the match types :is, :contains
+ * and :matches, and the address parts :all, :localpart and :domain, which
+ * every script has (§2.7).
+ */
+#include <string.h>
+
+#include "ext/registry.h"
+#include "lib/utf8.h"
+#include "mail/message.h"
+#include "parser/validate.h"
+#include "vm/address.h"
+#include "vm/result.h"
+#include "vm/vm.h"
+
+enum {
+#define SV_OP(e, m, s, t, h) SV_OP_##e,
+#include "vm/opcodes.def"
+#undef SV_OP
+};
+
+/* core optional ids: the matching families, then size's tags */
+enum { OPT_OVER = 3, OPT_UNDER = 4 };
+
+/* ---- address parts (§2.7.4) ---- */
+
+static bool part_all(struct sv_vm *vm, const struct sv_addr *a, const char **p, size_t *n)
+{
+	*p = a->addr;
+	*n = a->alen;
+	return true;
+}
+
+static bool part_localpart(struct sv_vm *vm, const struct sv_addr *a, const char **p, size_t *n)
+{
+	if (!a->valid)
+		return false;
+	*p = a->local;
+	*n = a->llen;
+	return true;
+}
+
+static bool part_domain(struct sv_vm *vm, const struct sv_addr *a, const char **p, size_t *n)
+{
+	if (!a->valid || !a->domain)
+		return false;
+	*p = a->domain;
+	*n = a->dlen;
+	return true;
+}
+
+static const struct sv_addrpart_def ap_all = {"all", part_all};
+static const struct sv_addrpart_def ap_localpart = {"localpart", part_localpart};
+static const struct sv_addrpart_def ap_domain = {"domain", part_domain};
+
+bool sv_match_address(struct sv_matcher *m, const struct sv_operands *ops,
+		      const struct sv_addr *a)
+{
+	const struct sv_optarg *o = sv_ops_opt(ops, sv_ext_core(), SV_OPT_ADDRPART);
+	const struct sv_addrpart_def *part = o ? o->addrpart : &ap_all;
+	const char *p;
+	size_t n;
+	if (!a->valid && part != &ap_all)
+		return false;
+	if (!part->extract(m->vm, a, &p, &n))
+		return false;
+	return sv_match_value(m, p, n);
+}
+
+/* ---- helpers ---- */
+
+bool sv_header_name_valid(const char *name, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c < 33 || c > 126 || c == ':')
+			return false;
+	}
+	return true;
+}
+
+bool sv_is_address_header(const char *name, size_t len)
+{
+	static const char *const names[] = {
+		"from", "sender", "to", "cc", "bcc", "reply-to", "resent-from",
+		"resent-sender", "resent-to", "resent-cc", "resent-bcc", "resent-reply-to",
+		"return-path", "delivered-to", "envelope-to", "x-original-to",
+		"x-envelope-to", "x-envelope-from", "errors-to", "mail-followup-to",
+		"mail-reply-to", "disposition-notification-to", "return-receipt-to",
+		"original-recipient", "apparently-to", "x-beenthere", "list-post-from",
+		"x-sender", "x-delivered-to", "for-approval", "for-handling", "approved-by",
+		"original-from", "original-sender", "original-reply-to", NULL};
+	for (size_t i = 0; names[i]; i++)
+		if (sv_ascii_ieq(name, len, names[i], strlen(names[i])))
+			return true;
+	return false;
+}
+
+bool sv_redirect_address_valid(const char *s, size_t len)
+{
+	struct sv_arena *a = sv_arena_new();
+	struct sv_addr addr;
+	bool ok = sv_addr_parse_path(a, s, len, &addr) && addr.valid && addr.llen > 0 &&
+		  addr.domain && addr.dlen > 0;
+	sv_arena_free(a);
+	return ok;
+}
+
+/* ---- validation hooks ---- */
+
+static bool check_header_names(struct sv_validator *v, struct sv_ast_arg *arg, bool addresses,
+			       const char *cmd)
+{
+	bool ok = true;
+	for (size_t i = 0; i < arg->nstrs; i++) {
+		const struct sv_ast_str *s = &arg->strs[i];
+		if (v->templates && memchr(s->s, '$', s->len))
+			continue; /* known at run time only */
+		if (!sv_header_name_valid(s->s, s->len)) {
+			sv_validator_error(v, s->loc, "invalid header name '%.64s' in %s test", s->s,
+					   cmd);
+			ok = false;
+		} else if (addresses && !sv_is_address_header(s->s, s->len)) {
+			sv_validator_error(v, s->loc,
+					   "header '%.64s' holds no addresses: not allowed in the address test",
+					   s->s);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static bool validate_header(struct sv_validator *v, struct sv_ast_node *n)
+{
+	return check_header_names(v, sv_vnode(n)->pos[0], false, "header");
+}
+
+static bool validate_address(struct sv_validator *v, struct sv_ast_node *n)
+{
+	return check_header_names(v, sv_vnode(n)->pos[0], true, "address");
+}
+
+static bool validate_exists(struct sv_validator *v, struct sv_ast_node *n)
+{
+	return check_header_names(v, sv_vnode(n)->pos[0], false, "exists");
+}
+
+static bool validate_size(struct sv_validator *v, struct sv_ast_node *n)
+{
+	if (!sv_vnode_tag(n, "over") && !sv_vnode_tag(n, "under")) {
+		sv_validator_error(v, n->loc, "the size test needs :over or :under");
+		return false;
+	}
+	return true;
+}
+
+static bool validate_redirect(struct sv_validator *v, struct sv_ast_node *n)
+{
+	const struct sv_ast_str *s = &sv_vnode(n)->pos[0]->strs[0];
+	if (v->templates && memchr(s->s, '$', s->len))
+		return true;
+	if (!sv_redirect_address_valid(s->s, s->len)) {
+		sv_validator_error(v, s->loc, "invalid redirect address '%.128s'", s->s);
+		return false;
+	}
+	return true;
+}
+
+/* ---- operations ---- */
+
+static enum sv_status op_jmp(struct sv_vm *vm, const struct sv_operands *ops)
+{
+	vm->next = (size_t)ops->pos[0].jump;
+	return SV_OK;
+}
+
+static enum sv_status op_jmpt(struct sv_vm *vm, const struct sv_operands *ops)
+{
+	if (vm->test)
+		vm->next = (size_t)ops->pos[0].jump;
+	return SV_OK;
+}
+
+static enum sv_status op_jmpf(struct sv_vm *vm, const struct sv_operands *ops)
+{
+	if (!vm->test)
+		vm->next = (size_t)ops->pos[0].jump;
+	return SV_OK;
+}
+
+static enum sv_status op_stop(struct sv_vm *vm, const struct sv_operands *ops)
+{
+	vm->stopped = true;
+	return SV_OK;
+}
+
+static enum sv_status op_keep(struct sv_vm *vm, const struct sv_operands *ops)
+{
+	struct sv_action a = {.def = &sv_action_keep, .target = "INBOX", .tlen = 5};
+	return sv_vm_add_action(vm, ops, &a);
+}
+
+static enum sv_status op_discard(struct sv_vm *vm, const struct sv_operands *ops)
+{
+	struct sv_action a = {.def = &sv_action_discard};
+	return sv_vm_add_action(vm, ops, &a);
+}
+
+static enum sv_status op_redirect(struct sv_vm *vm, const struct sv_operands *ops)
+{
+	struct sv_str to;
+	enum sv_status st = sv_vm_string(vm, ops->pos[0].idx, &to);
+	if (st != SV_OK)
+		return st;
+	if (!sv_redirect_address_valid(to.p, to.len)) {
+		struct sv_buf b = SV_BUF_INIT;
+		sv_buf_put_sanitized(&b, to.p, to.len, 128);
+		sv_vm_error(vm, "invalid redirect address '%s'", b.p ? b.p : "");
+		sv_buf_free(&b);
+		return SV_FAIL;
+	}
+	struct sv_action a = {.def = &sv_action_redirect, .target = to.p, .tlen = to.len};
+	return sv_vm_add_action(vm, ops, &a);
+}
+
+static enum sv_status op_header(struct sv_vm *vm, const struct sv_operands *ops)
+{
+	struct sv_matcher m;
+	enum sv_status st = sv_match_begin(&m, vm, ops, ops->pos[1].idx);
+	size_t n = sv_vm_list_len(vm, ops->pos[0].idx);
+	for (size_t i = 0; i < n && st == SV_OK && !m.matched; i++) {
+		struct sv_str name;
+		if ((st = sv_vm_list_item(vm, ops->pos[0].idx, i, &name)) != SV_OK)
+			break;
+		for (struct sv_hdr *h = sv_msg_header(vm->msg, name.p, name.len); h && !m.matched;
+		     h = h->next_same) {
+			size_t len;
+			const char *val = sv_msg_header_decoded(vm->msg, h, &len);
+			sv_match_value(&m, val, len);
+		}
+	}
+	if (st != SV_OK)
+		return st;
+	return sv_match_end(&m, &vm->test);
+}
+
+static enum sv_status op_address(struct sv_vm *vm, const struct sv_operands *ops)
+{
+	struct sv_matcher m;
+	enum sv_status st = sv_match_begin(&m, vm, ops, ops->pos[1].idx);
+	size_t n = sv_vm_list_len(vm, ops->pos[0].idx);
+	for (size_t i = 0; i < n && st == SV_OK && !m.matched; i++) {
+		struct sv_str name;
+		if ((st = sv_vm_list_item(vm, ops->pos[0].idx, i, &name)) != SV_OK)
+			break;
+		for (struct sv_hdr *h = sv_msg_header(vm->msg, name.p, name.len); h && !m.matched;
+		     h = h->next_same) {
+			const struct sv_addr_list *al = sv_msg_header_addresses(vm->msg, h);
+			for (size_t k = 0; k < al->n && !m.matched; k++)
+				sv_match_address(&m, ops, &al->v[k]);
+		}
+	}
+	if (st != SV_OK)
+		return st;
+	return sv_match_end(&m, &vm->test);
+}
+
+static enum sv_status op_exists(struct sv_vm *vm, const struct sv_operands *ops)
+{
+	size_t n = sv_vm_list_len(vm, ops->pos[0].idx);
+	vm->test = true;
+	for (size_t i = 0; i < n && vm->test; i++) {
+		struct sv_str name;
+		enum sv_status st = sv_vm_list_item(vm, ops->pos[0].idx, i, &name);
+		if (st != SV_OK)
+			return st;
+		vm->test = sv_msg_header(vm->msg, name.p, name.len) != NULL;
+	}
+	return SV_OK;
+}
+
+static enum sv_status op_size(struct sv_vm *vm, const struct sv_operands *ops)
+{
+	uint64_t size = sv_msg_size(vm->msg);
+	uint64_t limit = ops->pos[0].num;
+	if (sv_ops_opt(ops, sv_ext_core(), OPT_OVER))
+		vm->test = size > limit;
+	else
+		vm->test = size < limit;
+	return SV_OK;
+}
+
+/* ---- the descriptor ---- */
+
+static const struct sv_tag_def size_tags[] = {
+	{.name = "over", .opt = OPT_OVER, .group = 1},
+	{.name = "under", .opt = OPT_UNDER, .group = 1},
+	{NULL},
+};
+
+static const struct sv_cmd_def core_commands[] = {
+	{"require", SV_CMD_COMMAND, "l", .flags = SV_CMDF_CONTROL},
+	{"if", SV_CMD_COMMAND, "", SV_SUBTESTS_ONE, SV_BLOCK_REQUIRED, SV_CMDF_CONTROL},
+	{"elsif", SV_CMD_COMMAND, "", SV_SUBTESTS_ONE, SV_BLOCK_REQUIRED, SV_CMDF_CONTROL},
+	{"else", SV_CMD_COMMAND, "", SV_SUBTESTS_NONE, SV_BLOCK_REQUIRED, SV_CMDF_CONTROL},
+	{"stop", SV_CMD_COMMAND, "", .op = SV_OP_STOP},
+	{"keep", SV_CMD_COMMAND, "", .op = SV_OP_KEEP},
+	{"discard", SV_CMD_COMMAND, "", .op = SV_OP_DISCARD},
+	{"redirect", SV_CMD_COMMAND, "s", .op = SV_OP_REDIRECT, .validate = validate_redirect},
+	{"address", SV_CMD_TEST, "ll", .flags = SV_CMDF_MATCHING | SV_CMDF_ADDRPART,
+	 .op = SV_OP_ADDRESS, .validate = validate_address},
+	{"header", SV_CMD_TEST, "ll", .flags = SV_CMDF_MATCHING, .op = SV_OP_HEADER,
+	 .validate = validate_header},
+	{"exists", SV_CMD_TEST, "l", .op = SV_OP_EXISTS, .validate = validate_exists},
+	{"size", SV_CMD_TEST, "n", .tags = size_tags, .op = SV_OP_SIZE,
+	 .validate = validate_size},
+	{"allof", SV_CMD_TEST, "", SV_SUBTESTS_LIST, .flags = SV_CMDF_CONTROL},
+	{"anyof", SV_CMD_TEST, "", SV_SUBTESTS_LIST, .flags = SV_CMDF_CONTROL},
+	{"not", SV_CMD_TEST, "", SV_SUBTESTS_ONE, .flags = SV_CMDF_CONTROL},
+	{"true", SV_CMD_TEST, "", .flags = SV_CMDF_CONTROL},
+	{"false", SV_CMD_TEST, "", .flags = SV_CMDF_CONTROL},
+	{NULL},
+};
+
+static const struct sv_op_def core_ops[] = {
+#define SV_OP(e, m, s, t, h) {m, s, op_##e, NULL, t},
+#define op_JMP op_jmp
+#define op_JMPT op_jmpt
+#define op_JMPF op_jmpf
+#define op_STOP op_stop
+#define op_KEEP op_keep
+#define op_DISCARD op_discard
+#define op_REDIRECT op_redirect
+#define op_HEADER op_header
+#define op_ADDRESS op_address
+#define op_EXISTS op_exists
+#define op_SIZE op_size
+#include "vm/opcodes.def"
+#undef SV_OP
+	{NULL},
+};
+
+static const char *const core_opt_names[] = {"comparator", "match", "address-part", "over",
+					     "under"};
+
+static const struct sv_cmp_def *const core_comparators[] = {&sv_cmp_octet, &sv_cmp_ascii_casemap,
+							     NULL};
+static const struct sv_match_def *const core_matches[] = {&sv_match_is, &sv_match_contains,
+							   &sv_match_matches, NULL};
+static const struct sv_addrpart_def *const core_parts[] = {&ap_all, &ap_localpart, &ap_domain,
+							    NULL};
+
+struct sv_ext_def sv_ext_core_def = {
+	.name = "core",
+	.always = true,
+	.commands = core_commands,
+	.ops = core_ops,
+	.opt_kinds = "cmaff",
+	.opt_names = core_opt_names,
+	.match_types = core_matches,
+	.comparators = core_comparators,
+	.addrparts = core_parts,
+};

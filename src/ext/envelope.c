@@ -1,0 +1,88 @@
+/*
+ * envelope.c: the envelope test (RFC 5228 §5.4): compares the SMTP
+ * envelope's "from" and "to" (and "auth") with address parts.
+ */
+#include <string.h>
+
+#include "ext/registry.h"
+#include "lib/utf8.h"
+#include "mail/message.h"
+#include "parser/validate.h"
+#include "vm/address.h"
+#include "vm/vm.h"
+
+static bool part_known(const char *s, size_t len)
+{
+	return sv_ascii_ieq(s, len, "from", 4) || sv_ascii_ieq(s, len, "to", 2) ||
+	       sv_ascii_ieq(s, len, "auth", 4);
+}
+
+static bool validate_envelope(struct sv_validator *v, struct sv_ast_node *n)
+{
+	struct sv_ast_arg *parts = sv_vnode(n)->pos[0];
+	bool ok = true;
+	for (size_t i = 0; i < parts->nstrs; i++) {
+		const struct sv_ast_str *s = &parts->strs[i];
+		if (v->templates && memchr(s->s, '$', s->len))
+			continue;
+		if (!part_known(s->s, s->len)) {
+			sv_validator_error(v, s->loc, "envelope part '%.32s' is not supported", s->s);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static enum sv_status op_envelope(struct sv_vm *vm, const struct sv_operands *ops)
+{
+	struct sv_matcher m;
+	enum sv_status st = sv_match_begin(&m, vm, ops, ops->pos[1].idx);
+	size_t n = sv_vm_list_len(vm, ops->pos[0].idx);
+	for (size_t i = 0; i < n && st == SV_OK && !m.matched; i++) {
+		struct sv_str part;
+		if ((st = sv_vm_list_item(vm, ops->pos[0].idx, i, &part)) != SV_OK)
+			break;
+		const char *val = NULL;
+		bool from = false;
+		if (sv_ascii_ieq(part.p, part.len, "from", 4)) {
+			val = vm->env ? vm->env->from : NULL;
+			from = true;
+		} else if (sv_ascii_ieq(part.p, part.len, "to", 2)) {
+			val = vm->env ? vm->env->to : NULL;
+		} else if (sv_ascii_ieq(part.p, part.len, "auth", 4)) {
+			val = vm->env ? vm->env->auth : NULL;
+		}
+		if (!val)
+			continue;
+		struct sv_addr a;
+		if (!sv_addr_parse_path(vm->arena, val, strlen(val), &a))
+			continue; /* an unparsable envelope address matches nothing */
+		if (from && a.llen == 0 && !a.domain) {
+			/* RFC 5228 §5.4: the null reverse-path is the empty string,
+			   whatever the address part */
+			sv_match_value(&m, "", 0);
+			continue;
+		}
+		sv_match_address(&m, ops, &a);
+	}
+	if (st != SV_OK)
+		return st;
+	return sv_match_end(&m, &vm->test);
+}
+
+static const struct sv_cmd_def envelope_commands[] = {
+	{"envelope", SV_CMD_TEST, "ll", .flags = SV_CMDF_MATCHING | SV_CMDF_ADDRPART, .op = 0,
+	 .validate = validate_envelope},
+	{NULL},
+};
+
+static const struct sv_op_def envelope_ops[] = {
+	{"envelope", "llx", op_envelope, NULL, true},
+	{NULL},
+};
+
+struct sv_ext_def sv_ext_envelope_def = {
+	.name = "envelope",
+	.commands = envelope_commands,
+	.ops = envelope_ops,
+};

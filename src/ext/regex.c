@@ -1,0 +1,138 @@
+/*
+ * regex.c: the regex extension (draft-ietf-sieve-regex-01): the match type
+ * :regex with POSIX extended regular expressions, captures into the match
+ * variables ${0}..${N} when variables is in use.
+ *
+ * The engine is TRE, whose matcher is linear in the length of the value
+ * (glibc's backtracking regexec is exponential on patterns such as
+ * (a|aa)*(a|aa)*b). Back-references are not part of ERE and are refused at
+ * compile time (they would also lose the linear-time guarantee). Only
+ * i;octet and i;ascii-casemap may be used with :regex (§3). Not done yet:
+ * the :quoteregex modifier of set.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <tre/tre.h>
+
+#include "ext/registry.h"
+#include "lib/alloc.h"
+#include "vm/vm.h"
+
+/* Reject \1..\9 outside bracket expressions. */
+static bool has_backref(const char *p, size_t len)
+{
+	bool in_bracket = false;
+	for (size_t i = 0; i < len; i++) {
+		if (in_bracket) {
+			if (p[i] == ']')
+				in_bracket = false;
+			continue;
+		}
+		if (p[i] == '[') {
+			in_bracket = true;
+			/* a ']' right after '[' or '[^' is literal */
+			if (i + 1 < len && p[i + 1] == '^')
+				i++;
+			if (i + 1 < len && p[i + 1] == ']')
+				i++;
+			continue;
+		}
+		if (p[i] == '\\' && i + 1 < len) {
+			if (p[i + 1] >= '1' && p[i + 1] <= '9')
+				return true;
+			i++;
+		}
+	}
+	return false;
+}
+
+static bool compile_re(const char *key, size_t len, int flags, regex_t *re, struct sv_buf *err)
+{
+	if (has_backref(key, len)) {
+		sv_buf_puts(err, "back-references are not allowed in :regex (POSIX ERE has none)");
+		return false;
+	}
+	if (len > 65536) {
+		sv_buf_puts(err, "regular expression too long");
+		return false;
+	}
+	int rc = tre_regncomp(re, key, len, REG_EXTENDED | flags);
+	if (rc != 0) {
+		char msg[200];
+		tre_regerror(rc, re, msg, sizeof msg);
+		sv_buf_printf(err, "invalid regular expression '%.64s': %s", key, msg);
+		return false;
+	}
+	return true;
+}
+
+static bool check_key(const char *key, size_t len, struct sv_buf *err)
+{
+	regex_t re;
+	if (!compile_re(key, len, REG_NOSUB, &re, err))
+		return false;
+	tre_regfree(&re);
+	return true;
+}
+
+static enum sv_status prepare(const char *key, size_t len, const struct sv_cmp_def *cmp,
+			      void **state_r, struct sv_buf *err)
+{
+	if (cmp != &sv_cmp_octet && cmp != &sv_cmp_ascii_casemap) {
+		sv_buf_printf(err, "comparator %s cannot be used with :regex", cmp->name);
+		return SV_FAIL;
+	}
+	regex_t *re = sv_malloc(sizeof *re);
+	if (!compile_re(key, len, cmp == &sv_cmp_ascii_casemap ? REG_ICASE : 0, re, err)) {
+		sv_free(re);
+		return SV_FAIL;
+	}
+	*state_r = re;
+	return SV_OK;
+}
+
+static void release(void *state)
+{
+	tre_regfree(state);
+	sv_free(state);
+}
+
+static bool regex_match(const struct sv_cmp_def *cmp, unsigned rel, const char *val, size_t vlen,
+			const char *key, size_t klen, void *state, struct sv_match_state *ms)
+{
+	regmatch_t pm[64];
+	size_t n = ms ? 64 : 0;
+	if (tre_regnexec(state, val, vlen, n, n ? pm : NULL, 0) != 0)
+		return false;
+	if (ms) {
+		size_t used = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (pm[i].rm_so < 0 || pm[i].rm_eo < pm[i].rm_so) {
+				ms->v[i].p = "";
+				ms->v[i].len = 0;
+			} else {
+				ms->v[i].p = val + pm[i].rm_so;
+				ms->v[i].len = (size_t)(pm[i].rm_eo - pm[i].rm_so);
+				used = i + 1;
+			}
+		}
+		ms->n = used;
+	}
+	return true;
+}
+
+static const struct sv_match_def match_regex = {
+	.name = "regex",
+	.captures = true,
+	.check_key = check_key,
+	.prepare = prepare,
+	.release = release,
+	.match = regex_match,
+};
+
+static const struct sv_match_def *const regex_matches[] = {&match_regex, NULL};
+
+struct sv_ext_def sv_ext_regex_def = {
+	.name = "regex",
+	.match_types = regex_matches,
+};

@@ -1,0 +1,193 @@
+/*
+ * limits.c: the settings table of limits.h and its parsing.
+ */
+#include "limits.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "utf8.h"
+
+const struct sv_setting_info sv_setting_table[SV_SET__COUNT] = {
+#define SV_X(field, key, alias, type, def, min, max, tdef, help) \
+	{key, alias, type, def, min, max, tdef, help},
+	SV_SETTINGS(SV_X)
+#undef SV_X
+};
+
+static uint64_t *field_ptr(struct sv_settings *s, int id)
+{
+	switch (id) {
+#define SV_X(field, key, alias, type, def, min, max, tdef, help) \
+	case SV_SET_##field: return &s->field;
+	SV_SETTINGS(SV_X)
+#undef SV_X
+	}
+	return NULL;
+}
+
+void sv_settings_init(struct sv_settings *s)
+{
+	memset(s, 0, sizeof *s);
+	for (int i = 0; i < SV_SET__COUNT; i++)
+		sv_settings_unset(s, i);
+}
+
+void sv_settings_free(struct sv_settings *s)
+{
+	for (int i = 0; i < SV_SET__COUNT; i++) {
+		sv_free(s->text[i]);
+		s->text[i] = NULL;
+	}
+}
+
+void sv_settings_copy(struct sv_settings *dst, const struct sv_settings *src)
+{
+	if (dst == src)
+		return;
+	sv_settings_free(dst);
+	*dst = *src;
+	for (int i = 0; i < SV_SET__COUNT; i++)
+		if (src->text[i])
+			dst->text[i] = sv_strdup(src->text[i]);
+}
+
+void sv_settings_unset(struct sv_settings *s, int id)
+{
+	if (id < 0 || id >= SV_SET__COUNT)
+		return;
+	const struct sv_setting_info *in = &sv_setting_table[id];
+	*field_ptr(s, id) = in->def;
+	sv_free(s->text[id]);
+	s->text[id] = in->text_def ? sv_strdup(in->text_def) : NULL;
+}
+
+int sv_settings_find(const char *key)
+{
+	for (int i = 0; i < SV_SET__COUNT; i++) {
+		const struct sv_setting_info *in = &sv_setting_table[i];
+		if (strcmp(in->key, key) == 0 || (in->alias[0] && strcmp(in->alias, key) == 0))
+			return i;
+	}
+	return -1;
+}
+
+/* Numbers: digits with an optional K/M/G (sizes) or s/m/h/d (durations). */
+static bool parse_number(const char *v, enum sv_setting_type type, uint64_t *out)
+{
+	uint64_t n = 0;
+	const char *p = v;
+	if (!sv_ascii_isdigit((unsigned char)*p))
+		return false;
+	while (sv_ascii_isdigit((unsigned char)*p)) {
+		unsigned d = (unsigned)(*p - '0');
+		if (n > (UINT64_MAX - d) / 10)
+			return false;
+		n = n * 10 + d;
+		p++;
+	}
+	uint64_t mult = 1;
+	if (*p) {
+		char c = (char)sv_ascii_lower((unsigned char)*p);
+		if (type == SV_SETTING_SIZE || type == SV_SETTING_NUMBER) {
+			if (c == 'k')
+				mult = 1024;
+			else if (c == 'm')
+				mult = 1024 * 1024;
+			else if (c == 'g')
+				mult = 1024 * 1024 * 1024;
+			else
+				return false;
+			if (p[1] == 'b' || p[1] == 'B')
+				p++;
+		} else {
+			if (c == 's')
+				mult = 1;
+			else if (c == 'm')
+				mult = 60;
+			else if (c == 'h')
+				mult = 3600;
+			else if (c == 'd')
+				mult = 86400;
+			else
+				return false;
+		}
+		p++;
+		if (*p)
+			return false;
+	}
+	if (n > UINT64_MAX / mult)
+		return false;
+	*out = n * mult;
+	return true;
+}
+
+bool sv_settings_set(struct sv_settings *s, const char *key, const char *value,
+		     struct sv_buf *err)
+{
+	int id = sv_settings_find(key);
+	if (id < 0) {
+		sv_buf_printf(err, "unknown setting '%s'", key);
+		return false;
+	}
+	const struct sv_setting_info *in = &sv_setting_table[id];
+	if (in->type == SV_SETTING_TEXT) {
+		sv_free(s->text[id]);
+		s->text[id] = sv_strdup(value);
+		return true;
+	}
+	uint64_t n;
+	if (!parse_number(value, in->type, &n)) {
+		sv_buf_printf(err, "setting '%s': '%s' is not a valid %s", key, value,
+			      in->type == SV_SETTING_SECONDS ? "duration" : "number");
+		return false;
+	}
+	if (n < in->min || n > in->max) {
+		sv_buf_printf(err, "setting '%s': %llu is outside %llu..%llu", key,
+			      (unsigned long long)n, (unsigned long long)in->min,
+			      (unsigned long long)in->max);
+		return false;
+	}
+	*field_ptr(s, id) = n;
+	return true;
+}
+
+bool sv_settings_set_option(struct sv_settings *s, const char *opt, struct sv_buf *err)
+{
+	const char *eq = strchr(opt, '=');
+	if (!eq) {
+		sv_buf_printf(err, "option '%s' is not key=value", opt);
+		return false;
+	}
+	char *key = sv_strndup(opt, (size_t)(eq - opt));
+	bool ok = sv_settings_set(s, key, eq + 1, err);
+	sv_free(key);
+	return ok;
+}
+
+uint64_t sv_settings_get(const struct sv_settings *s, int id)
+{
+	return *field_ptr((struct sv_settings *)s, id);
+}
+
+const char *sv_settings_text(const struct sv_settings *s, int id)
+{
+	return s->text[id] ? s->text[id] : "";
+}
+
+void sv_settings_describe(struct sv_buf *out)
+{
+	for (int i = 0; i < SV_SET__COUNT; i++) {
+		const struct sv_setting_info *in = &sv_setting_table[i];
+		if (in->type == SV_SETTING_TEXT)
+			sv_buf_printf(out, "%-22s default \"%s\"", in->key, in->text_def);
+		else
+			sv_buf_printf(out, "%-22s default %llu%s (%llu..%llu)", in->key,
+				      (unsigned long long)in->def,
+				      in->type == SV_SETTING_SECONDS ? "s" : "",
+				      (unsigned long long)in->min, (unsigned long long)in->max);
+		if (in->alias[0])
+			sv_buf_printf(out, ", alias %s", in->alias);
+		sv_buf_printf(out, "\n    %s\n", in->help);
+	}
+}

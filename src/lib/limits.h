@@ -1,0 +1,103 @@
+/*
+ * limits.h: every budget and setting of sift, declared once.
+ *
+ * Each row: C field, setting key (what -o key=value and the library API
+ * take), alias known to Sieve administrators ("" when none), type (number,
+ * size, duration in seconds, text), default, minimum, maximum, and what it
+ * bounds. doc/settings.md is written from this table (`sievec --settings`).
+ *
+ * Sizes accept K/M/G suffixes (binary multiples, as Sieve numbers do).
+ */
+#ifndef SV_LIMITS_H
+#define SV_LIMITS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define SV_KiB 1024ull
+#define SV_MiB (1024ull * 1024ull)
+
+/* Diagnostics one compile reports before it stops listing them. */
+#define SV_DEFAULT_MAX_DIAGNOSTICS 50
+
+enum sv_setting_type { SV_SETTING_NUMBER, SV_SETTING_SIZE, SV_SETTING_SECONDS, SV_SETTING_TEXT };
+
+/* X(field, key, alias, type, default, min, max, text-default, help) */
+#define SV_SETTINGS(X)                                                                            \
+	X(max_script_size, "max-script-size", "sieve_max_script_size", SV_SETTING_SIZE,          \
+	  1 * SV_MiB, 1, 64 * SV_MiB, NULL, "largest script source accepted by the compiler")     \
+	X(max_nesting, "max-nesting-depth", "", SV_SETTING_NUMBER, 32, 1, 256, NULL,              \
+	  "deepest nesting of blocks and tests, checked by the parser")                           \
+	X(max_diagnostics, "max-diagnostics", "", SV_SETTING_NUMBER, SV_DEFAULT_MAX_DIAGNOSTICS, \
+	  1, 10000, NULL, "errors one compile reports before it stops listing them")              \
+	X(max_instructions, "max-instructions", "", SV_SETTING_NUMBER, 1000000, 100,            \
+	  1000000000, NULL, "instructions one script run may execute")                            \
+	X(max_cpu_time, "max-cpu-time", "sieve_max_cpu_time", SV_SETTING_SECONDS, 30, 1, 3600,  \
+	  NULL, "CPU seconds one script run may use")                                             \
+	X(max_actions, "max-actions", "sieve_max_actions", SV_SETTING_NUMBER, 32, 1, 10000, NULL, \
+	  "actions one message may collect")                                                      \
+	X(max_redirects, "max-redirects", "sieve_max_redirects", SV_SETTING_NUMBER, 4, 0, 100,    \
+	  NULL, "redirect actions one message may collect")                                       \
+	X(max_string_size, "max-string-size", "", SV_SETTING_SIZE, 1 * SV_MiB, 1024, 64 * SV_MiB, \
+	  NULL, "longest string a script run may build")                                          \
+	X(max_list_size, "max-list-size", "", SV_SETTING_NUMBER, 10000, 1, 1000000, NULL,         \
+	  "most items in one string list")                                                        \
+	X(max_variables, "max-variables", "sieve_variables_max_scope_size", SV_SETTING_NUMBER,   \
+	  255, 1, 100000, NULL, "most variables one script may use")                              \
+	X(max_variable_size, "max-variable-size", "sieve_variables_max_variable_size",           \
+	  SV_SETTING_SIZE, 4 * SV_KiB, 64, 64 * SV_MiB, NULL, "longest value a variable holds")   \
+	X(max_match_values, "max-match-values", "", SV_SETTING_NUMBER, 32, 10, 1000, NULL,        \
+	  "match variables ${0}..${N-1} one match may set")                                       \
+	X(max_regex_size, "max-regex-size", "", SV_SETTING_SIZE, 8 * SV_KiB, 64, 1 * SV_MiB, NULL, \
+	  "longest regular expression the compiler accepts")                                      \
+	X(max_message_size, "max-message-size", "", SV_SETTING_SIZE, 256 * SV_MiB, 1024,         \
+	  4096 * SV_MiB, NULL, "largest message read")                                            \
+	X(recipient_delimiter, "recipient-delimiter", "recipient_delimiter", SV_SETTING_TEXT, 0,  \
+	  0, 0, "+", "characters that separate user and detail (RFC 5233)")
+
+enum sv_setting_id {
+#define SV_X(field, key, alias, type, def, min, max, tdef, help) SV_SET_##field,
+	SV_SETTINGS(SV_X)
+#undef SV_X
+	SV_SET__COUNT
+};
+
+struct sv_settings {
+#define SV_X(field, key, alias, type, def, min, max, tdef, help) uint64_t field;
+	SV_SETTINGS(SV_X)
+#undef SV_X
+	/* text settings keep their value here (owned) */
+	char *text[SV_SET__COUNT];
+};
+
+struct sv_setting_info {
+	const char *key, *alias;
+	enum sv_setting_type type;
+	uint64_t def, min, max;
+	const char *text_def;
+	const char *help;
+};
+
+extern const struct sv_setting_info sv_setting_table[SV_SET__COUNT];
+
+void sv_settings_init(struct sv_settings *s);
+void sv_settings_free(struct sv_settings *s);
+void sv_settings_copy(struct sv_settings *dst, const struct sv_settings *src);
+/* Look a key (or an alias) up; -1 when unknown. */
+int sv_settings_find(const char *key);
+/* Set key=value; on failure returns false and appends a reason to err. */
+bool sv_settings_set(struct sv_settings *s, const char *key, const char *value,
+		     struct sv_buf *err);
+/* Parse "key=value" as the -o option of every program takes it. */
+bool sv_settings_set_option(struct sv_settings *s, const char *opt, struct sv_buf *err);
+/* Reset one setting to its default. */
+void sv_settings_unset(struct sv_settings *s, int id);
+uint64_t sv_settings_get(const struct sv_settings *s, int id);
+const char *sv_settings_text(const struct sv_settings *s, int id);
+/* Print the table (key, default, bounds, help) as documentation. */
+void sv_settings_describe(struct sv_buf *out);
+
+#endif

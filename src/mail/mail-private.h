@@ -1,0 +1,79 @@
+/*
+ * mail-private.h: what the files of src/mail share and nobody else sees:
+ * the message structure, the header-block parser (used for the message and
+ * for every MIME part), and the decoders (base64, quoted-printable, charset
+ * conversion to UTF-8).
+ */
+#ifndef SV_MAIL_PRIVATE_H
+#define SV_MAIL_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/arena.h"
+#include "lib/buf.h"
+#include "mail/message.h"
+
+/* One slot of the header index: an open-addressing hash table keyed by the
+ * ASCII-lowercased field name (RFC 5322 §1.2.2: names are case-insensitive). */
+struct sv_hslot {
+	uint32_t hash;
+	struct sv_hdr *first, *last;
+	size_t count;
+};
+
+struct sv_msg {
+	struct sv_arena *arena;
+	char *data; /* the message without the mbox From line, NUL-terminated */
+	size_t len;
+	char *mbox_from;
+
+	bool indexed;
+	size_t body_off; /* valid once indexed */
+	struct sv_hdr *hdrs;
+	size_t nhdrs;
+	struct sv_hslot *slots;
+	size_t nslots; /* a power of two, or 0 */
+
+	bool size_done;
+	uint64_t size;
+
+	struct sv_mime_part *mime;
+};
+
+/* Parse a header block starting at p (RFC 5322 §2.2, §3.6, obsolete forms of
+ * §4.5 tolerated). The fields go into *hdrs_r (arena array, next_same left
+ * NULL), *body_off_r is the offset in p where the body starts (after the
+ * empty line, or at the first line that is neither a field nor a
+ * continuation, or len). */
+void sv_mail_parse_header_block(struct sv_arena *a, const char *p, size_t len,
+				struct sv_hdr **hdrs_r, size_t *n_r, size_t *body_off_r);
+
+/* First field called name among hdrs (linear; for MIME part headers). */
+struct sv_hdr *sv_mail_find_field(struct sv_hdr *hdrs, size_t n, const char *name);
+
+/* Hash of a field name, ASCII case-folded (FNV-1a). */
+uint32_t sv_mail_name_hash(const char *name, size_t len);
+
+/* Convert n bytes in charset cs (cslen bytes, not NUL-terminated; an RFC
+ * 2231 "*lang" suffix is ignored) to UTF-8, appending to out. Invalid input
+ * becomes U+FFFD. Returns false (and appends nothing) when the charset is
+ * unknown to us and to iconv. */
+bool sv_mail_to_utf8(struct sv_buf *out, const char *cs, size_t cslen, const char *in, size_t n);
+
+/* Append s to out with every malformed UTF-8 sequence replaced by U+FFFD. */
+void sv_mail_utf8_sanitize(struct sv_buf *out, const char *s, size_t n);
+
+/* RFC 2045 §6.8 base64, tolerant: characters outside the alphabet are
+ * skipped, padding optional, trailing partial quanta dropped. */
+void sv_mail_base64_decode(struct sv_buf *out, const char *s, size_t n);
+/* RFC 2045 §6.7 quoted-printable, tolerant: soft line breaks removed,
+ * malformed "=" sequences kept as written. */
+void sv_mail_qp_decode(struct sv_buf *out, const char *s, size_t n);
+
+/* Unquote an RFC 5322 quoted-string body (without the quotes): quoted-pairs
+ * undone, folding removed. Appends to out. */
+void sv_mail_unquote(struct sv_buf *out, const char *s, size_t n);
+
+#endif

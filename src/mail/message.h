@@ -1,0 +1,143 @@
+/*
+ * message.h: the message model (DESIGN.md §4).
+ *
+ * A message is read once into memory. Nothing is parsed until asked for:
+ * the header index is built on the first header access, a header's decoded
+ * form (RFC 2047) and its address list (RFC 5322 §3.4) are computed on
+ * first use and cached, the MIME tree is parsed when body/mime tests ask.
+ * Nothing is ever rejected: CRLF or LF line ends, a leading mbox "From "
+ * line, 8-bit or broken headers, a missing header/body separator are all
+ * read as well as they can be.
+ *
+ * All memory belongs to the message's arena; pointers handed out stay valid
+ * until sv_msg_free.
+ */
+#ifndef SV_MESSAGE_H
+#define SV_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/arena.h"
+
+struct sv_msg;
+
+/* One header field. */
+struct sv_hdr {
+	const char *name;   /* as written (not NUL-terminated: use namelen) */
+	size_t namelen;
+	const char *raw;    /* the field body as written, folding kept, without
+			       the final line break */
+	size_t rawlen;
+	const char *value;  /* unfolded (CRLF/LF before WSP removed), leading and
+			       trailing whitespace trimmed, NUL-terminated */
+	size_t vlen;
+	struct sv_hdr *next_same; /* next field of the same name, in message order */
+	unsigned index;     /* position among all fields, from 0 */
+	/* caches, filled on demand */
+	const char *decoded;
+	size_t dlen;
+	struct sv_addr_list *addrs;
+};
+
+/* One address of an address-list header (RFC 5322 §3.4). */
+struct sv_addr {
+	const char *local;   /* local part, unquoted (quoted-pair undone) */
+	size_t llen;
+	const char *domain;  /* domain, NULL when there is none */
+	size_t dlen;
+	const char *addr;    /* "local@domain" (or what was there when invalid) */
+	size_t alen;
+	const char *display; /* display name, decoded (RFC 2047), may be NULL */
+	size_t displen;
+	bool valid;          /* syntactically valid addr-spec (RFC 5228 §5.1) */
+};
+
+struct sv_addr_list {
+	struct sv_addr *v;
+	size_t n;
+};
+
+/* MIME part (RFC 2045/2046). */
+struct sv_mime_part {
+	/* "type/subtype" lowercased; "text/plain" when missing (RFC 2045 §5.2),
+	   "message/rfc822" parts are parsed as a child message */
+	const char *ctype;
+	const char *type, *subtype;     /* lowercased, NUL-terminated */
+	const char *charset;            /* lowercased, NULL when none */
+	const char *boundary;           /* multipart only */
+	const char *encoding;           /* Content-Transfer-Encoding, lowercased,
+					   "7bit" when missing */
+	const char *disposition;        /* lowercased type, NULL when none */
+	const char *filename;           /* decoded (RFC 2231/2047) or NULL */
+	const char *header;             /* this part's header block, raw */
+	size_t hlen;
+	const char *body;               /* this part's body, raw (still encoded) */
+	size_t blen;
+	struct sv_hdr *hdrs;            /* the part's own fields, in order */
+	size_t nhdrs;
+	struct sv_mime_part *parent, *children, *next;
+	unsigned depth;
+	bool multipart, is_message;
+	/* cache for sv_msg_part_text */
+	const char *text;
+	size_t tlen;
+	bool text_done;
+	/* cache for sv_msg_part_decoded */
+	const char *decoded;
+	size_t declen;
+	bool decoded_done;
+};
+
+/* Read a message. data is copied; a leading "From " line (mbox) is skipped
+ * and remembered (sv_msg_mbox_from). Never fails for content reasons. */
+struct sv_msg *sv_msg_new(const char *data, size_t len);
+void sv_msg_free(struct sv_msg *m);
+struct sv_arena *sv_msg_arena(struct sv_msg *m);
+
+/* The message bytes as stored (without the mbox From line). */
+const char *sv_msg_data(const struct sv_msg *m, size_t *len_r);
+/* The sender of the mbox "From " line, or NULL. */
+const char *sv_msg_mbox_from(const struct sv_msg *m);
+/* RFC 5228 §5.9: size in octets in the RFC 5322 form, i.e. every line break
+ * counted as CRLF. */
+uint64_t sv_msg_size(const struct sv_msg *m);
+
+/* All fields in order (index built on first use). */
+struct sv_hdr *sv_msg_headers(struct sv_msg *m, size_t *n_r);
+/* First field of that name (case-insensitive, RFC 5322 §1.2.2), or NULL;
+ * the rest follow through next_same. */
+struct sv_hdr *sv_msg_header(struct sv_msg *m, const char *name, size_t namelen);
+size_t sv_msg_header_count(struct sv_msg *m, const char *name, size_t namelen);
+/* The unfolded value with RFC 2047 encoded words decoded to UTF-8 (any
+ * charset iconv knows; unknown ones are left encoded). Cached. */
+const char *sv_msg_header_decoded(struct sv_msg *m, struct sv_hdr *h, size_t *len_r);
+/* The field's addresses (RFC 5322 §3.4: groups flattened, comments dropped,
+ * obsolete routes tolerated). Invalid entries are returned with
+ * valid=false and their raw text in addr. Cached. */
+const struct sv_addr_list *sv_msg_header_addresses(struct sv_msg *m, struct sv_hdr *h);
+
+/* Body start and length (after the header/body separator). */
+const char *sv_msg_body(struct sv_msg *m, size_t *len_r);
+/* The MIME tree (parsed on first use). Never NULL. */
+struct sv_mime_part *sv_msg_mime(struct sv_msg *m);
+/* A part's content with its transfer encoding undone (base64,
+ * quoted-printable) and, for "text" parts (any subtype), converted to UTF-8 from its
+ * charset. Cached. */
+const char *sv_msg_part_text(struct sv_msg *m, struct sv_mime_part *p, size_t *len_r);
+/* Transfer decoding only (no charset conversion). */
+const char *sv_msg_part_decoded(struct sv_msg *m, struct sv_mime_part *p, size_t *len_r);
+
+/* Standalone helpers (also used on envelope strings and by tests). */
+
+/* Parse one address-list string; results in arena. */
+void sv_addr_parse_list(struct sv_arena *a, const char *s, size_t len,
+			struct sv_addr_list *out);
+/* Parse an envelope path (RFC 5321 reverse-path/forward-path, with or
+ * without <>); false when invalid. "<>" gives an empty address. */
+bool sv_addr_parse_path(struct sv_arena *a, const char *s, size_t len, struct sv_addr *out);
+/* Decode RFC 2047 encoded words in s to UTF-8 into arena memory. */
+const char *sv_rfc2047_decode(struct sv_arena *a, const char *s, size_t len, size_t *len_r);
+
+#endif

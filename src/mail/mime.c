@@ -1,0 +1,605 @@
+/*
+ * mime.c: the MIME tree of a message, parsed on first use.
+ *
+ * RFC 2045 §5 (Content-Type, defaults of §5.2), §6 (Content-Transfer-
+ * Encoding: base64 §6.8, quoted-printable §6.7); RFC 2046 §5.1.1 (multipart
+ * boundaries), §5.1.5 (multipart/digest defaults to message/rfc822), §5.2.1
+ * (message/rfc822); RFC 2183 (Content-Disposition); RFC 2231 §3, §4
+ * (parameter continuations and charset/language encoding).
+ *
+ * Tolerated: a missing close delimiter, garbage in base64, malformed
+ * quoted-printable, base64- or quoted-printable-encoded message/rfc822
+ * parts, RFC 2047 in filenames, a filename only in Content-Type's "name".
+ * Bounded: nesting deeper than MAX_DEPTH or more than MAX_PARTS parts turn
+ * the rest into leaves; recursion is bounded by MAX_DEPTH.
+ *
+ * Not done: message/partial reassembly, message/external-body.
+ */
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "lib/buf.h"
+#include "lib/utf8.h"
+#include "mail/mail-private.h"
+#include "mail/message.h"
+
+/* TODO(limits.h): move next to the other budgets once settings reach here. */
+#define MAX_DEPTH 50
+#define MAX_PARTS 10000
+#define MAX_SECTIONS 1000 /* RFC 2231 continuations of one parameter */
+
+struct ctx {
+	struct sv_msg *m;
+	size_t nparts;
+};
+
+/* ---- structured field values (RFC 2045 §5.1, RFC 2183 §2) -------------- */
+
+static bool is_wsp(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* RFC 2045 §5.1: token := 1*<any CHAR except SPACE, CTLs, or tspecials> */
+static bool is_token(unsigned char c)
+{
+	if (c <= ' ' || c >= 127)
+		return false;
+	return !strchr("()<>@,;:\\\"/[]?=", c);
+}
+
+/* Skip whitespace and (nested) comments. */
+static void skip_cfws(const char *s, size_t n, size_t *i)
+{
+	while (*i < n) {
+		if (is_wsp(s[*i])) {
+			(*i)++;
+		} else if (s[*i] == '(') {
+			size_t depth = 1;
+			(*i)++;
+			while (*i < n && depth) {
+				if (s[*i] == '\\' && *i + 1 < n)
+					(*i)++;
+				else if (s[*i] == '(')
+					depth++;
+				else if (s[*i] == ')')
+					depth--;
+				(*i)++;
+			}
+		} else {
+			break;
+		}
+	}
+}
+
+static const char *lower_dup(struct sv_arena *a, const char *s, size_t n)
+{
+	char *r = sv_arena_strndup(a, s, n);
+	for (size_t i = 0; i < n; i++)
+		r[i] = (char)sv_ascii_lower((unsigned char)r[i]);
+	return r;
+}
+
+struct param {
+	const char *attr; /* lowercased, without the RFC 2231 suffix */
+	size_t alen;
+	int section;      /* -1: none */
+	bool extended;    /* "*" at the end: charset'lang'%XX encoded */
+	const char *val;
+	size_t vlen;
+};
+
+struct params {
+	struct param *v;
+	size_t n, cap;
+};
+
+/* Parse "; attr=value" pairs from s[i..n). Values stay in arena memory. */
+static void parse_params(struct sv_arena *a, const char *s, size_t n, size_t i, struct params *ps)
+{
+	while (i < n) {
+		/* to the next ';' (tolerant of junk before it) */
+		while (i < n && s[i] != ';') {
+			if (s[i] == '"') {
+				i++;
+				while (i < n && s[i] != '"') {
+					if (s[i] == '\\' && i + 1 < n)
+						i++;
+					i++;
+				}
+			}
+			if (i < n)
+				i++;
+		}
+		if (i >= n)
+			break;
+		i++;
+		skip_cfws(s, n, &i);
+		size_t as = i;
+		while (i < n && (is_token((unsigned char)s[i]) || s[i] == '*'))
+			i++;
+		size_t ae = i;
+		skip_cfws(s, n, &i);
+		if (ae == as || i >= n || s[i] != '=')
+			continue;
+		i++;
+		skip_cfws(s, n, &i);
+		struct sv_buf v = SV_BUF_INIT;
+		sv_buf_append(&v, "", 0);
+		if (i < n && s[i] == '"') {
+			size_t vs = ++i;
+			while (i < n && s[i] != '"') {
+				if (s[i] == '\\' && i + 1 < n)
+					i++;
+				i++;
+			}
+			sv_mail_unquote(&v, s + vs, i - vs);
+			if (i < n)
+				i++;
+		} else {
+			/* tolerant: anything up to ';' (e.g. unquoted '/' or
+			 * spaces in names), trailing whitespace trimmed */
+			size_t vs = i;
+			while (i < n && s[i] != ';')
+				i++;
+			size_t ve = i;
+			/* a comment after the value: "iso-8859-1 (latin)" */
+			for (size_t k = vs + 1; k < ve; k++)
+				if (s[k] == '(' && is_wsp(s[k - 1])) {
+					ve = k;
+					break;
+				}
+			while (ve > vs && is_wsp(s[ve - 1]))
+				ve--;
+			sv_buf_append(&v, s + vs, ve - vs);
+		}
+		/* RFC 2231 §3, §4: attr*N, attr*N*, attr* */
+		struct param p = {NULL, 0, -1, false, NULL, 0};
+		size_t e = ae;
+		if (e > as && s[e - 1] == '*') {
+			p.extended = true;
+			e--;
+		}
+		const char *star = memchr(s + as, '*', e - as);
+		if (star) {
+			size_t ds = (size_t)(star - s) + 1;
+			int sec = 0;
+			bool ok = ds < e;
+			for (size_t k = ds; k < e && ok; k++) {
+				if (!sv_ascii_isdigit((unsigned char)s[k]) || sec > MAX_SECTIONS)
+					ok = false;
+				else
+					sec = sec * 10 + (s[k] - '0');
+			}
+			if (!ok || (sec > 0 && s[ds] == '0')) {
+				sv_buf_free(&v);
+				continue;
+			}
+			p.section = sec;
+			e = (size_t)(star - s);
+		}
+		if (e == as) {
+			sv_buf_free(&v);
+			continue;
+		}
+		p.attr = lower_dup(a, s + as, e - as);
+		p.alen = e - as;
+		p.val = sv_arena_strndup(a, v.p, v.len);
+		p.vlen = v.len;
+		sv_buf_free(&v);
+		if (ps->n == ps->cap) {
+			ps->cap = ps->cap ? ps->cap * 2 : 8;
+			ps->v = sv_realloc(ps->v, ps->cap * sizeof *ps->v);
+		}
+		ps->v[ps->n++] = p;
+	}
+}
+
+static int hexval(unsigned char x)
+{
+	if (x >= '0' && x <= '9')
+		return x - '0';
+	if (x >= 'a' && x <= 'f')
+		return x - 'a' + 10;
+	if (x >= 'A' && x <= 'F')
+		return x - 'A' + 10;
+	return -1;
+}
+
+/* RFC 2231 §4: %XX octets; a malformed '%' is kept as written */
+static void pct_decode(struct sv_buf *out, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 &&
+		    hexval((unsigned char)s[i + 2]) >= 0) {
+			sv_buf_putc(out, (char)(hexval((unsigned char)s[i + 1]) * 16 +
+						hexval((unsigned char)s[i + 2])));
+			i += 2;
+			continue;
+		}
+		sv_buf_putc(out, s[i]);
+	}
+}
+
+/* The value of parameter name (lowercase), RFC 2231 forms preferred and
+ * converted to UTF-8; NULL when absent. *rfc2231_r tells whether the value
+ * came from an RFC 2231 form (then RFC 2047 decoding must not apply). */
+static const char *param_get(struct sv_arena *a, const struct params *ps, const char *name,
+			     bool *rfc2231_r)
+{
+	size_t nl = strlen(name);
+	const struct param *plain = NULL, *ext = NULL;
+	int maxsec = -1;
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct param *p = &ps->v[i];
+		if (p->alen != nl || memcmp(p->attr, name, nl) != 0)
+			continue;
+		if (p->section < 0 && !p->extended) {
+			if (!plain)
+				plain = p;
+		} else if (p->section < 0) {
+			if (!ext)
+				ext = p;
+		} else if (p->section > maxsec) {
+			maxsec = p->section;
+		}
+	}
+	*rfc2231_r = false;
+	struct sv_buf raw = SV_BUF_INIT, out = SV_BUF_INIT;
+	const char *cs = NULL;
+	size_t cslen = 0;
+	if (ext) {
+		/* RFC 2231 §4: charset'language'value */
+		const char *q1 = memchr(ext->val, '\'', ext->vlen);
+		const char *q2 = q1 ? memchr(q1 + 1, '\'', ext->vlen - (size_t)(q1 + 1 - ext->val))
+				    : NULL;
+		const char *v = ext->val;
+		if (q2) {
+			cs = ext->val;
+			cslen = (size_t)(q1 - ext->val);
+			v = q2 + 1;
+		}
+		pct_decode(&raw, v, ext->vlen - (size_t)(v - ext->val));
+	} else if (maxsec >= 0) {
+		/* RFC 2231 §3: continuations, in section order, stopping at
+		 * the first missing one */
+		size_t nsec = (size_t)maxsec + 1;
+		const struct param **sec = sv_calloc(nsec, sizeof *sec);
+		for (size_t i = 0; i < ps->n; i++) {
+			const struct param *p = &ps->v[i];
+			if (p->alen == nl && memcmp(p->attr, name, nl) == 0 && p->section >= 0 &&
+			    !sec[p->section])
+				sec[p->section] = p;
+		}
+		for (size_t k = 0; k < nsec && sec[k]; k++) {
+			const struct param *p = sec[k];
+			const char *v = p->val;
+			size_t vl = p->vlen;
+			if (p->extended && k == 0) {
+				const char *q1 = memchr(v, '\'', vl);
+				const char *q2 =
+					q1 ? memchr(q1 + 1, '\'', vl - (size_t)(q1 + 1 - v)) : NULL;
+				if (q2) {
+					cs = v;
+					cslen = (size_t)(q1 - v);
+					vl -= (size_t)(q2 + 1 - v);
+					v = q2 + 1;
+				}
+			}
+			if (p->extended)
+				pct_decode(&raw, v, vl);
+			else
+				sv_buf_append(&raw, v, vl);
+		}
+		sv_free(sec);
+	} else if (plain) {
+		return plain->val;
+	} else {
+		return NULL;
+	}
+	*rfc2231_r = true;
+	sv_buf_append(&raw, "", 0);
+	if (!cs || cslen == 0 || !sv_mail_to_utf8(&out, cs, cslen, raw.p, raw.len))
+		sv_mail_utf8_sanitize(&out, raw.p, raw.len);
+	sv_buf_append(&out, "", 0);
+	const char *r = sv_arena_strndup(a, out.p, out.len);
+	sv_buf_free(&raw);
+	sv_buf_free(&out);
+	return r;
+}
+
+/* ---- parts -------------------------------------------------------------- */
+
+static const char *field_value(struct sv_mime_part *p, const char *name)
+{
+	struct sv_hdr *h = sv_mail_find_field(p->hdrs, p->nhdrs, name);
+	return h ? h->value : NULL;
+}
+
+static void set_type(struct sv_arena *a, struct sv_mime_part *p, const char *type,
+		     const char *subtype)
+{
+	p->type = type;
+	p->subtype = subtype;
+	size_t tl = strlen(type), sl = strlen(subtype);
+	char *ct = sv_arena_alloc(a, tl + sl + 2);
+	memcpy(ct, type, tl);
+	ct[tl] = '/';
+	memcpy(ct + tl + 1, subtype, sl + 1);
+	p->ctype = ct;
+}
+
+static const char *filename_of(struct sv_arena *a, const struct params *ps, const char *name)
+{
+	bool r2231;
+	const char *v = param_get(a, ps, name, &r2231);
+	if (!v)
+		return NULL;
+	if (!r2231)
+		v = sv_rfc2047_decode(a, v, strlen(v), NULL); /* common, non-standard */
+	return v;
+}
+
+/* Fill the header-derived fields of p from p->hdrs. */
+static void read_headers(struct sv_arena *a, struct sv_mime_part *p, bool in_digest)
+{
+	/* RFC 2045 §5.2 default, RFC 2046 §5.1.5 in a digest */
+	const char *ct = field_value(p, "content-type");
+	bool have = false;
+	struct params ps = {NULL, 0, 0};
+	if (ct) {
+		size_t n = strlen(ct), i = 0;
+		skip_cfws(ct, n, &i);
+		size_t ts = i;
+		while (i < n && is_token((unsigned char)ct[i]))
+			i++;
+		size_t te = i;
+		skip_cfws(ct, n, &i);
+		if (te > ts && i < n && ct[i] == '/') {
+			i++;
+			skip_cfws(ct, n, &i);
+			size_t ss = i;
+			while (i < n && is_token((unsigned char)ct[i]))
+				i++;
+			if (i > ss) {
+				set_type(a, p, lower_dup(a, ct + ts, te - ts), lower_dup(a, ct + ss, i - ss));
+				have = true;
+				parse_params(a, ct, n, i, &ps);
+			}
+		}
+	}
+	if (!have) {
+		/* RFC 2045 §5.2: missing or invalid means the default */
+		if (in_digest) {
+			set_type(a, p, "message", "rfc822");
+		} else {
+			set_type(a, p, "text", "plain");
+			p->charset = "us-ascii";
+		}
+	}
+	bool r2231;
+	const char *cs = param_get(a, &ps, "charset", &r2231);
+	if (cs && *cs)
+		p->charset = lower_dup(a, cs, strlen(cs));
+	else if (have && strcmp(p->type, "text") == 0)
+		p->charset = "us-ascii";
+	if (strcmp(p->type, "multipart") == 0) {
+		const char *b = param_get(a, &ps, "boundary", &r2231);
+		if (b && *b)
+			p->boundary = b;
+	}
+	p->filename = filename_of(a, &ps, "name");
+	sv_free(ps.v);
+
+	/* RFC 2045 §6.1 */
+	const char *cte = field_value(p, "content-transfer-encoding");
+	p->encoding = "7bit";
+	if (cte) {
+		size_t n = strlen(cte), i = 0;
+		skip_cfws(cte, n, &i);
+		size_t s = i;
+		while (i < n && is_token((unsigned char)cte[i]))
+			i++;
+		if (i > s)
+			p->encoding = lower_dup(a, cte + s, i - s);
+	}
+
+	/* RFC 2183 §2 */
+	const char *cd = field_value(p, "content-disposition");
+	if (cd) {
+		size_t n = strlen(cd), i = 0;
+		skip_cfws(cd, n, &i);
+		size_t s = i;
+		while (i < n && is_token((unsigned char)cd[i]))
+			i++;
+		if (i > s)
+			p->disposition = lower_dup(a, cd + s, i - s);
+		struct params dps = {NULL, 0, 0};
+		parse_params(a, cd, n, i, &dps);
+		const char *fn = filename_of(a, &dps, "filename");
+		if (fn)
+			p->filename = fn;
+		sv_free(dps.v);
+	}
+}
+
+static void parse_part(struct ctx *c, struct sv_mime_part *p, bool in_digest);
+
+/* Give p its header and body from text (a part or an encapsulated
+ * message), then parse below it. */
+static void parse_text(struct ctx *c, struct sv_mime_part *p, const char *text, size_t len,
+		       bool in_digest)
+{
+	size_t body_off;
+	sv_mail_parse_header_block(c->m->arena, text, len, &p->hdrs, &p->nhdrs, &body_off);
+	p->header = text;
+	p->hlen = body_off;
+	p->body = text + body_off;
+	p->blen = len - body_off;
+	parse_part(c, p, in_digest);
+}
+
+static struct sv_mime_part *new_child(struct ctx *c, struct sv_mime_part *parent,
+				      struct sv_mime_part **tail)
+{
+	struct sv_mime_part *ch = sv_arena_alloc(c->m->arena, sizeof *ch);
+	ch->parent = parent;
+	ch->depth = parent->depth + 1;
+	if (*tail)
+		(*tail)->next = ch;
+	else
+		parent->children = ch;
+	*tail = ch;
+	c->nparts++;
+	return ch;
+}
+
+/* RFC 2046 §5.1.1: is the line at s[0..n) (no line break) a delimiter for
+ * boundary b? 1: delimiter, 2: close delimiter, 0: no. */
+static int delimiter(const char *s, size_t n, const char *b, size_t bl)
+{
+	if (n < bl + 2 || s[0] != '-' || s[1] != '-' || memcmp(s + 2, b, bl) != 0)
+		return 0;
+	size_t i = bl + 2;
+	int kind = 1;
+	if (i + 2 <= n && s[i] == '-' && s[i + 1] == '-') {
+		kind = 2;
+		i += 2;
+	}
+	/* transport padding only; anything else means a longer boundary */
+	for (; i < n; i++)
+		if (!is_wsp(s[i]))
+			return 0;
+	return kind;
+}
+
+static void split_multipart(struct ctx *c, struct sv_mime_part *p)
+{
+	const char *b = p->boundary;
+	size_t bl = strlen(b);
+	bool digest = strcmp(p->subtype, "digest") == 0;
+	const char *s = p->body, *end = p->body + p->blen;
+	const char *part_start = NULL; /* after the previous delimiter line */
+	struct sv_mime_part *tail = NULL;
+	const char *line = s;
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *le = nl ? nl : end;
+		const char *next = nl ? nl + 1 : end;
+		size_t ll = (size_t)(le - line);
+		if (ll && line[ll - 1] == '\r')
+			ll--;
+		int kind = line[0] == '-' ? delimiter(line, ll, b, bl) : 0;
+		if (kind) {
+			if (part_start && c->nparts < MAX_PARTS) {
+				/* the line break before the delimiter belongs to it */
+				const char *pe = line;
+				if (pe > part_start && pe[-1] == '\n')
+					pe--;
+				if (pe > part_start && pe[-1] == '\r')
+					pe--;
+				struct sv_mime_part *ch = new_child(c, p, &tail);
+				parse_text(c, ch, part_start, (size_t)(pe - part_start), digest);
+			}
+			if (kind == 2) {
+				part_start = NULL; /* the epilogue is ignored */
+				break;
+			}
+			part_start = next;
+		}
+		line = next;
+	}
+	if (part_start && c->nparts < MAX_PARTS) {
+		/* no close delimiter: the last part runs to the end */
+		struct sv_mime_part *ch = new_child(c, p, &tail);
+		parse_text(c, ch, part_start, (size_t)(end - part_start), digest);
+	}
+}
+
+static void parse_part(struct ctx *c, struct sv_mime_part *p, bool in_digest)
+{
+	struct sv_arena *a = c->m->arena;
+	read_headers(a, p, in_digest);
+	bool room = p->depth < MAX_DEPTH && c->nparts < MAX_PARTS;
+	if (strcmp(p->type, "multipart") == 0 && p->boundary && room) {
+		p->multipart = true;
+		split_multipart(c, p);
+	} else if (strcmp(p->type, "message") == 0 && strcmp(p->subtype, "rfc822") == 0 && room) {
+		/* RFC 2046 §5.2.1: the body is a message of its own */
+		p->is_message = true;
+		size_t len;
+		const char *text = sv_msg_part_decoded(c->m, p, &len);
+		struct sv_mime_part *tail = NULL;
+		struct sv_mime_part *ch = new_child(c, p, &tail);
+		parse_text(c, ch, text, len, false);
+	}
+}
+
+struct sv_mime_part *sv_msg_mime(struct sv_msg *m)
+{
+	if (m->mime)
+		return m->mime;
+	struct sv_mime_part *p = sv_arena_alloc(m->arena, sizeof *p);
+	m->mime = p;
+	struct ctx c = {m, 1};
+	p->body = sv_msg_body(m, &p->blen);
+	p->hdrs = sv_msg_headers(m, &p->nhdrs);
+	p->header = m->data;
+	p->hlen = (size_t)(p->body - m->data);
+	parse_part(&c, p, false);
+	return p;
+}
+
+const char *sv_msg_part_decoded(struct sv_msg *m, struct sv_mime_part *p, size_t *len_r)
+{
+	if (!p->decoded_done) {
+		p->decoded_done = true;
+		const char *enc = p->encoding ? p->encoding : "7bit";
+		bool b64 = strcmp(enc, "base64") == 0;
+		bool qp = strcmp(enc, "quoted-printable") == 0;
+		if (b64 || qp) {
+			struct sv_buf out = SV_BUF_INIT;
+			sv_buf_append(&out, "", 0);
+			if (b64)
+				sv_mail_base64_decode(&out, p->body, p->blen);
+			else
+				sv_mail_qp_decode(&out, p->body, p->blen);
+			p->decoded = sv_arena_strndup(m->arena, out.p, out.len);
+			p->declen = out.len;
+			sv_buf_free(&out);
+		} else {
+			/* 7bit, 8bit, binary and unknown encodings: as is
+			 * (RFC 2045 §6.4: unknown means treat as opaque) */
+			p->decoded = p->body ? p->body : "";
+			p->declen = p->blen;
+		}
+	}
+	if (len_r)
+		*len_r = p->declen;
+	return p->decoded;
+}
+
+const char *sv_msg_part_text(struct sv_msg *m, struct sv_mime_part *p, size_t *len_r)
+{
+	if (!p->text_done) {
+		p->text_done = true;
+		size_t n;
+		const char *d = sv_msg_part_decoded(m, p, &n);
+		p->text = d;
+		p->tlen = n;
+		if (p->type && strcmp(p->type, "text") == 0) {
+			const char *cs = p->charset ? p->charset : "us-ascii";
+			struct sv_buf out = SV_BUF_INIT;
+			sv_buf_append(&out, "", 0);
+			/* unknown charset: the bytes are kept as they are */
+			if (sv_mail_to_utf8(&out, cs, strlen(cs), d, n)) {
+				p->text = sv_arena_strndup(m->arena, out.p, out.len);
+				p->tlen = out.len;
+			}
+			sv_buf_free(&out);
+		}
+	}
+	if (len_r)
+		*len_r = p->tlen;
+	return p->text;
+}

@@ -1,0 +1,514 @@
+/*
+ * codegen.c: bytecode generation (see codegen.h).
+ *
+ * Jumps are emitted as five-byte (padded LEB128) operands so they can be
+ * patched in place once their target is known. Constants are deduplicated
+ * through a hash of their encoded form. Tests compile to "test; jump if
+ * true/false": allof, anyof, not, true and false emit no instruction of
+ * their own (RFC 5228 §5.2, §5.3, §5.8 short-circuit evaluation).
+ */
+#include "parser/codegen.h"
+
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "vm/binary.h"
+
+int sv_ast_const_value(const struct sv_ast_node *t);
+
+enum { CORE_JMP = 0, CORE_JMPT = 1, CORE_JMPF = 2 };
+#define JUMP_WIDTH 5
+
+struct pool_ent {
+	uint64_t hash;
+	size_t off, len;
+	uint32_t index;
+	struct pool_ent *next;
+};
+
+struct label {
+	size_t *at, *insn;
+	size_t n, cap;
+};
+
+struct sv_codegen {
+	struct sv_validator *v;
+	struct sv_arena *arena;
+	struct sv_buf code, pool;
+	size_t npool;
+	struct pool_ent **buckets;
+	size_t nbuckets;
+	uint32_t *line_off, *line_no;
+	size_t nlines, caplines;
+	int *slot_of; /* registry index -> slot */
+	const struct sv_ext_def *slots[SV_BIN_MAX_EXTS];
+	size_t nslots;
+	struct sv_diags *diags;
+	bool failed;
+};
+
+struct sv_validator *sv_cg_validator(struct sv_codegen *g)
+{
+	return g->v;
+}
+
+int sv_cg_slot(struct sv_codegen *g, const struct sv_ext_def *ext)
+{
+	int s = g->slot_of[ext->index];
+	if (s >= 0)
+		return s;
+	if (g->nslots >= SV_BIN_MAX_EXTS) {
+		g->failed = true;
+		return 0;
+	}
+	g->slots[g->nslots] = ext;
+	g->slot_of[ext->index] = (int)g->nslots;
+	return (int)g->nslots++;
+}
+
+void sv_cg_varint(struct sv_codegen *g, uint64_t v)
+{
+	sv_buf_put_varint(&g->code, v);
+}
+
+/* ---- constant pool ---- */
+
+static uint32_t pool_add(struct sv_codegen *g, const char *enc, size_t len)
+{
+	uint64_t h = sv_hash64(enc, len);
+	size_t b = (size_t)h & (g->nbuckets - 1);
+	for (struct pool_ent *e = g->buckets[b]; e; e = e->next)
+		if (e->hash == h && e->len == len && memcmp(g->pool.p + e->off, enc, len) == 0)
+			return e->index;
+	struct pool_ent *e = sv_arena_alloc(g->arena, sizeof *e);
+	e->hash = h;
+	e->off = g->pool.len;
+	e->len = len;
+	e->index = (uint32_t)g->npool++;
+	e->next = g->buckets[b];
+	g->buckets[b] = e;
+	sv_buf_append(&g->pool, enc, len);
+	if (g->npool > g->nbuckets * 2) {
+		/* grow */
+		size_t nb = g->nbuckets * 4;
+		struct pool_ent **nbk = sv_calloc(nb, sizeof *nbk);
+		for (size_t i = 0; i < g->nbuckets; i++) {
+			struct pool_ent *x = g->buckets[i];
+			while (x) {
+				struct pool_ent *nx = x->next;
+				size_t k = (size_t)x->hash & (nb - 1);
+				x->next = nbk[k];
+				nbk[k] = x;
+				x = nx;
+			}
+		}
+		sv_free(g->buckets);
+		g->buckets = nbk;
+		g->nbuckets = nb;
+	}
+	return e->index;
+}
+
+static uint32_t str_const(struct sv_codegen *g, const char *p, size_t len)
+{
+	struct sv_buf b = SV_BUF_INIT;
+	sv_buf_put_u8(&b, SV_CONST_STR);
+	sv_buf_put_varint(&b, len);
+	sv_buf_append(&b, p, len);
+	uint32_t i = pool_add(g, b.p, b.len);
+	sv_buf_free(&b);
+	return i;
+}
+
+struct tpl_ctx {
+	struct sv_codegen *g;
+	struct sv_buf parts;
+	size_t nparts;
+	bool dynamic;
+};
+
+static void tpl_lit(void *ctx, const char *p, size_t len)
+{
+	struct tpl_ctx *t = ctx;
+	sv_buf_put_u8(&t->parts, SV_TPL_LIT);
+	sv_buf_put_varint(&t->parts, len);
+	sv_buf_append(&t->parts, p, len);
+	t->nparts++;
+}
+
+static void tpl_var(void *ctx, const char *name, size_t len)
+{
+	struct tpl_ctx *t = ctx;
+	int slot = sv_validator_var(t->g->v, name, len, (struct sv_loc){0, 0, 0});
+	if (slot < 0) {
+		t->g->failed = true;
+		return;
+	}
+	sv_buf_put_u8(&t->parts, SV_TPL_VAR);
+	sv_buf_put_varint(&t->parts, (uint64_t)slot);
+	t->nparts++;
+	t->dynamic = true;
+}
+
+static void tpl_match(void *ctx, unsigned idx)
+{
+	struct tpl_ctx *t = ctx;
+	sv_buf_put_u8(&t->parts, SV_TPL_MATCH);
+	sv_buf_put_varint(&t->parts, idx);
+	t->nparts++;
+	t->dynamic = true;
+}
+
+static void tpl_ns(void *ctx, const struct sv_ext_def *ext, unsigned nsidx,
+		   const struct sv_namespace_def *ns, const char *name, size_t len)
+{
+	struct tpl_ctx *t = ctx;
+	sv_buf_put_u8(&t->parts, SV_TPL_NS);
+	sv_buf_put_u8(&t->parts, (uint8_t)sv_cg_slot(t->g, ext));
+	sv_buf_put_varint(&t->parts, nsidx);
+	sv_buf_put_varint(&t->parts, len);
+	sv_buf_append(&t->parts, name, len);
+	t->nparts++;
+	t->dynamic = true;
+}
+
+static uint32_t string_const(struct sv_codegen *g, const char *p, size_t len)
+{
+	if (!g->v->templates || !memchr(p, '$', len))
+		return str_const(g, p, len);
+	struct tpl_ctx t = {.g = g, .parts = SV_BUF_INIT};
+	struct sv_tpl_visitor vis = {tpl_lit, tpl_var, tpl_match, tpl_ns, &t};
+	struct sv_buf err = SV_BUF_INIT;
+	bool ok = sv_tpl_scan(g->v, p, len, &vis, &err);
+	sv_buf_free(&err);
+	uint32_t idx;
+	if (!ok || !t.dynamic) {
+		idx = str_const(g, p, len);
+	} else {
+		struct sv_buf b = SV_BUF_INIT;
+		sv_buf_put_u8(&b, SV_CONST_TPL);
+		sv_buf_put_varint(&b, t.nparts);
+		sv_buf_append(&b, t.parts.p, t.parts.len);
+		idx = pool_add(g, b.p, b.len);
+		sv_buf_free(&b);
+	}
+	sv_buf_free(&t.parts);
+	return idx;
+}
+
+static uint32_t list_const(struct sv_codegen *g, const struct sv_ast_arg *a)
+{
+	uint32_t stack[64];
+	uint32_t *items = a->nstrs <= 64 ? stack : sv_malloc(a->nstrs * sizeof *items);
+	for (size_t i = 0; i < a->nstrs; i++)
+		items[i] = string_const(g, a->strs[i].s, a->strs[i].len);
+	struct sv_buf b = SV_BUF_INIT;
+	sv_buf_put_u8(&b, SV_CONST_LIST);
+	sv_buf_put_varint(&b, a->nstrs);
+	for (size_t i = 0; i < a->nstrs; i++)
+		sv_buf_put_varint(&b, items[i]);
+	uint32_t idx = pool_add(g, b.p, b.len);
+	sv_buf_free(&b);
+	if (items != stack)
+		sv_free(items);
+	return idx;
+}
+
+void sv_cg_string(struct sv_codegen *g, const struct sv_ast_str *s)
+{
+	sv_cg_varint(g, string_const(g, s->s, s->len));
+}
+
+void sv_cg_string_lit(struct sv_codegen *g, const char *p, size_t len)
+{
+	sv_cg_varint(g, str_const(g, p, len));
+}
+
+void sv_cg_list(struct sv_codegen *g, const struct sv_ast_arg *a)
+{
+	sv_cg_varint(g, list_const(g, a));
+}
+
+/* ---- instructions ---- */
+
+void sv_cg_op(struct sv_codegen *g, const struct sv_ext_def *ext, unsigned op, unsigned line)
+{
+	if (g->nlines == 0 || g->line_no[g->nlines - 1] != line) {
+		if (g->nlines == g->caplines) {
+			g->caplines = g->caplines ? g->caplines * 2 : 64;
+			g->line_off = sv_realloc(g->line_off, g->caplines * sizeof *g->line_off);
+			g->line_no = sv_realloc(g->line_no, g->caplines * sizeof *g->line_no);
+		}
+		g->line_off[g->nlines] = (uint32_t)g->code.len;
+		g->line_no[g->nlines] = line;
+		g->nlines++;
+	}
+	sv_buf_put_u8(&g->code, (uint8_t)sv_cg_slot(g, ext));
+	sv_buf_put_varint(&g->code, op);
+}
+
+static void label_ref(struct sv_codegen *g, struct label *l, size_t insn)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 4;
+		size_t *at = sv_arena_array(g->arena, l->cap, sizeof *at);
+		size_t *in = sv_arena_array(g->arena, l->cap, sizeof *in);
+		if (l->n) {
+			memcpy(at, l->at, l->n * sizeof *at);
+			memcpy(in, l->insn, l->n * sizeof *in);
+		}
+		l->at = at;
+		l->insn = in;
+	}
+	l->at[l->n] = g->code.len;
+	l->insn[l->n] = insn;
+	l->n++;
+	static const char pad[JUMP_WIDTH] = {0};
+	sv_buf_append(&g->code, pad, JUMP_WIDTH);
+}
+
+static void emit_jump(struct sv_codegen *g, unsigned kind, struct label *l, unsigned line)
+{
+	size_t insn = g->code.len;
+	sv_cg_op(g, sv_ext_core(), kind, line);
+	label_ref(g, l, insn);
+}
+
+static void label_place(struct sv_codegen *g, struct label *l)
+{
+	size_t target = g->code.len;
+	for (size_t i = 0; i < l->n; i++) {
+		int64_t d = (int64_t)target - (int64_t)l->insn[i];
+		uint64_t z = ((uint64_t)d << 1) ^ (uint64_t)(d >> 63);
+		unsigned char *p = (unsigned char *)g->code.p + l->at[i];
+		for (int k = 0; k < JUMP_WIDTH; k++) {
+			p[k] = (unsigned char)(z & 0x7f);
+			z >>= 7;
+			if (k < JUMP_WIDTH - 1)
+				p[k] |= 0x80;
+		}
+		if (z)
+			g->failed = true; /* script too large for 35-bit jumps */
+	}
+	l->n = 0;
+}
+
+void sv_cg_optionals(struct sv_codegen *g, struct sv_ast_node *n)
+{
+	struct sv_vnode *vn = sv_vnode(n);
+	size_t count = 0;
+	for (size_t i = 0; i < vn->ntags; i++)
+		if (vn->tags[i].family || vn->tags[i].def->opt != 0xff)
+			count++;
+	sv_cg_varint(g, count);
+	for (size_t i = 0; i < vn->ntags; i++) {
+		const struct sv_vtag *t = &vn->tags[i];
+		if (t->family) {
+			uint8_t id = t->family == 'c' ? SV_OPT_COMPARATOR
+				     : t->family == 'm' ? SV_OPT_MATCH : SV_OPT_ADDRPART;
+			sv_buf_put_u8(&g->code, 0);
+			sv_buf_put_u8(&g->code, id);
+			sv_buf_put_u8(&g->code, (uint8_t)sv_cg_slot(g, t->fext));
+			sv_buf_put_u8(&g->code, (uint8_t)t->fidx);
+			if (t->family == 'm')
+				sv_buf_put_u8(&g->code, (uint8_t)t->rel);
+			continue;
+		}
+		if (t->def->opt == 0xff)
+			continue;
+		sv_buf_put_u8(&g->code, (uint8_t)sv_cg_slot(g, t->ext));
+		sv_buf_put_u8(&g->code, t->def->opt);
+		switch (t->ext->opt_kinds[t->def->opt]) {
+		case 'n':
+			sv_cg_varint(g, t->value->num);
+			break;
+		case 's':
+			sv_cg_string(g, &t->value->strs[0]);
+			break;
+		case 'l':
+			sv_cg_list(g, t->value);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+void sv_cg_generic(struct sv_codegen *g, struct sv_ast_node *n)
+{
+	struct sv_vnode *vn = sv_vnode(n);
+	const struct sv_op_def *op = &vn->ext->ops[vn->cmd->op];
+	sv_cg_op(g, vn->ext, vn->cmd->op, n->loc.line);
+	size_t pi = 0;
+	for (const char *s = op->sig; *s; s++) {
+		if (*s == 'x') {
+			sv_cg_optionals(g, n);
+			continue;
+		}
+		struct sv_ast_arg *a = pi < vn->npos ? vn->pos[pi] : NULL;
+		pi++;
+		if (!a) {
+			/* an optional positional left out: empty value */
+			if (*s == 'n')
+				sv_cg_varint(g, 0);
+			else if (*s == 's')
+				sv_cg_string_lit(g, "", 0);
+			else {
+				struct sv_ast_arg empty = {.kind = SV_AST_STRLIST};
+				sv_cg_list(g, &empty);
+			}
+			continue;
+		}
+		switch (*s) {
+		case 'n':
+			sv_cg_varint(g, a->num);
+			break;
+		case 's':
+			sv_cg_string(g, &a->strs[0]);
+			break;
+		case 'l':
+			sv_cg_list(g, a);
+			break;
+		default:
+			g->failed = true;
+		}
+	}
+}
+
+static void gen_cmd(struct sv_codegen *g, struct sv_ast_node *n)
+{
+	struct sv_vnode *vn = sv_vnode(n);
+	if (vn->cmd->generate)
+		vn->cmd->generate(g, n);
+	else
+		sv_cg_generic(g, n);
+}
+
+static void gen_cond(struct sv_codegen *g, struct sv_ast_node *t, bool sense, struct label *l)
+{
+	const char *id = t->id;
+	unsigned line = t->loc.line;
+	struct sv_vnode *vn = sv_vnode(t);
+	bool control = vn && (vn->cmd->flags & SV_CMDF_CONTROL) && vn->ext == sv_ext_core();
+	if (control && strcmp(id, "true") == 0) {
+		if (sense)
+			emit_jump(g, CORE_JMP, l, line);
+	} else if (control && strcmp(id, "false") == 0) {
+		if (!sense)
+			emit_jump(g, CORE_JMP, l, line);
+	} else if (control && strcmp(id, "not") == 0) {
+		gen_cond(g, t->tests, !sense, l);
+	} else if (control && (strcmp(id, "allof") == 0 || strcmp(id, "anyof") == 0)) {
+		bool all = id[1] == 'l';
+		/* allof jumps out on the first false, anyof on the first true */
+		if (sense != all) {
+			for (struct sv_ast_node *s = t->tests; s; s = s->next)
+				gen_cond(g, s, sense, l);
+		} else {
+			struct label m = {0};
+			for (struct sv_ast_node *s = t->tests; s; s = s->next) {
+				if (s->next)
+					gen_cond(g, s, !sense, &m);
+				else
+					gen_cond(g, s, sense, l);
+			}
+			label_place(g, &m);
+		}
+	} else {
+		gen_cmd(g, t);
+		emit_jump(g, sense ? CORE_JMPT : CORE_JMPF, l, line);
+	}
+}
+
+static void gen_block(struct sv_codegen *g, struct sv_ast_node *n)
+{
+	while (n) {
+		struct sv_vnode *vn = sv_vnode(n);
+		if (!vn) { /* require */
+			n = n->next;
+			continue;
+		}
+		if (strcmp(n->id, "if") != 0 || vn->ext != sv_ext_core()) {
+			gen_cmd(g, n);
+			n = n->next;
+			continue;
+		}
+		struct label end = {0};
+		struct sv_ast_node *c = n;
+		for (;;) {
+			bool is_else = strcmp(c->id, "else") == 0;
+			struct sv_ast_node *next = c->next;
+			bool more = next && sv_vnode(next) &&
+				    (strcmp(next->id, "elsif") == 0 || strcmp(next->id, "else") == 0);
+			if (is_else) {
+				gen_block(g, c->block);
+			} else {
+				struct label skip = {0};
+				gen_cond(g, c->tests, false, &skip);
+				if (!c->skip)
+					gen_block(g, c->block);
+				if (more)
+					emit_jump(g, CORE_JMP, &end, c->end.line ? c->end.line : c->loc.line);
+				label_place(g, &skip);
+			}
+			if (!more || is_else) {
+				n = next;
+				break;
+			}
+			c = next;
+		}
+		label_place(g, &end);
+	}
+}
+
+bool sv_codegen_run(struct sv_validator *v, struct sv_ast *ast, const char *name,
+		    uint64_t src_hash, struct sv_buf *out, struct sv_diags *diags)
+{
+	struct sv_codegen g;
+	memset(&g, 0, sizeof g);
+	g.v = v;
+	g.arena = sv_arena_new();
+	g.diags = diags;
+	g.nbuckets = 64;
+	g.buckets = sv_calloc(g.nbuckets, sizeof *g.buckets);
+	g.slot_of = sv_malloc(sv_ext_count() * sizeof *g.slot_of);
+	for (size_t i = 0; i < sv_ext_count(); i++)
+		g.slot_of[i] = -1;
+	/* every required extension gets a slot, core first */
+	for (size_t i = 0; i < v->norder; i++)
+		sv_cg_slot(&g, v->order[i]);
+	gen_block(&g, ast->commands);
+	bool ok = !g.failed;
+	if (ok) {
+		const char **names = sv_calloc(v->nvars ? v->nvars : 1, sizeof *names);
+		for (size_t i = 0; i < v->nvars; i++)
+			names[i] = v->vars[i];
+		struct sv_bin_parts parts = {
+			.exts = g.slots,
+			.nexts = g.nslots,
+			.pool = &g.pool,
+			.npool = g.npool,
+			.varnames = names,
+			.nvars = v->nvars,
+			.code = &g.code,
+			.line_off = g.line_off,
+			.line_no = g.line_no,
+			.nlines = g.nlines,
+			.name = name,
+			.src_hash = src_hash,
+			.fingerprint = sv_bin_fingerprint(),
+		};
+		sv_bin_write(&parts, out);
+		sv_free(names);
+	} else {
+		sv_diag_error(diags, ((struct sv_loc){0, 0, 0}), "code generation failed: script too large");
+	}
+	sv_buf_free(&g.code);
+	sv_buf_free(&g.pool);
+	sv_free(g.buckets);
+	sv_free(g.slot_of);
+	sv_free(g.line_off);
+	sv_free(g.line_no);
+	sv_arena_free(g.arena);
+	return ok;
+}

@@ -1,0 +1,35 @@
+/*
+ * codegen.h: emits bytecode for a validated tree (DESIGN.md §1): one
+ * instruction per command or test, tests compiled to conditional jumps
+ * (allof/anyof/not short-circuit with no instruction of their own),
+ * deduplicated constant pool, line table.
+ */
+#ifndef SV_CODEGEN_H
+#define SV_CODEGEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+#include "parser/ast.h"
+#include "parser/validate.h"
+
+struct sv_codegen;
+
+/* Generate the binary image for ast into out. */
+bool sv_codegen_run(struct sv_validator *v, struct sv_ast *ast, const char *name,
+		    uint64_t src_hash, struct sv_buf *out, struct sv_diags *diags);
+
+/* For custom generate hooks. */
+void sv_cg_op(struct sv_codegen *g, const struct sv_ext_def *ext, unsigned op, unsigned line);
+void sv_cg_varint(struct sv_codegen *g, uint64_t v);
+void sv_cg_string(struct sv_codegen *g, const struct sv_ast_str *s);
+void sv_cg_string_lit(struct sv_codegen *g, const char *p, size_t len);
+void sv_cg_list(struct sv_codegen *g, const struct sv_ast_arg *a);
+void sv_cg_optionals(struct sv_codegen *g, struct sv_ast_node *cmd);
+int sv_cg_slot(struct sv_codegen *g, const struct sv_ext_def *ext);
+struct sv_validator *sv_cg_validator(struct sv_codegen *g);
+/* Emit the generic form of a command (the default when no hook). */
+void sv_cg_generic(struct sv_codegen *g, struct sv_ast_node *cmd);
+
+#endif

@@ -1,0 +1,443 @@
+/*
+ * grammar.y: the generic grammar of Sieve, RFC 5228 §8.2.
+ *
+ * No command name is a token: every command and test is an identifier with
+ * arguments, an optional test or test list, and an optional block; meaning
+ * comes later (validate.c). The actions build the tree of ast.h in the
+ * compile arena.
+ *
+ * Beyond the RFC:
+ *  - error recovery at command level (skip to the next ';' or block) and at
+ *    block level (skip to the closing '}'), so one run reports many syntax
+ *    errors; bison's usual rule silences cascades until three tokens have
+ *    been shifted;
+ *  - the nesting limit (max-nesting-depth of limits.h) is enforced as soon
+ *    as a '{' or a test identifier is read, so no later recursive walk of
+ *    the tree can overflow the stack. A node's depth is the number of
+ *    blocks and tests around it, itself included: a top-level command is
+ *    at 0, its test at 1, a test inside that test (or inside its test list)
+ *    at 2, and the block of a top-level command at 1.
+ */
+
+%code requires {
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/diag.h"
+#include "parser/ast.h"
+
+struct sv_parser;
+
+/* An identifier or tag as written: points into the source. */
+struct sv_lex_text {
+	const char *s;
+	size_t len;
+};
+
+/* Lists built left-recursively, with their tails. */
+struct sv_gr_nodes {
+	struct sv_ast_node *head, *tail;
+	size_t n;
+};
+struct sv_gr_strlink {
+	struct sv_ast_str str;
+	struct sv_gr_strlink *next;
+};
+struct sv_gr_strs {
+	struct sv_gr_strlink *head, *tail;
+	size_t n;
+};
+/* A string token: the location is the token's (@n). */
+struct sv_lex_str {
+	char *s;
+	size_t len;
+	bool multiline;
+};
+}
+
+%code {
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "lib/buf.h"
+#include "parser/lexer.h"
+
+/* A nonterminal's location: its first symbol's (an empty one: the
+ * previous symbol's). Only the tokens' locations are used. */
+#define YYLLOC_DEFAULT(cur, rhs, n)                                  \
+	do {                                                         \
+		if (n)                                               \
+			(cur) = YYRHSLOC(rhs, 1);                    \
+		else                                                 \
+			(cur) = YYRHSLOC(rhs, 0);                    \
+	} while (0)
+
+/* max-nesting-depth is at most 256 (limits.h): the stack stays small. */
+#define YYMAXDEPTH 20000
+#define YYMALLOC sv_malloc
+#define YYFREE sv_free
+
+static int sv_yylex(SV_YYSTYPE *lval, SV_YYLTYPE *lloc, struct sv_parser *p);
+static void sv_yyerror(SV_YYLTYPE *lloc, struct sv_parser *p, const char *msg);
+
+static bool enter(struct sv_parser *p, struct sv_loc loc);
+static void nodes_init(struct sv_gr_nodes *l);
+static void nodes_add(struct sv_gr_nodes *l, struct sv_ast_node *n);
+static struct sv_ast_str make_str(const struct sv_lex_str *s, struct sv_loc loc);
+}
+
+%define api.prefix {sv_yy}
+%define api.token.prefix {SV_TOK_}
+%define api.pure full
+%define api.location.type {struct sv_loc}
+%define parse.error custom
+%locations
+%param {struct sv_parser *p}
+%expect 0
+
+/* Kept small: values are copied on every shift and reduction. */
+%union {
+	struct sv_lex_text text;
+	uint64_t num;
+	struct sv_lex_str str;
+	struct sv_ast_node *node;
+	struct sv_ast_node *tnode;
+	unsigned depth;
+	struct sv_ast_arg *arg;
+	struct sv_gr_nodes nodes;
+	struct sv_gr_strs strs;
+}
+
+%token <text> IDENT "identifier"
+%token <text> TAG "tag"
+%token <num> NUMBER "number"
+%token <str> STRING "string"
+/* Declared so that messages list them in this order. */
+%token ';' '{' ',' ')' ']' '}' '(' '['
+
+%type <nodes> top_commands commands tests block
+%type <node> command test cmd_id
+%type <tnode> test_id
+%type <depth> block_open
+%type <arg> arglist argument
+%type <strs> strings
+
+/* A '{' or a test identifier popped by error recovery leaves its level. */
+%destructor { p->depth--; } <tnode> <depth>
+
+%%
+
+/* RFC 5228 §8.2: start = commands */
+start:
+	  top_commands
+		{
+			p->ast->commands = $1.head;
+			p->ast->ncommands = $1.n;
+		}
+	;
+
+top_commands:
+	  %empty			{ nodes_init(&$$); }
+	| top_commands command		{ $$ = $1; nodes_add(&$$, $2); }
+	| top_commands error '}'	{ $$ = $1; yyerrok; }
+	;
+
+/* commands = *command */
+commands:
+	  %empty			{ nodes_init(&$$); }
+	| commands command		{ $$ = $1; nodes_add(&$$, $2); }
+	;
+
+/* command = identifier arguments (";" / block) */
+command:
+	  cmd_id arguments ';'
+		{
+			$$ = $1;
+			$$->end = @3;
+		}
+	| cmd_id arguments block
+		{
+			$$ = $1;
+			$$->has_block = true;
+			$$->block = $3.head;
+			$$->nblock = $3.n;
+			$$->end = @3;
+		}
+	| error ';'			{ $$ = NULL; yyerrok; }
+	| error block			{ $$ = NULL; yyerrok; }
+	;
+
+/* The node is made as soon as its identifier is read; the arguments rules
+ * below fill it in through $<node>0, the symbol under them on the stack
+ * (always a cmd_id or a test_id). */
+cmd_id:
+	  IDENT				{ $$ = sv_ast_new_node(p->arena, $1.s, $1.len, @1); }
+	;
+
+/* block = "{" commands "}"; its location is the closing brace's. */
+block:
+	  block_open commands '}'
+		{
+			(void)$1;
+			$$ = $2;
+			@$ = @3;
+			p->depth--;
+		}
+	| block_open commands error '}'
+		{
+			(void)$1;
+			$$ = $2;
+			@$ = @4;
+			p->depth--;
+			yyerrok;
+		}
+	;
+
+block_open:
+	  '{'
+		{
+			if (!enter(p, @1))
+				YYABORT;
+			$$ = p->depth;
+		}
+	;
+
+/* arguments = *argument [ test / test-list ] */
+arguments:
+	  arglist			{ (void)$1; }
+	| arglist test
+		{
+			(void)$1;
+			$<node>0->tests = $2;
+			$<node>0->ntests = 1;
+		}
+	| arglist '(' tests ')'
+		{
+			(void)$1;
+			$<node>0->tests = $3.head;
+			$<node>0->ntests = $3.n;
+			$<node>0->test_list = true;
+		}
+	;
+
+/* The value is the last argument so far (to link the next one). */
+arglist:
+	  %empty			{ $$ = NULL; }
+	| arglist argument
+		{
+			if ($1)
+				$1->next = $2;
+			else
+				$<node>0->args = $2;
+			$<node>0->nargs++;
+			$$ = $2;
+		}
+	;
+
+/* argument = string-list / number / tag */
+argument:
+	  STRING
+		{
+			$$ = sv_ast_new_arg(p->arena, SV_AST_STRING, @1);
+			$$->strs = sv_arena_alloc(p->arena, sizeof *$$->strs);
+			$$->strs[0] = make_str(&$1, @1);
+			$$->nstrs = 1;
+		}
+	| NUMBER
+		{
+			$$ = sv_ast_new_arg(p->arena, SV_AST_NUMBER, @1);
+			$$->num = $1;
+		}
+	| TAG
+		{
+			$$ = sv_ast_new_arg(p->arena, SV_AST_TAG, @1);
+			$$->tag = sv_arena_strndup(p->arena, $1.s, $1.len);
+		}
+	| '[' strings ']'
+		{
+			struct sv_loc loc = @1;
+			/* underline the whole list when it is on one line */
+			if (@3.line == @1.line && @3.col > @1.col)
+				loc.width = @3.col - @1.col + 1;
+			$$ = sv_ast_new_arg(p->arena, SV_AST_STRLIST, loc);
+			$$->strs = sv_arena_array(p->arena, $2.n, sizeof *$$->strs);
+			$$->nstrs = $2.n;
+			size_t i = 0;
+			for (struct sv_gr_strlink *l = $2.head; l; l = l->next)
+				$$->strs[i++] = l->str;
+		}
+	;
+
+/* string-list = "[" string *("," string) "]" / string */
+strings:
+	  STRING
+		{
+			struct sv_gr_strlink *l = sv_arena_alloc(p->arena, sizeof *l);
+			l->str = make_str(&$1, @1);
+			$$.head = $$.tail = l;
+			$$.n = 1;
+		}
+	| strings ',' STRING
+		{
+			struct sv_gr_strlink *l = sv_arena_alloc(p->arena, sizeof *l);
+			l->str = make_str(&$3, @3);
+			$$ = $1;
+			$$.tail->next = l;
+			$$.tail = l;
+			$$.n++;
+		}
+	;
+
+/* test-list = "(" test *("," test) ")" */
+tests:
+	  test				{ nodes_init(&$$); nodes_add(&$$, $1); }
+	| tests ',' test		{ $$ = $1; nodes_add(&$$, $3); }
+	;
+
+/* test = identifier arguments */
+test:
+	  test_id arguments
+		{
+			$$ = $1;
+			p->depth--;
+		}
+	;
+
+test_id:
+	  IDENT
+		{
+			if (!enter(p, @1))
+				YYABORT;
+			$$ = sv_ast_new_node(p->arena, $1.s, $1.len, @1);
+		}
+	;
+
+%%
+
+static int sv_yylex(SV_YYSTYPE *lval, SV_YYLTYPE *lloc, struct sv_parser *p)
+{
+	return sv_lex_next(&p->lx, lval, lloc);
+}
+
+/* Only bison's own failures come here (the stack limit); syntax errors go
+ * through yyreport_syntax_error below. */
+static void sv_yyerror(SV_YYLTYPE *lloc, struct sv_parser *p, const char *msg)
+{
+	if (strcmp(msg, "memory exhausted") == 0)
+		msg = "script too complex";
+	sv_diag_error(p->diags, *lloc, "%s", msg);
+}
+
+static bool enter(struct sv_parser *p, struct sv_loc loc)
+{
+	if (++p->depth > p->max_depth) {
+		sv_diag_error(p->diags, loc, "nesting too deep (more than %u levels)",
+			      p->max_depth);
+		p->too_deep = true;
+		return false;
+	}
+	return true;
+}
+
+static void nodes_init(struct sv_gr_nodes *l)
+{
+	l->head = l->tail = NULL;
+	l->n = 0;
+}
+
+/* NULL (a command lost to error recovery) is skipped. */
+static void nodes_add(struct sv_gr_nodes *l, struct sv_ast_node *n)
+{
+	if (!n)
+		return;
+	if (l->tail)
+		l->tail->next = n;
+	else
+		l->head = n;
+	l->tail = n;
+	l->n++;
+}
+
+static struct sv_ast_str make_str(const struct sv_lex_str *s, struct sv_loc loc)
+{
+	struct sv_ast_str r = {s->s, s->len, loc, s->multiline};
+	return r;
+}
+
+/* How a token reads in a message: "identifier 'foo'", "';'", "end of
+ * file". */
+static void describe_token(struct sv_parser *p, yysymbol_kind_t sym, struct sv_buf *b)
+{
+	switch (sym) {
+	case YYSYMBOL_IDENT:
+		sv_buf_puts(b, "identifier '");
+		sv_buf_put_sanitized(b, p->lx.tok, p->lx.toklen, 40);
+		sv_buf_putc(b, '\'');
+		break;
+	case YYSYMBOL_TAG:
+		sv_buf_puts(b, "tag '");
+		sv_buf_put_sanitized(b, p->lx.tok, p->lx.toklen, 40);
+		sv_buf_putc(b, '\'');
+		break;
+	default:
+		sv_buf_puts(b, yysymbol_name(sym));
+		break;
+	}
+}
+
+/* Tokens that end or separate something: when too many tokens would do,
+ * the message names only these (the likely omission). */
+static bool is_closer(yysymbol_kind_t sym)
+{
+	switch (sym) {
+	case YYSYMBOL_YYEOF:
+		return false;
+	default: {
+		const char *name = yysymbol_name(sym);
+		return strcmp(name, "';'") == 0 || strcmp(name, "'{'") == 0 ||
+		       strcmp(name, "','") == 0 || strcmp(name, "')'") == 0 ||
+		       strcmp(name, "']'") == 0 || strcmp(name, "'}'") == 0;
+	}
+	}
+}
+
+/* gcc-style: "syntax error: unexpected '}', expecting ';' or '{'". */
+static int yyreport_syntax_error(const yypcontext_t *ctx, struct sv_parser *p)
+{
+	yysymbol_kind_t la = yypcontext_token(ctx);
+	/* the lexer already said why the script ended early */
+	if (la == YYSYMBOL_YYEOF && p->lx.hit_eof_error)
+		return 0;
+
+	yysymbol_kind_t exp[YYNTOKENS];
+	int n = yypcontext_expected_tokens(ctx, exp, YYNTOKENS);
+	if (n < 0)
+		n = 0;
+	if (n > 4) {
+		int k = 0;
+		for (int i = 0; i < n; i++)
+			if (is_closer(exp[i]))
+				exp[k++] = exp[i];
+		n = k;
+	}
+
+	struct sv_buf b = SV_BUF_INIT;
+	sv_buf_puts(&b, "syntax error");
+	if (la != YYSYMBOL_YYEMPTY) {
+		sv_buf_puts(&b, ": unexpected ");
+		describe_token(p, la, &b);
+	}
+	for (int i = 0; i < n; i++) {
+		sv_buf_puts(&b, i == 0 ? ", expecting " : i == n - 1 ? " or " : ", ");
+		sv_buf_puts(&b, yysymbol_name(exp[i]));
+	}
+	sv_diag_error(p->diags, *yypcontext_location(ctx), "%s", b.p);
+	sv_buf_free(&b);
+	return 0;
+}
+
+int sv_grammar_parse(struct sv_parser *p)
+{
+	return sv_yyparse(p);
+}

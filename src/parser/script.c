@@ -1,0 +1,81 @@
+/*
+ * script.c: cached binaries and transparent recompilation (see script.h).
+ */
+#include "parser/script.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/alloc.h"
+
+void sv_script_binary_path(const char *path, struct sv_buf *out)
+{
+	size_t n = strlen(path);
+	if (n > 6 && strcmp(path + n - 6, ".sieve") == 0)
+		n -= 6;
+	sv_buf_append(out, path, n);
+	sv_buf_puts(out, ".svbin");
+}
+
+enum sv_status sv_script_open(const char *path, const struct sv_script_options *o,
+			      struct sv_binary **bin_r, struct sv_diags *diags, struct sv_buf *src_r,
+			      struct sv_buf *err)
+{
+	*bin_r = NULL;
+	struct sv_settings defaults;
+	sv_settings_init(&defaults);
+	const struct sv_settings *set = o && o->compile.settings ? o->compile.settings : &defaults;
+	struct sv_buf src = SV_BUF_INIT;
+	enum sv_status st = sv_read_file(path, (size_t)set->max_script_size + 1, &src, err);
+	if (st != SV_OK)
+		goto out;
+	if (src.len >= SV_BIN_MAGIC_LEN && memcmp(src.p, SV_BIN_MAGIC, SV_BIN_MAGIC_LEN) == 0) {
+		/* a binary given directly: there is no source to fall back on */
+		st = sv_bin_load(src.p, src.len, bin_r, err);
+		goto out;
+	}
+	uint64_t hash = sv_hash64(src.p, src.len);
+	struct sv_buf binpath = SV_BUF_INIT;
+	sv_script_binary_path(path, &binpath);
+	if (o && o->use_cache) {
+		struct stat ss, bs;
+		struct sv_buf data = SV_BUF_INIT, lerr = SV_BUF_INIT;
+		uint64_t bh, bf;
+		if (stat(path, &ss) == 0 && stat(binpath.p, &bs) == 0 &&
+		    bs.st_mtime >= ss.st_mtime &&
+		    sv_read_file(binpath.p, 256u << 20, &data, &lerr) == SV_OK &&
+		    sv_bin_peek(data.p, data.len, &bh, &bf) && bh == hash &&
+		    bf == sv_bin_fingerprint() &&
+		    sv_bin_load(data.p, data.len, bin_r, &lerr) == SV_OK) {
+			sv_buf_free(&data);
+			sv_buf_free(&lerr);
+			sv_buf_free(&binpath);
+			st = SV_OK;
+			goto out;
+		}
+		sv_buf_free(&data);
+		sv_buf_free(&lerr);
+	}
+	struct sv_buf image = SV_BUF_INIT;
+	st = sv_compile(path, src.p, src.len, o ? &o->compile : NULL, diags, &image, NULL);
+	if (st == SV_OK) {
+		st = sv_bin_load(image.p, image.len, bin_r, err);
+		if (st == SV_OK && o && o->save) {
+			struct sv_buf serr = SV_BUF_INIT;
+			/* a cache that cannot be written is not an error of the run */
+			(void)sv_bin_save_file(binpath.p, image.p, image.len, &serr);
+			sv_buf_free(&serr);
+		}
+	}
+	sv_buf_free(&image);
+	sv_buf_free(&binpath);
+out:
+	if (src_r && st != SV_NOMEM) {
+		sv_buf_free(src_r);
+		*src_r = src;
+	} else {
+		sv_buf_free(&src);
+	}
+	sv_settings_free(&defaults);
+	return st;
+}

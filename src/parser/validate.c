@@ -1,0 +1,994 @@
+/*
+ * validate.c: meaning from the registry (see validate.h).
+ *
+ * RFC 5228 §2.6 (arguments, tagged arguments before positional ones),
+ * §2.7 (match types, comparators, address parts), §2.10.5 (extensions and
+ * require), §3.1 (if/elsif/else), §3.2 (require before other commands),
+ * §2.4.2.4 (encoded-character); RFC 5229 §3 (variable references).
+ */
+#include "parser/validate.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "lib/utf8.h"
+
+void sv_validator_error(struct sv_validator *v, struct sv_loc loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sv_diag_vadd(v->diags, SV_DIAG_ERROR, loc, fmt, ap);
+	va_end(ap);
+}
+
+void sv_validator_warning(struct sv_validator *v, struct sv_loc loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sv_diag_vadd(v->diags, SV_DIAG_WARNING, loc, fmt, ap);
+	va_end(ap);
+}
+
+bool sv_validator_has(const struct sv_validator *v, const struct sv_ext_def *e)
+{
+	return v->enabled[e->index];
+}
+
+void sv_validator_free(struct sv_validator *v)
+{
+	for (size_t i = 0; i < v->nvars; i++)
+		sv_free(v->vars[i]);
+	sv_free(v->vars);
+	sv_free(v->enabled);
+	sv_free(v->order);
+	v->vars = NULL;
+	v->enabled = NULL;
+	v->order = NULL;
+}
+
+int sv_validator_var(struct sv_validator *v, const char *name, size_t len, struct sv_loc loc)
+{
+	for (size_t i = 0; i < v->nvars; i++)
+		if (sv_ascii_ieq(v->vars[i], strlen(v->vars[i]), name, len))
+			return (int)i;
+	if (v->nvars >= v->settings->max_variables) {
+		sv_validator_error(v, loc, "too many variables (the limit is %llu)",
+				   (unsigned long long)v->settings->max_variables);
+		return -1;
+	}
+	if (v->nvars == v->capvars) {
+		v->capvars = v->capvars ? v->capvars * 2 : 16;
+		v->vars = sv_realloc(v->vars, v->capvars * sizeof *v->vars);
+	}
+	char *s = sv_strndup(name, len);
+	for (size_t i = 0; i < len; i++)
+		s[i] = (char)sv_ascii_lower((unsigned char)s[i]);
+	v->vars[v->nvars] = s;
+	return (int)v->nvars++;
+}
+
+struct sv_vtag *sv_vnode_tag(struct sv_ast_node *n, const char *name)
+{
+	struct sv_vnode *vn = sv_vnode(n);
+	if (!vn)
+		return NULL;
+	for (size_t i = 0; i < vn->ntags; i++)
+		if (strcmp(vn->tags[i].tag->tag, name) == 0)
+			return &vn->tags[i];
+	return NULL;
+}
+
+/* ---- templates (RFC 5229 §3) ---- */
+
+static bool is_ident_start(unsigned char c)
+{
+	return sv_ascii_isalpha(c) || c == '_';
+}
+
+static bool is_ident_char(unsigned char c)
+{
+	return sv_ascii_isalpha(c) || sv_ascii_isdigit(c) || c == '_';
+}
+
+bool sv_var_name_valid(const char *s, size_t len)
+{
+	if (len == 0 || !is_ident_start((unsigned char)s[0]))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!is_ident_char((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* Parse the inside of "${...}": 1*DIGIT, or identifier *("." name).
+ * Returns 0 when it is no reference, 1 for a number, 2 for a name. */
+static int parse_ref(const char *p, size_t len, size_t *dot_r)
+{
+	if (len == 0)
+		return 0;
+	if (sv_ascii_isdigit((unsigned char)p[0])) {
+		for (size_t i = 0; i < len; i++)
+			if (!sv_ascii_isdigit((unsigned char)p[i]))
+				return 0;
+		return 1;
+	}
+	size_t start = 0, lastdot = (size_t)-1;
+	for (;;) {
+		size_t i = start;
+		if (i >= len)
+			return 0;
+		if (sv_ascii_isdigit((unsigned char)p[i])) {
+			/* num-variable only as a sub-namespace/last part */
+			if (start == 0)
+				return 0;
+			while (i < len && sv_ascii_isdigit((unsigned char)p[i]))
+				i++;
+		} else {
+			if (!is_ident_start((unsigned char)p[i]))
+				return 0;
+			while (i < len && is_ident_char((unsigned char)p[i]))
+				i++;
+		}
+		if (i == len)
+			break;
+		if (p[i] != '.')
+			return 0;
+		lastdot = i;
+		start = i + 1;
+	}
+	*dot_r = lastdot;
+	return 2;
+}
+
+bool sv_tpl_scan(const struct sv_validator *v, const char *s, size_t len,
+		 const struct sv_tpl_visitor *vis, struct sv_buf *err)
+{
+	size_t lit = 0, i = 0;
+	while (i + 1 < len) {
+		if (s[i] != '$' || s[i + 1] != '{') {
+			i++;
+			continue;
+		}
+		const char *close = memchr(s + i + 2, '}', len - i - 2);
+		if (!close) 
+			break;
+		const char *in = s + i + 2;
+		size_t inlen = (size_t)(close - in);
+		size_t dot = 0;
+		int kind = parse_ref(in, inlen, &dot);
+		if (kind == 0) {
+			i += 2;
+			continue;
+		}
+		if (i > lit && vis->lit)
+			vis->lit(vis->ctx, s + lit, i - lit);
+		if (kind == 1) {
+			unsigned long long n = 0;
+			for (size_t k = 0; k < inlen && n < 1000; k++)
+				n = n * 10 + (unsigned)(in[k] - '0');
+			if (n > 63) {
+				sv_buf_printf(err, "match variable ${%.*s} is beyond the limit of 63",
+					      (int)(inlen > 10 ? 10 : inlen), in);
+				return false;
+			}
+			if (vis->match)
+				vis->match(vis->ctx, (unsigned)n);
+		} else if (dot == (size_t)-1) {
+			if (vis->var)
+				vis->var(vis->ctx, in, inlen);
+		} else {
+			/* ${ns.name}: the namespace is everything before the last dot */
+			const struct sv_ext_def *found = NULL;
+			const struct sv_namespace_def *ns = NULL;
+			unsigned nsidx = 0;
+			for (size_t k = 0; k < v->norder && !ns; k++) {
+				const struct sv_ext_def *e = v->order[k];
+				for (unsigned j = 0; e->namespaces && e->namespaces[j]; j++) {
+					const char *nn = e->namespaces[j]->name;
+					size_t nl = strlen(nn);
+					if (nl < dot && sv_ascii_ieq(nn, nl, in, nl) && in[nl] == '.') {
+						ns = e->namespaces[j];
+						found = e;
+						nsidx = j;
+						break;
+					}
+					if (nl == dot && sv_ascii_ieq(nn, nl, in, nl)) {
+						ns = e->namespaces[j];
+						found = e;
+						nsidx = j;
+						break;
+					}
+				}
+			}
+			if (!ns) {
+				sv_buf_printf(err, "unknown variable namespace in '${%.*s}'",
+					      (int)(inlen > 64 ? 64 : inlen), in);
+				return false;
+			}
+			size_t nl = strlen(ns->name);
+			const char *name = in + nl + 1;
+			size_t namelen = inlen - nl - 1;
+			if (ns->check && !ns->check(name, namelen, false, err))
+				return false;
+			if (vis->ns)
+				vis->ns(vis->ctx, found, nsidx, ns, name, namelen);
+		}
+		i = (size_t)(close - s) + 1;
+		lit = i;
+	}
+	if (len > lit && vis->lit)
+		vis->lit(vis->ctx, s + lit, len - lit);
+	return true;
+}
+
+static void note_var(void *ctx, const char *name, size_t len)
+{
+	struct sv_validator *v = ctx;
+	sv_validator_var(v, name, len, (struct sv_loc){0, 0, 0});
+}
+
+static bool check_template(struct sv_validator *v, const struct sv_ast_str *s)
+{
+	if (!v->templates || !memchr(s->s, '$', s->len))
+		return true;
+	struct sv_tpl_visitor vis = {.var = note_var, .ctx = v};
+	struct sv_buf err = SV_BUF_INIT;
+	bool ok = sv_tpl_scan(v, s->s, s->len, &vis, &err);
+	if (!ok)
+		sv_validator_error(v, s->loc, "%s", err.p);
+	sv_buf_free(&err);
+	return ok;
+}
+
+/* ---- encoded-character (RFC 5228 §2.4.2.4) ---- */
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = sv_ascii_lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static bool is_blank(const char *p, size_t len, size_t *i)
+{
+	if (*i < len && (p[*i] == ' ' || p[*i] == '\t')) {
+		(*i)++;
+		return true;
+	}
+	if (*i + 1 < len && p[*i] == '\r' && p[*i + 1] == '\n') {
+		*i += 2;
+		return true;
+	}
+	if (*i < len && p[*i] == '\n') {
+		(*i)++;
+		return true;
+	}
+	return false;
+}
+
+/* Decode "${hex:..}" or "${unicode:..}" body into out; 0 not an encoding,
+ * 1 decoded, -1 error (bad code point). */
+static int decode_encoding(const char *p, size_t len, bool unicode, struct sv_buf *out)
+{
+	size_t i = 0, count = 0;
+	while (is_blank(p, len, &i))
+		;
+	while (i < len) {
+		size_t start = i;
+		uint32_t v = 0;
+		size_t digits = 0;
+		while (i < len && hexval((unsigned char)p[i]) >= 0) {
+			if (v > 0x10ffff && unicode)
+				v = 0x110000;
+			else
+				v = v * 16 + (uint32_t)hexval((unsigned char)p[i]);
+			digits++;
+			i++;
+		}
+		if (digits == 0)
+			return 0;
+		if (unicode) {
+			if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+				return -1;
+			char u[4];
+			size_t n = sv_utf8_encode(v, u);
+			sv_buf_append(out, u, n);
+		} else {
+			if (digits % 2)
+				return 0;
+			for (size_t k = start; k < i; k += 2)
+				sv_buf_putc(out, (char)(hexval((unsigned char)p[k]) * 16 +
+							hexval((unsigned char)p[k + 1])));
+		}
+		count++;
+		if (i == len)
+			break;
+		if (!is_blank(p, len, &i))
+			return 0;
+		while (is_blank(p, len, &i))
+			;
+	}
+	return count ? 1 : 0;
+}
+
+static void decode_encoded_chars(struct sv_validator *v, struct sv_ast_str *s)
+{
+	if (!memchr(s->s, '$', s->len))
+		return;
+	struct sv_buf out = SV_BUF_INIT, tmp = SV_BUF_INIT;
+	size_t i = 0;
+	bool changed = false;
+	while (i < s->len) {
+		if (s->s[i] == '$' && i + 1 < s->len && s->s[i + 1] == '{') {
+			const char *close = memchr(s->s + i + 2, '}', s->len - i - 2);
+			const char *in = s->s + i + 2;
+			size_t rest = s->len - i - 2;
+			bool hex = rest >= 4 && sv_ascii_ieq(in, 4, "hex:", 4);
+			bool uni = rest >= 8 && sv_ascii_ieq(in, 8, "unicode:", 8);
+			if (close && (hex || uni)) {
+				size_t skip = hex ? 4 : 8;
+				sv_buf_reset(&tmp);
+				int r = decode_encoding(in + skip, (size_t)(close - in) - skip, uni, &tmp);
+				if (r < 0) {
+					sv_validator_error(v, s->loc,
+							   "invalid unicode character in encoded-character");
+				} else if (r > 0) {
+					sv_buf_append(&out, tmp.p, tmp.len);
+					i = (size_t)(close - s->s) + 1;
+					changed = true;
+					continue;
+				}
+			}
+		}
+		sv_buf_putc(&out, s->s[i]);
+		i++;
+	}
+	if (changed) {
+		s->s = sv_arena_strndup(v->arena, out.p ? out.p : "", out.len);
+		s->len = out.len;
+	}
+	sv_buf_free(&out);
+	sv_buf_free(&tmp);
+}
+
+static void walk_strings(struct sv_validator *v, struct sv_ast_node *n)
+{
+	for (; n; n = n->next) {
+		if (strcmp(n->id, "require") != 0)
+			for (struct sv_ast_arg *a = n->args; a; a = a->next)
+				for (size_t i = 0; i < a->nstrs; i++)
+					decode_encoded_chars(v, &a->strs[i]);
+		walk_strings(v, n->tests);
+		walk_strings(v, n->block);
+	}
+}
+
+/* ---- lookups ---- */
+
+static bool enabled_ext(const struct sv_validator *v, const struct sv_ext_def *e)
+{
+	return v->enabled[e->index];
+}
+
+static const struct sv_cmd_def *find_cmd(const struct sv_validator *v, const char *id,
+					 bool enabled_only, const struct sv_ext_def **ext_r,
+					 enum sv_cmd_kind kind, bool any_kind)
+{
+	for (size_t i = 0; i < sv_ext_count(); i++) {
+		const struct sv_ext_def *e = sv_ext_at(i);
+		if (enabled_only && !enabled_ext(v, e))
+			continue;
+		if (e->hidden && !enabled_ext(v, e) && !enabled_only)
+			continue;
+		for (size_t k = 0; e->commands && e->commands[k].id; k++) {
+			const struct sv_cmd_def *c = &e->commands[k];
+			if (strcmp(c->id, id) == 0 && (any_kind || c->kind == kind)) {
+				*ext_r = e;
+				return c;
+			}
+		}
+	}
+	return NULL;
+}
+
+static struct sv_vtag *add_vtag(struct sv_validator *v, struct sv_vnode *vn, struct sv_ast_arg *tag)
+{
+	if (vn->ntags >= SV_MAX_TAGS) {
+		sv_validator_error(v, tag->loc, "too many tagged arguments");
+		return NULL;
+	}
+	struct sv_vtag *t = &vn->tags[vn->ntags++];
+	memset(t, 0, sizeof *t);
+	t->tag = tag;
+	return t;
+}
+
+static bool family_taken(struct sv_vnode *vn, char family, struct sv_vtag *self)
+{
+	for (size_t i = 0; i < vn->ntags; i++)
+		if (&vn->tags[i] != self && vn->tags[i].family == family)
+			return true;
+	return false;
+}
+
+static const char *kind_name(char k)
+{
+	switch (k) {
+	case 's': return "a string";
+	case 'l': return "a string list";
+	case 'n': return "a number";
+	default: return "a value";
+	}
+}
+
+static bool arg_fits(const struct sv_ast_arg *a, char k)
+{
+	switch (k) {
+	case 's': return a->kind == SV_AST_STRING;
+	case 'l': return a->kind == SV_AST_STRING || a->kind == SV_AST_STRLIST;
+	case 'n': return a->kind == SV_AST_NUMBER;
+	}
+	return false;
+}
+
+/* Try the comparator/match-type/address-part families. Returns 1 when the
+ * tag is one of them (handled), 0 when not, -1 on error. */
+static int try_family(struct sv_validator *v, struct sv_ast_node *n, const struct sv_cmd_def *cmd,
+		      struct sv_vnode *vn, struct sv_ast_arg **argp)
+{
+	struct sv_ast_arg *a = *argp;
+	const char *name = a->tag;
+	if ((cmd->flags & SV_CMDF_COMPARATOR) && strcmp(name, "comparator") == 0) {
+		struct sv_vtag *t = add_vtag(v, vn, a);
+		if (!t)
+			return -1;
+		t->family = 'c';
+		struct sv_ast_arg *val = a->next;
+		if (!val || val->kind != SV_AST_STRING) {
+			sv_validator_error(v, a->loc, "':comparator' needs a string argument");
+			return -1;
+		}
+		*argp = val;
+		t->value = val;
+		if (family_taken(vn, 'c', t)) {
+			sv_validator_error(v, a->loc, "more than one comparator given to %s", cmd->id);
+			return -1;
+		}
+		struct sv_ext_def *ce;
+		unsigned idx;
+		const struct sv_cmp_def *c =
+			sv_ext_find_comparator(val->strs[0].s, val->strs[0].len, &ce, &idx);
+		if (!c) {
+			sv_validator_error(v, val->loc, "unknown comparator '%.64s'", val->strs[0].s);
+			return -1;
+		}
+		if (!enabled_ext(v, ce)) {
+			sv_validator_error(v, val->loc,
+					   "comparator '%s' needs require \"%s\"", c->name, ce->name);
+			return -1;
+		}
+		t->fext = ce;
+		t->fidx = idx;
+		return 1;
+	}
+	for (size_t i = 0; i < sv_ext_count(); i++) {
+		const struct sv_ext_def *e = sv_ext_at(i);
+		if ((cmd->flags & SV_CMDF_MATCH) && e->match_types) {
+			for (unsigned k = 0; e->match_types[k]; k++) {
+				const struct sv_match_def *m = e->match_types[k];
+				if (strcmp(m->name, name) != 0)
+					continue;
+				if (!enabled_ext(v, e)) {
+					sv_validator_error(v, a->loc,
+							   "match type ':%s' needs require \"%s\"",
+							   name, e->name);
+					return -1;
+				}
+				struct sv_vtag *t = add_vtag(v, vn, a);
+				if (!t)
+					return -1;
+				t->family = 'm';
+				t->fext = e;
+				t->fidx = k;
+				if (family_taken(vn, 'm', t)) {
+					sv_validator_error(v, a->loc,
+							   "more than one match type given to %s",
+							   cmd->id);
+					return -1;
+				}
+				if (m->relation) {
+					struct sv_ast_arg *val = a->next;
+					if (!val || val->kind != SV_AST_STRING) {
+						sv_validator_error(v, a->loc,
+								   "':%s' needs a relation argument (\"gt\", \"ge\", \"lt\", \"le\", \"eq\" or \"ne\")",
+								   name);
+						return -1;
+					}
+					int rel = sv_relation_parse(val->strs[0].s, val->strs[0].len);
+					if (rel < 0) {
+						sv_validator_error(v, val->loc,
+								   "invalid relation '%.16s' for ':%s'",
+								   val->strs[0].s, name);
+						return -1;
+					}
+					t->rel = (unsigned)rel;
+					t->value = val;
+					*argp = val;
+				}
+				return 1;
+			}
+		}
+		if ((cmd->flags & SV_CMDF_ADDRPART) && e->addrparts) {
+			for (unsigned k = 0; e->addrparts[k]; k++) {
+				if (strcmp(e->addrparts[k]->name, name) != 0)
+					continue;
+				if (!enabled_ext(v, e)) {
+					sv_validator_error(v, a->loc,
+							   "address part ':%s' needs require \"%s\"",
+							   name, e->name);
+					return -1;
+				}
+				struct sv_vtag *t = add_vtag(v, vn, a);
+				if (!t)
+					return -1;
+				t->family = 'a';
+				t->fext = e;
+				t->fidx = k;
+				if (family_taken(vn, 'a', t)) {
+					sv_validator_error(v, a->loc,
+							   "more than one address part given to %s",
+							   cmd->id);
+					return -1;
+				}
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+static bool attaches_to(const struct sv_tag_def *t, const char *id)
+{
+	for (size_t i = 0; t->attach && t->attach[i]; i++)
+		if (strcmp(t->attach[i], id) == 0)
+			return true;
+	return false;
+}
+
+static const struct sv_tag_def *find_tag(struct sv_validator *v, const struct sv_cmd_def *cmd,
+					 const struct sv_ext_def *cext, const char *name,
+					 const struct sv_ext_def **ext_r, const struct sv_ext_def **missing_r)
+{
+	for (size_t i = 0; cmd->tags && cmd->tags[i].name; i++)
+		if (strcmp(cmd->tags[i].name, name) == 0) {
+			*ext_r = cext;
+			return &cmd->tags[i];
+		}
+	for (size_t i = 0; i < sv_ext_count(); i++) {
+		const struct sv_ext_def *e = sv_ext_at(i);
+		for (size_t k = 0; e->tags && e->tags[k].name; k++) {
+			const struct sv_tag_def *t = &e->tags[k];
+			if (strcmp(t->name, name) != 0 || !attaches_to(t, cmd->id))
+				continue;
+			if (!enabled_ext(v, e)) {
+				if (!e->hidden)
+					*missing_r = e;
+				continue;
+			}
+			*ext_r = e;
+			return t;
+		}
+	}
+	return NULL;
+}
+
+static bool check_args(struct sv_validator *v, struct sv_ast_node *n, const struct sv_cmd_def *cmd,
+		       const struct sv_ext_def *cext)
+{
+	struct sv_vnode *vn = sv_arena_alloc(v->arena, sizeof *vn);
+	vn->ext = cext;
+	vn->cmd = cmd;
+	n->vdata = vn;
+	n->def = cmd;
+	bool ok = true;
+	const char *what = cmd->kind == SV_CMD_TEST ? "test" : "command";
+	struct sv_ast_arg *a = n->args;
+	for (; a && a->kind == SV_AST_TAG; a = a->next) {
+		int fam = try_family(v, n, cmd, vn, &a);
+		if (fam < 0) {
+			ok = false;
+			continue;
+		}
+		if (fam > 0)
+			continue;
+		const struct sv_ext_def *te = NULL, *missing = NULL;
+		const struct sv_tag_def *td = find_tag(v, cmd, cext, a->tag, &te, &missing);
+		if (!td) {
+			if (missing)
+				sv_validator_error(v, a->loc,
+						   "tagged argument ':%s' of the %s %s needs require \"%s\"",
+						   a->tag, cmd->id, what, missing->name);
+			else
+				sv_validator_error(v, a->loc, "unknown tagged argument ':%.64s' for the %s %s",
+						   a->tag, cmd->id, what);
+			ok = false;
+			continue;
+		}
+		for (size_t i = 0; i < vn->ntags; i++) {
+			const struct sv_vtag *o = &vn->tags[i];
+			if (o->def == td) {
+				sv_validator_error(v, a->loc, "tagged argument ':%s' given twice", a->tag);
+				ok = false;
+			} else if (o->def && td->group && o->ext == te && o->def->group == td->group) {
+				sv_validator_error(v, a->loc,
+						   "tagged arguments ':%s' and ':%s' of the %s %s exclude each other",
+						   o->tag->tag, a->tag, cmd->id, what);
+				ok = false;
+			}
+		}
+		struct sv_vtag *t = add_vtag(v, vn, a);
+		if (!t) {
+			ok = false;
+			continue;
+		}
+		t->def = td;
+		t->ext = te;
+		struct sv_ast_arg *tagarg = a;
+		if (td->value) {
+			struct sv_ast_arg *val = a->next;
+			if (!val || !arg_fits(val, td->value)) {
+				sv_validator_error(v, a->loc, "':%s' needs %s argument", a->tag,
+						   kind_name(td->value));
+				ok = false;
+				continue;
+			}
+			t->value = val;
+			a = val;
+			for (size_t i = 0; i < val->nstrs; i++)
+				ok = check_template(v, &val->strs[i]) && ok;
+		}
+		if (td->validate && !td->validate(v, n, tagarg, t->value))
+			ok = false;
+	}
+	/* positional arguments */
+	const char *sig = cmd->sig;
+	size_t required = strcspn(sig, "?");
+	size_t npos = 0;
+	const char *s = sig;
+	for (; a; a = a->next) {
+		if (a->kind == SV_AST_TAG) {
+			sv_validator_error(v, a->loc,
+					   "tagged argument ':%s' after positional arguments of the %s %s",
+					   a->tag, cmd->id, what);
+			ok = false;
+			continue;
+		}
+		if (*s == '?')
+			s++;
+		if (!*s) {
+			sv_validator_error(v, a->loc, "too many arguments for the %s %s", cmd->id, what);
+			ok = false;
+			break;
+		}
+		if (!arg_fits(a, *s)) {
+			sv_validator_error(v, a->loc, "argument %zu of the %s %s must be %s", npos + 1,
+					   cmd->id, what, kind_name(*s));
+			ok = false;
+		}
+		if (npos < 8)
+			vn->pos[npos] = a;
+		npos++;
+		s++;
+		if (cmd->flags & SV_CMDF_CONTROL)
+			continue;
+		for (size_t i = 0; i < a->nstrs; i++)
+			ok = check_template(v, &a->strs[i]) && ok;
+	}
+	vn->npos = npos < 8 ? npos : 8;
+	if (ok && npos < required) {
+		sv_validator_error(v, n->loc, "the %s %s needs %zu argument%s, %zu given", cmd->id,
+				   what, required, required == 1 ? "" : "s", npos);
+		ok = false;
+	}
+	if (!ok)
+		return false;
+	/* match type and comparator must suit each other, keys must be sane */
+	const struct sv_vtag *mt = NULL, *cmp = NULL;
+	for (size_t i = 0; i < vn->ntags; i++) {
+		if (vn->tags[i].family == 'm')
+			mt = &vn->tags[i];
+		if (vn->tags[i].family == 'c')
+			cmp = &vn->tags[i];
+	}
+	if (cmd->flags & SV_CMDF_MATCH) {
+		const struct sv_match_def *m = mt ? mt->fext->match_types[mt->fidx] : NULL;
+		const struct sv_cmp_def *c = cmp ? cmp->fext->comparators[cmp->fidx] : NULL;
+		if (m && c && ((m->needs_contains && !c->contains) || (m->needs_glob && !c->char_eq))) {
+			sv_validator_error(v, mt->tag->loc,
+					   "comparator '%s' cannot be used with match type ':%s'",
+					   c->name, m->name);
+			return false;
+		}
+		if (m && m->check_key && vn->npos > 0) {
+			struct sv_ast_arg *keys = vn->pos[vn->npos - 1];
+			for (size_t i = 0; i < keys->nstrs; i++) {
+				const struct sv_ast_str *k = &keys->strs[i];
+				if (v->templates && memchr(k->s, '$', k->len))
+					continue;
+				struct sv_buf err = SV_BUF_INIT;
+				if (!m->check_key(k->s, k->len, &err)) {
+					sv_validator_error(v, k->loc, "%s", err.p ? err.p : "invalid key");
+					ok = false;
+				}
+				sv_buf_free(&err);
+			}
+		}
+	}
+	return ok;
+}
+
+/* ---- walking ---- */
+
+static bool validate_test(struct sv_validator *v, struct sv_ast_node *t);
+static void validate_block(struct sv_validator *v, struct sv_ast_node *list);
+
+static int const_value(const struct sv_ast_node *t)
+{
+	/* 1 true, 0 false, -1 not constant */
+	if (strcmp(t->id, "true") == 0 && !t->args && !t->tests)
+		return 1;
+	if (strcmp(t->id, "false") == 0 && !t->args && !t->tests)
+		return 0;
+	if (strcmp(t->id, "not") == 0 && t->ntests == 1 && !t->test_list) {
+		int c = const_value(t->tests);
+		return c < 0 ? -1 : !c;
+	}
+	if (strcmp(t->id, "allof") == 0 && t->test_list) {
+		bool all_true = true;
+		for (const struct sv_ast_node *s = t->tests; s; s = s->next) {
+			int c = const_value(s);
+			if (c == 0)
+				return 0;
+			if (c < 0)
+				all_true = false;
+		}
+		return all_true ? 1 : -1;
+	}
+	if (strcmp(t->id, "anyof") == 0 && t->test_list) {
+		bool all_false = true;
+		for (const struct sv_ast_node *s = t->tests; s; s = s->next) {
+			int c = const_value(s);
+			if (c == 1)
+				return 1;
+			if (c < 0)
+				all_false = false;
+		}
+		return all_false ? 0 : -1;
+	}
+	return -1;
+}
+
+int sv_ast_const_value(const struct sv_ast_node *t);
+int sv_ast_const_value(const struct sv_ast_node *t)
+{
+	return const_value(t);
+}
+
+static bool lookup(struct sv_validator *v, struct sv_ast_node *n, enum sv_cmd_kind kind,
+		   const struct sv_cmd_def **cmd_r, const struct sv_ext_def **ext_r)
+{
+	const char *what = kind == SV_CMD_TEST ? "test" : "command";
+	const struct sv_cmd_def *c = find_cmd(v, n->id, true, ext_r, kind, false);
+	if (c) {
+		*cmd_r = c;
+		return true;
+	}
+	const struct sv_ext_def *e;
+	c = find_cmd(v, n->id, true, &e, kind, true);
+	if (c) {
+		sv_validator_error(v, n->loc, "'%s' is a %s, not a %s", n->id,
+				   c->kind == SV_CMD_TEST ? "test" : "command", what);
+		return false;
+	}
+	c = find_cmd(v, n->id, false, &e, kind, false);
+	if (c && !e->hidden) {
+		sv_validator_error(v, n->loc, "the %s %s needs require \"%s\"", n->id, what,
+				   e->name);
+		return false;
+	}
+	sv_validator_error(v, n->loc, "unknown %s '%.64s'", what, n->id);
+	return false;
+}
+
+static bool validate_test(struct sv_validator *v, struct sv_ast_node *t)
+{
+	const struct sv_cmd_def *cmd;
+	const struct sv_ext_def *ext;
+	if (!lookup(v, t, SV_CMD_TEST, &cmd, &ext))
+		return false;
+	bool ok = check_args(v, t, cmd, ext);
+	switch (cmd->subtests) {
+	case SV_SUBTESTS_NONE:
+		if (t->ntests) {
+			sv_validator_error(v, t->tests->loc, "the %s test takes no tests", cmd->id);
+			return false;
+		}
+		break;
+	case SV_SUBTESTS_ONE:
+		if (t->ntests != 1 || t->test_list) {
+			sv_validator_error(v, t->loc, "the %s test needs exactly one test", cmd->id);
+			return false;
+		}
+		break;
+	case SV_SUBTESTS_LIST:
+		if (!t->test_list) {
+			sv_validator_error(v, t->loc, "the %s test needs a test list in parentheses",
+					   cmd->id);
+			return false;
+		}
+		break;
+	}
+	for (struct sv_ast_node *s = t->tests; s; s = s->next)
+		ok = validate_test(v, s) && ok;
+	if (ok && cmd->validate)
+		ok = cmd->validate(v, t);
+	return ok;
+}
+
+static void do_require(struct sv_validator *v, struct sv_ast_node *n)
+{
+	if (v->seen_non_require || v->depth > 0) {
+		sv_validator_error(v, n->loc, "require must come before any other command");
+		return;
+	}
+	if (n->ntests || n->has_block) {
+		sv_validator_error(v, n->loc, "require takes a string list and ends with ';'");
+		return;
+	}
+	if (n->nargs != 1 || (n->args->kind != SV_AST_STRING && n->args->kind != SV_AST_STRLIST)) {
+		sv_validator_error(v, n->loc, "require needs one string list of capabilities");
+		return;
+	}
+	for (size_t i = 0; i < n->args->nstrs; i++) {
+		const struct sv_ast_str *s = &n->args->strs[i];
+		struct sv_ext_def *e = sv_ext_find(s->s, s->len);
+		if (e && e->always)
+			continue;
+		bool offered = e && !e->hidden;
+		for (size_t k = 0; e && e->hidden && v->offered && v->offered[k]; k++)
+			offered = offered || strcmp(v->offered[k], e->name) == 0;
+		if (!offered) {
+			sv_validator_error(v, s->loc, "unknown extension '%.64s' in require", s->s);
+			continue;
+		}
+		if (!v->enabled[e->index]) {
+			v->enabled[e->index] = true;
+			v->order[v->norder++] = e;
+		}
+		for (size_t k = 0; e->implies && e->implies[k]; k++) {
+			struct sv_ext_def *ie = sv_ext_find(e->implies[k], strlen(e->implies[k]));
+			if (ie && !v->enabled[ie->index]) {
+				v->enabled[ie->index] = true;
+				v->order[v->norder++] = ie;
+			}
+		}
+		if (e->on_require)
+			e->on_require(v);
+	}
+}
+
+static void validate_command(struct sv_validator *v, struct sv_ast_node *n,
+			     struct sv_ast_node *prev)
+{
+	if (strcmp(n->id, "require") == 0) {
+		do_require(v, n);
+		return;
+	}
+	v->seen_non_require = true;
+	const struct sv_cmd_def *cmd;
+	const struct sv_ext_def *ext;
+	bool found = lookup(v, n, SV_CMD_COMMAND, &cmd, &ext);
+	bool ok = found;
+	int cv = -1;
+	if (found) {
+		ok = check_args(v, n, cmd, ext);
+		if ((strcmp(cmd->id, "elsif") == 0 || strcmp(cmd->id, "else") == 0) &&
+		    (!prev || (strcmp(prev->id, "if") != 0 && strcmp(prev->id, "elsif") != 0))) {
+			sv_validator_error(v, n->loc, "%s without a preceding if", cmd->id);
+			ok = false;
+		}
+		if ((cmd->flags & SV_CMDF_TOPLEVEL) && v->depth > 0) {
+			sv_validator_error(v, n->loc, "the %s command is allowed only at the top level",
+					   cmd->id);
+			ok = false;
+		}
+		if (cmd->subtests == SV_SUBTESTS_ONE && (n->ntests != 1 || n->test_list)) {
+			sv_validator_error(v, n->loc, "the %s command needs exactly one test", cmd->id);
+			ok = false;
+		} else if (cmd->subtests == SV_SUBTESTS_NONE && n->ntests) {
+			sv_validator_error(v, n->tests->loc, "the %s command takes no test", cmd->id);
+			ok = false;
+		} else {
+			for (struct sv_ast_node *t = n->tests; t; t = t->next)
+				ok = validate_test(v, t) && ok;
+			if (n->ntests == 1)
+				cv = const_value(n->tests);
+		}
+		if (cmd->block == SV_BLOCK_REQUIRED && !n->has_block) {
+			sv_validator_error(v, n->loc, "the %s command needs a block", cmd->id);
+			ok = false;
+		} else if (cmd->block == SV_BLOCK_NONE && n->has_block) {
+			sv_validator_error(v, n->loc, "the %s command takes no block", cmd->id);
+			ok = false;
+		}
+		if (ok && cmd->validate)
+			cmd->validate(v, n);
+	}
+	if (n->has_block) {
+		if (cv == 0) {
+			n->skip = true; /* constant false: neither validated nor generated */
+			return;
+		}
+		v->depth++;
+		validate_block(v, n->block);
+		v->depth--;
+	}
+}
+
+static void validate_block(struct sv_validator *v, struct sv_ast_node *list)
+{
+	struct sv_ast_node *prev = NULL;
+	for (struct sv_ast_node *n = list; n; n = n->next) {
+		validate_command(v, n, prev);
+		prev = n;
+	}
+}
+
+/* RFC 5228 §8.1: identifiers and tags are case-insensitive */
+static void fold_ids(struct sv_ast_node *n)
+{
+	for (; n; n = n->next) {
+		for (char *p = (char *)n->id; *p; p++)
+			*p = (char)sv_ascii_lower((unsigned char)*p);
+		for (struct sv_ast_arg *a = n->args; a; a = a->next)
+			if (a->kind == SV_AST_TAG)
+				for (char *p = (char *)a->tag; *p; p++)
+					*p = (char)sv_ascii_lower((unsigned char)*p);
+		fold_ids(n->tests);
+		fold_ids(n->block);
+	}
+}
+
+bool sv_validate(struct sv_validator *v, struct sv_ast *ast, const struct sv_validate_options *o)
+{
+	fold_ids(ast->commands);
+	size_t n = sv_ext_count();
+	v->enabled = sv_calloc(n, sizeof *v->enabled);
+	v->order = sv_calloc(n + 1, sizeof *v->order);
+	v->order[v->norder++] = sv_ext_core();
+	v->enabled[sv_ext_core()->index] = true;
+	/* hidden extensions this program offers: requirable, not on */
+	v->offered = o ? o->extra : NULL;
+	size_t before = v->diags->errors;
+	/* requires first: encoded-character changes every other string */
+	struct sv_ast_node *cmd = ast->commands;
+	for (; cmd && strcmp(cmd->id, "require") == 0; cmd = cmd->next)
+		do_require(v, cmd);
+	if (v->encoded_chars)
+		walk_strings(v, cmd);
+	v->seen_non_require = false;
+	struct sv_ast_node *prev = NULL;
+	for (struct sv_ast_node *c = ast->commands; c; c = c->next) {
+		if (strcmp(c->id, "require") == 0 && !v->seen_non_require) {
+			prev = c;
+			continue; /* already done */
+		}
+		validate_command(v, c, prev);
+		prev = c;
+	}
+	return v->diags->errors == before;
+}

@@ -1,0 +1,107 @@
+/*
+ * validate.h: gives the generic syntax tree its meaning from the extension
+ * registry (DESIGN.md §1, §2): require, commands and tests, argument
+ * signatures, tagged arguments, match types, comparators, address parts,
+ * literal values, constant-false blocks, variables (RFC 5229) and
+ * encoded-character (RFC 5228 §2.4.2.4).
+ */
+#ifndef SV_VALIDATE_H
+#define SV_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ext/registry.h"
+#include "lib/arena.h"
+#include "lib/diag.h"
+#include "lib/limits.h"
+#include "parser/ast.h"
+
+/* A tagged argument as validated. */
+struct sv_vtag {
+	const struct sv_tag_def *def;   /* NULL for the comparator/match/address families */
+	const struct sv_ext_def *ext;   /* extension defining the tag */
+	struct sv_ast_arg *tag, *value;
+	char family;                    /* 'c', 'm', 'a', or 0 */
+	const struct sv_ext_def *fext;  /* extension of the comparator/match type/part */
+	unsigned fidx;
+	unsigned rel;                   /* relation of relational match types */
+};
+
+#define SV_MAX_TAGS 16
+
+/* What the validator learnt about one command or test (ast node vdata). */
+struct sv_vnode {
+	const struct sv_ext_def *ext;
+	const struct sv_cmd_def *cmd;
+	struct sv_vtag tags[SV_MAX_TAGS];
+	size_t ntags;
+	struct sv_ast_arg *pos[8];
+	size_t npos;
+	void *data;                     /* the command's own notes */
+};
+
+struct sv_validator {
+	struct sv_arena *arena;
+	struct sv_diags *diags;
+	const struct sv_settings *settings;
+	const char *file;
+	bool *enabled;                  /* by registry index */
+	const struct sv_ext_def **order; /* enabled extensions, in require order */
+	size_t norder;
+	const char *const *offered;     /* hidden extensions this program offers */
+	bool templates;                 /* strings carry ${...} references */
+	bool encoded_chars;             /* encoded-character is required */
+	/* variables: lowercased names, slot = index */
+	char **vars;
+	size_t nvars, capvars;
+	/* state while walking */
+	bool seen_non_require;
+	struct sv_ast_node *prev;       /* previous command at this level */
+	unsigned depth;
+};
+
+struct sv_validate_options {
+	const struct sv_settings *settings;
+	/* hidden extensions this program offers (e.g. the test suite) */
+	const char *const *extra;
+};
+
+bool sv_validate(struct sv_validator *v, struct sv_ast *ast, const struct sv_validate_options *o);
+void sv_validator_free(struct sv_validator *v);
+
+bool sv_validator_has(const struct sv_validator *v, const struct sv_ext_def *e);
+void sv_validator_error(struct sv_validator *v, struct sv_loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void sv_validator_warning(struct sv_validator *v, struct sv_loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The slot of a variable name (created on first use); -1 when the script
+ * already has as many variables as allowed (an error is reported). */
+int sv_validator_var(struct sv_validator *v, const char *name, size_t len, struct sv_loc loc);
+/* Notes of a node. */
+static inline struct sv_vnode *sv_vnode(const struct sv_ast_node *n)
+{
+	return (struct sv_vnode *)n->vdata;
+}
+/* The validated tag of a command by name, or NULL. */
+struct sv_vtag *sv_vnode_tag(struct sv_ast_node *n, const char *name);
+
+/* Template scanning (RFC 5229 §3). Calls out for each piece of s: literal
+ * text, variable names (with namespace), and match-variable numbers. Returns
+ * false (with err) when a reference is malformed in a way that is an error
+ * (unknown namespace, number too large). */
+struct sv_tpl_visitor {
+	void (*lit)(void *ctx, const char *p, size_t len);
+	void (*var)(void *ctx, const char *name, size_t len);
+	void (*match)(void *ctx, unsigned idx);
+	void (*ns)(void *ctx, const struct sv_ext_def *ext, unsigned nsidx,
+		   const struct sv_namespace_def *ns, const char *name, size_t len);
+	void *ctx;
+};
+bool sv_tpl_scan(const struct sv_validator *v, const char *s, size_t len,
+		 const struct sv_tpl_visitor *vis, struct sv_buf *err);
+/* Is name a valid variable name for set (identifier, or ns.name of an
+ * assignable namespace)? */
+bool sv_var_name_valid(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,300 @@
+/*
+ * sieve-test: dry run of a script over messages; prints the actions each
+ * message would get, the implicit keep included. Nothing is delivered.
+ *
+ *   sieve-test [-f SENDER] [-a RECIPIENT] [-r FINAL] [-t TRACE] [-o k=v]
+ *              SCRIPT|BINARY MESSAGE...
+ *   sieve-test [options] --batch MAILDIR|MBOX|FOLDER SCRIPT|BINARY
+ *
+ * -a is the envelope recipient that `envelope "to"` sees; -r the final
+ * recipient after aliasing (defaults to -a). Without -f/-a the envelope is
+ * taken from each message (Return-Path; Delivered-To, X-Original-To, To).
+ * --batch prints one line per message: its name, a tab, the actions.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "mail/message.h"
+#include "parser/script.h"
+#include "tools/common.h"
+#include "vm/result.h"
+#include "vm/vm.h"
+
+struct ctx {
+	struct sv_binary *bin;
+	struct sv_settings settings;
+	const char *from, *to, *final_to;
+	FILE *trace;
+	bool batch;
+};
+
+static void trace_fn(void *p, unsigned line, const char *what, bool outcome)
+{
+	struct ctx *c = p;
+	fprintf(c->trace, "  line %u: %s test is %s\n", line, what, outcome ? "true" : "false");
+}
+
+/* Run one message; prints either the batch line or the full report. */
+static int run_one(struct ctx *c, const char *name, const char *data, size_t len)
+{
+	struct sv_msg *m = sv_msg_new(data, len);
+	struct sv_envelope env = {0};
+	env.from = c->from ? c->from : tool_guess_sender(m);
+	env.to = c->to ? c->to : tool_guess_recipient(m);
+	env.orig_to = env.to;
+	env.final_to = c->final_to ? c->final_to : env.to;
+	struct sv_result res;
+	sv_result_init(&res, &c->settings);
+	struct sv_vm vm;
+	struct sv_vm_options vo = {.settings = &c->settings};
+	if (c->trace) {
+		vo.trace = trace_fn;
+		vo.trace_ctx = c;
+		fprintf(c->trace, "## %s\n", name);
+	}
+	enum sv_status st = sv_vm_run(&vm, c->bin, m, &env, &res, &vo);
+	struct sv_buf out = SV_BUF_INIT;
+	if (st != SV_OK) {
+		/* RFC 5228 §2.10.6: a runtime error cancels the actions; keep */
+		sv_result_cancel(&res);
+		fprintf(stderr, "sieve-test: %s: %s: line %u: error: %s\n", name, c->bin->name,
+			vm.error_line, vm.error.p ? vm.error.p : sv_status_name(st));
+	}
+	if (c->batch) {
+		sv_buf_puts(&out, name);
+		sv_buf_putc(&out, '\t');
+		sv_result_summary(&res, &out);
+		if (st != SV_OK)
+			sv_buf_puts(&out, " (error)");
+		sv_buf_putc(&out, '\n');
+	} else {
+		sv_buf_printf(&out, "%s:\n", name);
+		sv_result_print(&res, &out);
+	}
+	fwrite(out.p, 1, out.len, stdout);
+	sv_buf_free(&out);
+	sv_vm_cleanup(&vm);
+	sv_result_free(&res);
+	sv_msg_free(m);
+	return st == SV_OK ? 0 : 1;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A Maildir (its cur/ and new/), or a plain folder of *.eml files. */
+static int batch_maildir(struct ctx *c, const char *dir, bool plain)
+{
+	const char *subs[] = {"cur", "new"};
+	int rc = 0;
+	for (int s = 0; s < (plain ? 1 : 2); s++) {
+		struct sv_buf path = SV_BUF_INIT;
+		if (plain)
+			sv_buf_puts(&path, dir);
+		else
+			sv_buf_printf(&path, "%s/%s", dir, subs[s]);
+		DIR *d = opendir(path.p);
+		if (!d) {
+			sv_buf_free(&path);
+			continue;
+		}
+		char **names = NULL;
+		size_t n = 0, cap = 0;
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			size_t nl = strlen(e->d_name);
+			if (plain && (nl < 4 || strcmp(e->d_name + nl - 4, ".eml") != 0))
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 256;
+				names = sv_realloc(names, cap * sizeof *names);
+			}
+			names[n++] = sv_strdup(e->d_name);
+		}
+		closedir(d);
+		qsort(names, n, sizeof *names, cmp_names);
+		struct sv_buf file = SV_BUF_INIT, data = SV_BUF_INIT;
+		for (size_t i = 0; i < n; i++) {
+			sv_buf_reset(&file);
+			sv_buf_printf(&file, "%s/%s", path.p, names[i]);
+			sv_buf_reset(&data);
+			if (!tool_read("sieve-test", file.p, (size_t)c->settings.max_message_size, &data)) {
+				rc = 1;
+			} else if (run_one(c, names[i], data.p, data.len) != 0) {
+				rc = 1;
+			}
+			sv_free(names[i]);
+		}
+		sv_buf_free(&file);
+		sv_buf_free(&data);
+		sv_free(names);
+		sv_buf_free(&path);
+	}
+	return rc;
+}
+
+/* mbox: messages start at "From " lines; mboxrd ">From " quoting undone */
+static int batch_mbox(struct ctx *c, const char *path)
+{
+	struct sv_buf all = SV_BUF_INIT;
+	if (!tool_read("sieve-test", path, (size_t)-1, &all))
+		return 1;
+	int rc = 0;
+	size_t pos = 0, index = 0;
+	struct sv_buf msg = SV_BUF_INIT;
+	char name[32];
+	while (pos < all.len) {
+		/* find the end of this message: the next "\nFrom " */
+		size_t start = pos;
+		const char *p = all.p + pos;
+		size_t end = all.len;
+		const char *q = p;
+		while ((q = memmem(q + 1, all.len - (size_t)(q + 1 - all.p), "\nFrom ", 6))) {
+			end = (size_t)(q - all.p) + 1;
+			break;
+		}
+		sv_buf_reset(&msg);
+		/* undo mboxrd quoting line by line */
+		size_t i = start;
+		while (i < end) {
+			const char *nl = memchr(all.p + i, '\n', end - i);
+			size_t ll = nl ? (size_t)(nl - (all.p + i)) + 1 : end - i;
+			const char *line = all.p + i;
+			size_t gt = 0;
+			while (gt < ll && line[gt] == '>')
+				gt++;
+			if (i != start && gt > 0 && ll - gt >= 5 && memcmp(line + gt, "From ", 5) == 0)
+				sv_buf_append(&msg, line + 1, ll - 1);
+			else
+				sv_buf_append(&msg, line, ll);
+			i += ll;
+		}
+		snprintf(name, sizeof name, "%zu", ++index);
+		if (run_one(c, name, msg.p ? msg.p : "", msg.len) != 0)
+			rc = 1;
+		pos = end;
+	}
+	sv_buf_free(&msg);
+	sv_buf_free(&all);
+	return rc;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: sieve-test [-f SENDER] [-a RECIPIENT] [-r FINAL] [-t TRACEFILE]\n"
+	      "                  [-o key=value]... SCRIPT|BINARY MESSAGE...\n"
+	      "       sieve-test [options] --batch MAILDIR|MBOX|FOLDER SCRIPT|BINARY\n"
+	      "Dry run: print what the script would do with each message.\n\n"
+	      "  -f SENDER      envelope sender (default: the message's Return-Path)\n"
+	      "  -a RECIPIENT   envelope recipient seen by envelope \"to\"\n"
+	      "  -r FINAL       final recipient after aliasing (default: -a)\n"
+	      "  -t FILE        trace every test with its line and outcome (- = stdout)\n"
+	      "  -o key=value   change a setting\n"
+	      "  --batch PATH   run over a Maildir, an mbox or a folder of *.eml files,\n"
+	      "                 one line per message: name, tab, actions\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	static const struct option longopts[] = {
+		{"batch", required_argument, NULL, 'B'}, {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
+	};
+	struct ctx c = {0};
+	sv_settings_init(&c.settings);
+	const char *batch = NULL, *tracefile = NULL;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "f:a:r:t:o:c:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f': c.from = optarg; break;
+		case 'a': c.to = optarg; break;
+		case 'r': c.final_to = optarg; break;
+		case 't': tracefile = optarg; break;
+		case 'c': break;
+		case 'o':
+			if (!tool_setting("sieve-test", &c.settings, optarg))
+				return 64;
+			break;
+		case 'B': batch = optarg; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': tool_version("sieve-test"); return 0;
+		default: usage(stderr); return 64;
+		}
+	}
+	if (optind >= argc || (!batch && optind + 1 >= argc) || (batch && optind + 1 != argc)) {
+		usage(stderr);
+		return 64;
+	}
+	/* "<>" and "" are the null sender */
+	if (c.from && strcmp(c.from, "<>") == 0)
+		c.from = "";
+	const char *script = argv[optind];
+	struct sv_script_options so = {.compile = {.settings = &c.settings}, .use_cache = true};
+	struct sv_diags diags;
+	sv_diags_init(&diags);
+	struct sv_buf src = SV_BUF_INIT, err = SV_BUF_INIT;
+	enum sv_status st = sv_script_open(script, &so, &c.bin, &diags, &src, &err);
+	if (st != SV_OK) {
+		struct sv_buf out = SV_BUF_INIT;
+		sv_diags_render(&diags, &out, script, src.p, src.len);
+		fputs(out.p ? out.p : "", stderr);
+		if (err.len)
+			fprintf(stderr, "sieve-test: %s\n", err.p);
+		sv_buf_free(&out);
+		return 1;
+	}
+	sv_buf_free(&src);
+	if (tracefile) {
+		c.trace = strcmp(tracefile, "-") == 0 ? stdout : fopen(tracefile, "w");
+		if (!c.trace) {
+			fprintf(stderr, "sieve-test: cannot open %s: %s\n", tracefile, strerror(errno));
+			return 73;
+		}
+	}
+	int rc = 0;
+	if (batch) {
+		c.batch = true;
+		struct sv_buf sub = SV_BUF_INIT;
+		sv_buf_printf(&sub, "%s/cur", batch);
+		DIR *d = opendir(sub.p);
+		sv_buf_free(&sub);
+		DIR *plain = d ? NULL : opendir(batch);
+		if (d) {
+			closedir(d);
+			rc = batch_maildir(&c, batch, false);
+		} else if (plain) {
+			closedir(plain);
+			rc = batch_maildir(&c, batch, true);
+		} else {
+			rc = batch_mbox(&c, batch);
+		}
+	} else {
+		for (int i = optind + 1; i < argc; i++) {
+			struct sv_buf data = SV_BUF_INIT;
+			if (!tool_read("sieve-test", argv[i], (size_t)c.settings.max_message_size, &data))
+				rc = 1;
+			else if (run_one(&c, argv[i], data.p, data.len) != 0)
+				rc = 1;
+			sv_buf_free(&data);
+		}
+	}
+	if (c.trace && c.trace != stdout)
+		fclose(c.trace);
+	sv_bin_free(c.bin);
+	sv_diags_free(&diags);
+	sv_buf_free(&err);
+	sv_settings_free(&c.settings);
+	return rc;
+}

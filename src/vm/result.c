@@ -1,0 +1,280 @@
+/*
+ * result.c: action list, duplicate folding, conflicts, implicit keep.
+ * RFC 5228 §2.10.2 (implicit keep), §2.10.3 (duplicates), §4.1-§4.4,
+ * RFC 3894 §3 (:copy), RFC 5232 §5 (flags of keep/fileinto).
+ */
+#include "vm/result.h"
+
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "lib/utf8.h"
+
+bool sv_mailbox_is_inbox(const char *name, size_t len)
+{
+	return sv_ascii_ieq(name, len, "INBOX", 5);
+}
+
+static bool same_target(const struct sv_action *a, const struct sv_action *b)
+{
+	return a->tlen == b->tlen && memcmp(a->target, b->target, a->tlen) == 0;
+}
+
+/* Flags of a folded store: the union, in first-seen order. */
+static void merge_flags(struct sv_action *a, const struct sv_action *b, struct sv_arena *ar)
+{
+	if (!b->has_flags)
+		return;
+	if (!a->has_flags) {
+		a->flags = b->flags;
+		a->nflags = b->nflags;
+		a->has_flags = true;
+		return;
+	}
+	const char **v = sv_arena_array(ar, a->nflags + b->nflags, sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < a->nflags; i++)
+		v[n++] = a->flags[i];
+	for (size_t i = 0; i < b->nflags; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < n && !seen; j++)
+			seen = sv_ascii_ieqz(v[j], b->flags[i]);
+		if (!seen)
+			v[n++] = b->flags[i];
+	}
+	a->flags = v;
+	a->nflags = n;
+}
+
+static bool store_target_eq(const struct sv_action *a, const struct sv_action *b)
+{
+	bool ia = sv_mailbox_is_inbox(a->target, a->tlen);
+	bool ib = sv_mailbox_is_inbox(b->target, b->tlen);
+	if (ia || ib)
+		return ia && ib;
+	return same_target(a, b);
+}
+
+/* keep and store are one kind for folding: both file into a mailbox. */
+static bool dup_store(struct sv_action *a, const struct sv_action *b)
+{
+	if (!a->def->is_store || !b->def->is_store || !store_target_eq(a, b))
+		return false;
+	/* a keep after fileinto "INBOX" turns that entry into keep */
+	if (b->def == &sv_action_keep)
+		a->def = &sv_action_keep;
+	if (!b->copy)
+		a->copy = false;
+	return true;
+}
+
+static bool dup_redirect(struct sv_action *a, const struct sv_action *b)
+{
+	if (a->def != b->def)
+		return false;
+	/* RFC 5228 §4.2: addresses compare without case of the domain; the
+	 * local part is kept exact (it may be case-sensitive) */
+	if (!same_target(a, b)) {
+		const char *at1 = memchr(a->target, '@', a->tlen);
+		const char *at2 = memchr(b->target, '@', b->tlen);
+		if (!at1 || !at2 || at1 - a->target != at2 - b->target ||
+		    memcmp(a->target, b->target, (size_t)(at1 - a->target)) != 0 ||
+		    !sv_ascii_ieq(at1, a->tlen - (size_t)(at1 - a->target), at2,
+				  b->tlen - (size_t)(at2 - b->target)))
+			return false;
+	}
+	if (!b->copy)
+		a->copy = false;
+	return true;
+}
+
+static bool dup_discard(struct sv_action *a, const struct sv_action *b)
+{
+	return a->def == b->def;
+}
+
+static void describe_store(const struct sv_action *a, struct sv_buf *out)
+{
+	sv_buf_puts(out, "store message in folder: ");
+	sv_buf_put_sanitized(out, a->target, a->tlen, 512);
+}
+
+static void describe_keep(const struct sv_action *a, struct sv_buf *out)
+{
+	sv_buf_puts(out, "keep message in INBOX");
+}
+
+static void describe_redirect(const struct sv_action *a, struct sv_buf *out)
+{
+	sv_buf_puts(out, "redirect message to: ");
+	sv_buf_put_sanitized(out, a->target, a->tlen, 512);
+}
+
+static void describe_discard(const struct sv_action *a, struct sv_buf *out)
+{
+	sv_buf_puts(out, "discard message");
+}
+
+const struct sv_action_def sv_action_keep = {
+	.name = "keep", .cancels_keep = true, .is_store = true,
+	.duplicate = dup_store, .describe = describe_keep,
+};
+const struct sv_action_def sv_action_store = {
+	.name = "store", .cancels_keep = true, .is_store = true,
+	.duplicate = dup_store, .describe = describe_store,
+};
+const struct sv_action_def sv_action_redirect = {
+	.name = "redirect", .cancels_keep = true, .sends = true, .is_redirect = true,
+	.duplicate = dup_redirect, .describe = describe_redirect,
+};
+const struct sv_action_def sv_action_discard = {
+	.name = "discard", .cancels_keep = true,
+	.duplicate = dup_discard, .describe = describe_discard,
+};
+
+void sv_result_init(struct sv_result *r, const struct sv_settings *settings)
+{
+	memset(r, 0, sizeof *r);
+	r->arena = sv_arena_new();
+	sv_settings_init(&r->settings);
+	if (settings)
+		sv_settings_copy(&r->settings, settings);
+}
+
+void sv_result_free(struct sv_result *r)
+{
+	sv_arena_free(r->arena);
+	sv_free(r->v);
+	sv_settings_free(&r->settings);
+	memset(r, 0, sizeof *r);
+}
+
+void sv_result_cancel(struct sv_result *r)
+{
+	r->n = 0;
+	r->redirects = 0;
+	r->keep_cancelled = false;
+}
+
+enum sv_status sv_result_add(struct sv_result *r, const struct sv_action *a, struct sv_buf *err)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct sv_action *e = &r->v[i];
+		if (e->def->conflicts && !e->def->conflicts(e, a, err))
+			return SV_FAIL;
+		if (a->def->conflicts && !a->def->conflicts(a, e, err))
+			return SV_FAIL;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		struct sv_action *e = &r->v[i];
+		if (e->executed)
+			continue;
+		if (a->def->duplicate && a->def->duplicate(e, a)) {
+			merge_flags(e, a, r->arena);
+			if (a->def->cancels_keep && !a->copy)
+				r->keep_cancelled = true;
+			return SV_OK;
+		}
+	}
+	if (r->n >= r->settings.max_actions) {
+		sv_buf_printf(err, "total number of actions exceeds policy limit (%llu)",
+			      (unsigned long long)r->settings.max_actions);
+		return SV_LIMIT;
+	}
+	if (a->def->is_redirect) {
+		if (r->redirects >= r->settings.max_redirects) {
+			sv_buf_printf(err,
+				      "number of redirect actions exceeds policy limit (%llu)",
+				      (unsigned long long)r->settings.max_redirects);
+			return SV_LIMIT;
+		}
+		r->redirects++;
+	}
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 8;
+		r->v = sv_realloc(r->v, r->cap * sizeof *r->v);
+	}
+	struct sv_action *n = &r->v[r->n++];
+	*n = *a;
+	n->target = a->target ? sv_arena_strndup(r->arena, a->target, a->tlen) : NULL;
+	if (a->nflags) {
+		const char **fl = sv_arena_array(r->arena, a->nflags, sizeof *fl);
+		for (size_t i = 0; i < a->nflags; i++)
+			fl[i] = sv_arena_strndup(r->arena, a->flags[i], strlen(a->flags[i]));
+		n->flags = fl;
+	}
+	if (a->def->cancels_keep && !a->copy)
+		r->keep_cancelled = true;
+	return SV_OK;
+}
+
+static void put_flags(struct sv_buf *out, const char *const *flags, size_t n)
+{
+	sv_buf_putc(out, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sv_buf_putc(out, ' ');
+		sv_buf_put_sanitized(out, flags[i], strlen(flags[i]), 200);
+	}
+	sv_buf_putc(out, ']');
+}
+
+void sv_result_summary(const struct sv_result *r, struct sv_buf *out)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct sv_action *a = &r->v[i];
+		if (count++)
+			sv_buf_putc(out, ',');
+		if (a->def == &sv_action_keep) {
+			sv_buf_puts(out, "keep");
+		} else if (a->def->is_store) {
+			sv_buf_puts(out, "fileinto:");
+			sv_buf_put_sanitized(out, a->target, a->tlen, 512);
+		} else {
+			sv_buf_puts(out, a->def->name);
+			if (a->target) {
+				sv_buf_putc(out, ':');
+				sv_buf_put_sanitized(out, a->target, a->tlen, 512);
+			}
+		}
+		if (a->def->is_store && a->has_flags && a->nflags)
+			put_flags(out, a->flags, a->nflags);
+	}
+	if (!r->keep_cancelled) {
+		if (count++)
+			sv_buf_putc(out, ',');
+		sv_buf_puts(out, "keep");
+		if (r->keep_has_flags && r->nkeep_flags)
+			put_flags(out, r->keep_flags, r->nkeep_flags);
+	}
+}
+
+void sv_result_print(const struct sv_result *r, struct sv_buf *out)
+{
+	if (r->n == 0)
+		sv_buf_puts(out, "  (no actions)\n");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct sv_action *a = &r->v[i];
+		sv_buf_puts(out, "  * ");
+		a->def->describe(a, out);
+		if (a->copy)
+			sv_buf_puts(out, " (:copy)");
+		if (a->line)
+			sv_buf_printf(out, " (line %u)", a->line);
+		sv_buf_putc(out, '\n');
+		if (a->has_flags && a->nflags) {
+			sv_buf_puts(out, "      with flags ");
+			put_flags(out, a->flags, a->nflags);
+			sv_buf_putc(out, '\n');
+		}
+	}
+	if (!r->keep_cancelled) {
+		sv_buf_puts(out, "  * implicit keep: keep message in INBOX\n");
+		if (r->keep_has_flags && r->nkeep_flags) {
+			sv_buf_puts(out, "      with flags ");
+			put_flags(out, r->keep_flags, r->nkeep_flags);
+			sv_buf_putc(out, '\n');
+		}
+	}
+}

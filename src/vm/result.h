@@ -1,0 +1,88 @@
+/*
+ * result.h: the ordered action list a script run collects (DESIGN.md §5).
+ *
+ * Actions are recorded during the run and carried out after it. The result
+ * folds duplicates (RFC 5228 §2.10.3: the same mailbox twice is one store,
+ * keep and fileinto "INBOX" are one, the same redirect twice is one), checks
+ * conflicts between actions (each action kind may refuse a companion, as
+ * reject refuses keep, RFC 5429 §2.1) and tracks the implicit keep
+ * (RFC 5228 §2.10.2).
+ */
+#ifndef SV_RESULT_H
+#define SV_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/arena.h"
+#include "lib/buf.h"
+#include "lib/limits.h"
+#include "lib/status.h"
+
+struct sv_action;
+
+struct sv_action_def {
+	const char *name;   /* "keep", "store", "redirect", "discard", ... */
+	bool cancels_keep;  /* cancels the implicit keep (unless :copy) */
+	bool is_store;      /* files the message into a mailbox (target) */
+	bool sends;         /* sends mail: executed after the stores */
+	bool is_redirect;   /* counts against max-redirects */
+	/* New action b duplicates existing a: fold (may update a). */
+	bool (*duplicate)(struct sv_action *a, const struct sv_action *b);
+	/* New action b may not come with existing a: false and a reason. */
+	bool (*conflicts)(const struct sv_action *a, const struct sv_action *b,
+			  struct sv_buf *err);
+	/* One-line description for sieve-test and test_result_print. */
+	void (*describe)(const struct sv_action *a, struct sv_buf *out);
+};
+
+struct sv_action {
+	const struct sv_action_def *def;
+	const char *target;  /* mailbox (stores) or address (redirect) */
+	size_t tlen;
+	const char **flags;  /* imap4flags (RFC 5232) */
+	size_t nflags;
+	bool has_flags;
+	bool copy;           /* :copy (RFC 3894): does not cancel implicit keep */
+	unsigned line;
+	bool executed;
+	void *data;          /* the action kind's own parameters */
+};
+
+struct sv_result {
+	struct sv_arena *arena;
+	struct sv_action *v;
+	size_t n, cap;
+	bool keep_cancelled;  /* the implicit keep was cancelled */
+	const char **keep_flags; /* flags of the implicit keep */
+	size_t nkeep_flags;
+	bool keep_has_flags;
+	size_t redirects;
+	struct sv_settings settings;
+};
+
+extern const struct sv_action_def sv_action_keep, sv_action_store, sv_action_redirect,
+	sv_action_discard;
+
+void sv_result_init(struct sv_result *r, const struct sv_settings *settings);
+void sv_result_free(struct sv_result *r);
+/* Drop every action and restore the implicit keep (RFC 5228 §2.10.6). */
+void sv_result_cancel(struct sv_result *r);
+
+/*
+ * Add an action (copied into the result's arena). Returns SV_OK, SV_LIMIT
+ * when max-actions or max-redirects is exceeded, SV_FAIL on a conflict;
+ * err gets the reason.
+ */
+enum sv_status sv_result_add(struct sv_result *r, const struct sv_action *a, struct sv_buf *err);
+
+/* Is the target the INBOX (case-insensitive, RFC 3501 §5.1)? */
+bool sv_mailbox_is_inbox(const char *name, size_t len);
+
+/* "keep", "fileinto:Junk[\\Seen]", "redirect:a@b", "discard": the one-line
+ * form of sieve-test --batch. Ends with the implicit keep when it holds. */
+void sv_result_summary(const struct sv_result *r, struct sv_buf *out);
+/* Multi-line human-readable listing (sieve-test, test_result_print). */
+void sv_result_print(const struct sv_result *r, struct sv_buf *out);
+
+#endif

@@ -1,0 +1,236 @@
+/*
+ * verify.c: instruction decoding (shared with the VM and the
+ * disassembler) and the verifier (see verify.h).
+ */
+#include "vm/verify.h"
+
+#include <string.h>
+
+#include "ext/registry.h"
+#include "lib/alloc.h"
+#include "vm/vm.h"
+
+#define FAIL(...)                                                            \
+	do {                                                                 \
+		sv_buf_printf(err, "at code offset %zu: ", offset);          \
+		sv_buf_printf(err, __VA_ARGS__);                             \
+		return false;                                                \
+	} while (0)
+
+static size_t count_ptrs(const void *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+static size_t count_ops(const struct sv_ext_def *e)
+{
+	size_t n = 0;
+	while (e->ops && e->ops[n].mnemonic)
+		n++;
+	return n;
+}
+
+static bool string_idx(const struct sv_binary *bin, uint64_t idx)
+{
+	return idx < bin->npool &&
+	       (bin->pool[idx].type == SV_CONST_STR || bin->pool[idx].type == SV_CONST_TPL);
+}
+
+static bool list_idx(const struct sv_binary *bin, uint64_t idx)
+{
+	return idx < bin->npool && bin->pool[idx].type == SV_CONST_LIST;
+}
+
+static bool read_u8(const struct sv_binary *bin, size_t *pos, uint8_t *v)
+{
+	if (*pos >= bin->codelen)
+		return false;
+	*v = bin->code[(*pos)++];
+	return true;
+}
+
+bool sv_insn_decode(const struct sv_binary *bin, size_t offset, struct sv_operands *ops,
+		    struct sv_buf *err)
+{
+	size_t pos = offset;
+	uint8_t slot;
+	uint64_t op, v;
+	ops->npos = ops->nopt = 0;
+	ops->offset = offset;
+	if (!read_u8(bin, &pos, &slot) || slot >= bin->nexts)
+		FAIL("bad extension slot");
+	const struct sv_ext_def *ext = bin->exts[slot];
+	if (!sv_read_varint(bin->code, bin->codelen, &pos, &op) || op >= count_ops(ext))
+		FAIL("unknown operation %llu of extension %s", (unsigned long long)op, ext->name);
+	ops->ext = ext;
+	ops->op = &ext->ops[op];
+	for (const char *s = ops->op->sig; *s; s++) {
+		if (*s == 'x') {
+			if (!sv_read_varint(bin->code, bin->codelen, &pos, &v) ||
+			    v > SV_BIN_MAX_OPTIONALS)
+				FAIL("bad optional operand count");
+			uint64_t nopt = v;
+			for (uint64_t i = 0; i < nopt; i++) {
+				struct sv_optarg *o = &ops->opt[ops->nopt++];
+				memset(o, 0, sizeof *o);
+				uint8_t oslot, id;
+				if (!read_u8(bin, &pos, &oslot) || oslot >= bin->nexts ||
+				    !read_u8(bin, &pos, &id))
+					FAIL("bad optional operand");
+				const struct sv_ext_def *oe = bin->exts[oslot];
+				if (!oe->opt_kinds || id >= strlen(oe->opt_kinds))
+					FAIL("unknown optional operand %u of %s", id, oe->name);
+				for (size_t k = 0; k + 1 < ops->nopt; k++)
+					if (ops->opt[k].ext == oe && ops->opt[k].id == id)
+						FAIL("optional operand given twice");
+				o->ext = oe;
+				o->id = id;
+				o->kind = oe->opt_kinds[id];
+				uint8_t s2, idx;
+				switch (o->kind) {
+				case 'f':
+					break;
+				case 'n':
+					if (!sv_read_varint(bin->code, bin->codelen, &pos, &o->num))
+						FAIL("bad number operand");
+					break;
+				case 's':
+				case 'l':
+					if (!sv_read_varint(bin->code, bin->codelen, &pos, &v) ||
+					    !(o->kind == 's' ? string_idx(bin, v) : list_idx(bin, v)))
+						FAIL("bad constant operand");
+					o->idx = (uint32_t)v;
+					break;
+				case 'c':
+				case 'm':
+				case 'a': {
+					if (!read_u8(bin, &pos, &s2) || s2 >= bin->nexts ||
+					    !read_u8(bin, &pos, &idx))
+						FAIL("bad comparator/match/address-part operand");
+					const struct sv_ext_def *de = bin->exts[s2];
+					if (o->kind == 'c') {
+						if (idx >= count_ptrs((const void *const *)de->comparators))
+							FAIL("unknown comparator");
+						o->cmp = de->comparators[idx];
+					} else if (o->kind == 'a') {
+						if (idx >= count_ptrs((const void *const *)de->addrparts))
+							FAIL("unknown address part");
+						o->addrpart = de->addrparts[idx];
+					} else {
+						uint8_t rel;
+						if (idx >= count_ptrs((const void *const *)de->match_types) ||
+						    !read_u8(bin, &pos, &rel))
+							FAIL("unknown match type");
+						o->match = de->match_types[idx];
+						if (o->match->relation ? (rel < SV_REL_GT || rel > SV_REL_NE)
+								       : rel != 0)
+							FAIL("bad relation");
+						o->rel = rel;
+					}
+					break;
+				}
+				default:
+					FAIL("bad optional kind");
+				}
+			}
+			continue;
+		}
+		if (ops->npos >= SV_BIN_MAX_OPERANDS)
+			FAIL("too many operands");
+		struct sv_operand *o = &ops->pos[ops->npos++];
+		o->kind = *s;
+		if (!sv_read_varint(bin->code, bin->codelen, &pos, &v))
+			FAIL("operand runs past the end of the code");
+		switch (*s) {
+		case 'n':
+			o->num = v;
+			break;
+		case 'v':
+			if (v >= bin->nvars)
+				FAIL("variable slot %llu out of range", (unsigned long long)v);
+			o->num = v;
+			break;
+		case 's':
+			if (!string_idx(bin, v))
+				FAIL("string operand refers to a bad constant");
+			o->idx = (uint32_t)v;
+			break;
+		case 'l':
+			if (!list_idx(bin, v))
+				FAIL("list operand refers to a bad constant");
+			o->idx = (uint32_t)v;
+			break;
+		case 'j': {
+			/* zigzag-encoded signed offset */
+			int64_t d = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+			int64_t target = (int64_t)offset + d;
+			if (target < 0 || target > (int64_t)bin->codelen)
+				FAIL("jump outside the code");
+			o->jump = target;
+			break;
+		}
+		default:
+			FAIL("bad signature character '%c'", *s);
+		}
+	}
+	ops->len = pos - offset;
+	return true;
+}
+
+const struct sv_optarg *sv_ops_opt(const struct sv_operands *ops, const struct sv_ext_def *ext,
+				   uint8_t id)
+{
+	for (size_t i = 0; i < ops->nopt; i++)
+		if (ops->opt[i].ext == ext && ops->opt[i].id == id)
+			return &ops->opt[i];
+	return NULL;
+}
+
+bool sv_verify(const struct sv_binary *bin, struct sv_buf *err)
+{
+	size_t n = bin->codelen;
+	unsigned char *starts = sv_calloc(n / 8 + 1, 1);
+	struct sv_operands ops;
+	size_t offset = 0;
+	bool ok = true;
+	while (offset < n) {
+		if (!sv_insn_decode(bin, offset, &ops, err)) {
+			ok = false;
+			break;
+		}
+		if (ops.op->verify && !ops.op->verify(&ops, err)) {
+			sv_buf_printf(err, " (at code offset %zu)", offset);
+			ok = false;
+			break;
+		}
+		starts[offset / 8] |= (unsigned char)(1u << (offset % 8));
+		offset += ops.len;
+	}
+	for (offset = 0; ok && offset < n; offset += ops.len) {
+		sv_insn_decode(bin, offset, &ops, err);
+		for (size_t i = 0; i < ops.npos; i++) {
+			if (ops.pos[i].kind != 'j')
+				continue;
+			size_t t = (size_t)ops.pos[i].jump;
+			if (t < n && !(starts[t / 8] & (1u << (t % 8)))) {
+				sv_buf_printf(err,
+					      "at code offset %zu: jump to %zu lands inside an instruction",
+					      offset, t);
+				ok = false;
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; ok && i < bin->nlines; i++) {
+		size_t t = bin->line_off[i];
+		if (t < n && !(starts[t / 8] & (1u << (t % 8)))) {
+			sv_buf_puts(err, "line table points inside an instruction");
+			ok = false;
+		}
+	}
+	sv_free(starts);
+	return ok;
+}

@@ -1,0 +1,445 @@
+/*
+ * vm.c: the interpreter loop over verified bytecode, operand access with
+ * variable expansion (RFC 5229 §3), budgets (limits.h), and the matching
+ * core shared by every test (RFC 5228 §2.7).
+ */
+#include "vm/vm.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/alloc.h"
+#include "lib/utf8.h"
+#include "mail/message.h"
+#include "vm/result.h"
+
+static uint64_t cpu_now_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+enum sv_status sv_vm_error(struct sv_vm *vm, const char *fmt, ...)
+{
+	if (vm->error.len == 0) {
+		va_list ap;
+		va_start(ap, fmt);
+		sv_buf_vprintf(&vm->error, fmt, ap);
+		va_end(ap);
+		vm->error_line = sv_vm_line(vm);
+	}
+	return SV_FAIL;
+}
+
+unsigned sv_vm_line(const struct sv_vm *vm)
+{
+	return vm->bin ? sv_bin_line(vm->bin, vm->pc) : 0;
+}
+
+int sv_vm_slot_of(const struct sv_vm *vm, const struct sv_ext_def *ext)
+{
+	for (size_t i = 0; i < vm->bin->nexts; i++)
+		if (vm->bin->exts[i] == ext)
+			return (int)i;
+	return -1;
+}
+
+void **sv_vm_ext_state(struct sv_vm *vm, const struct sv_ext_def *ext)
+{
+	int slot = sv_vm_slot_of(vm, ext);
+	return slot < 0 ? NULL : &vm->ext_state[slot];
+}
+
+/* ---- strings and variables ---- */
+
+static enum sv_status expand(struct sv_vm *vm, const struct sv_const *k, struct sv_str *out)
+{
+	if (k->type == SV_CONST_STR) {
+		out->p = k->p;
+		out->len = k->len;
+		return SV_OK;
+	}
+	struct sv_buf b = SV_BUF_INIT;
+	struct sv_buf tmp = SV_BUF_INIT;
+	size_t max = vm->settings->max_string_size;
+	for (size_t i = 0; i < k->nparts; i++) {
+		const struct sv_tpl_part *t = &k->parts[i];
+		switch (t->kind) {
+		case SV_TPL_LIT:
+			sv_buf_append(&b, t->p, t->len);
+			break;
+		case SV_TPL_VAR:
+			sv_buf_append(&b, vm->vars[t->idx].p, vm->vars[t->idx].len);
+			break;
+		case SV_TPL_MATCH:
+			if (t->idx < vm->match.n)
+				sv_buf_append(&b, vm->match.v[t->idx].p, vm->match.v[t->idx].len);
+			break;
+		case SV_TPL_NS:
+			sv_buf_reset(&tmp);
+			if (t->ns->get(vm, t->p, t->len, &tmp))
+				sv_buf_append(&b, tmp.p, tmp.len);
+			break;
+		}
+		if (b.len > max) {
+			sv_buf_free(&b);
+			sv_buf_free(&tmp);
+			sv_vm_error(vm, "string longer than %llu bytes", (unsigned long long)max);
+			return SV_LIMIT;
+		}
+	}
+	out->p = b.len ? sv_arena_memdup(vm->arena, b.p, b.len) : "";
+	out->len = b.len;
+	sv_buf_free(&b);
+	sv_buf_free(&tmp);
+	return SV_OK;
+}
+
+enum sv_status sv_vm_string(struct sv_vm *vm, uint32_t idx, struct sv_str *out)
+{
+	return expand(vm, &vm->bin->pool[idx], out);
+}
+
+size_t sv_vm_list_len(const struct sv_vm *vm, uint32_t idx)
+{
+	return vm->bin->pool[idx].nitems;
+}
+
+enum sv_status sv_vm_list_item(struct sv_vm *vm, uint32_t idx, size_t i, struct sv_str *out)
+{
+	const struct sv_const *k = &vm->bin->pool[idx];
+	return expand(vm, &vm->bin->pool[k->items[i]], out);
+}
+
+bool sv_vm_const_is_literal(const struct sv_vm *vm, uint32_t idx)
+{
+	return vm->bin->pool[idx].literal;
+}
+
+/* RFC 5229 §3: an implementation may truncate; cut at a UTF-8 boundary */
+enum sv_status sv_vm_var_set(struct sv_vm *vm, uint64_t slot, const char *p, size_t len)
+{
+	size_t max = vm->settings->max_variable_size;
+	if (len > max) {
+		len = max;
+		while (len > 0 && ((unsigned char)p[len] & 0xc0) == 0x80)
+			len--;
+	}
+	struct sv_buf *b = &vm->vars[slot];
+	if (p >= b->p && p < b->p + b->cap) {
+		/* the value is (part of) the variable itself */
+		struct sv_buf t = SV_BUF_INIT;
+		sv_buf_append(&t, p, len);
+		sv_buf_free(b);
+		*b = t;
+		return SV_OK;
+	}
+	sv_buf_reset(b);
+	sv_buf_append(b, p, len);
+	return SV_OK;
+}
+
+void sv_vm_var_get(struct sv_vm *vm, uint64_t slot, struct sv_str *out)
+{
+	out->p = vm->vars[slot].p ? vm->vars[slot].p : "";
+	out->len = vm->vars[slot].len;
+}
+
+/* ---- matching ---- */
+
+/* Prepared keys of one instruction with a literal key list. */
+struct match_cache {
+	uint32_t keys;
+	const struct sv_match_def *mt;
+	const struct sv_cmp_def *cmp;
+	size_t nkeys;
+	struct sv_str *keyv;
+	void **prep;
+	/* hash set for :is over many keys (folded by the comparator) */
+	uint32_t *slots;   /* key index + 1, 0 = empty */
+	size_t nslots;
+};
+
+void sv_match_cache_free(void *cache)
+{
+	struct match_cache *c = cache;
+	for (size_t i = 0; i < c->nkeys; i++)
+		if (c->prep[i] && c->mt->release)
+			c->mt->release(c->prep[i]);
+	sv_free(c->prep);
+	sv_free(c->keyv);
+	sv_free(c->slots);
+	sv_free(c);
+}
+
+static uint64_t fold_hash(const struct sv_cmp_def *cmp, const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= cmp->fold((unsigned char)p[i]);
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static void build_hash(struct match_cache *c)
+{
+	size_t ns = 16;
+	while (ns < c->nkeys * 2)
+		ns *= 2;
+	c->slots = sv_calloc(ns, sizeof *c->slots);
+	c->nslots = ns;
+	for (size_t i = 0; i < c->nkeys; i++) {
+		size_t h = (size_t)fold_hash(c->cmp, c->keyv[i].p, c->keyv[i].len) & (ns - 1);
+		while (c->slots[h])
+			h = (h + 1) & (ns - 1);
+		c->slots[h] = (uint32_t)i + 1;
+	}
+}
+
+static const struct sv_optarg *find_core_opt(const struct sv_operands *ops, uint8_t id)
+{
+	return sv_ops_opt(ops, sv_ext_core(), id);
+}
+
+enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
+			      const struct sv_operands *ops, uint32_t keys)
+{
+	memset(m, 0, sizeof *m);
+	m->vm = vm;
+	m->ops = ops;
+	m->keys = keys;
+	const struct sv_optarg *c = find_core_opt(ops, SV_OPT_COMPARATOR);
+	const struct sv_optarg *mt = find_core_opt(ops, SV_OPT_MATCH);
+	m->cmp = c ? c->cmp : &sv_cmp_ascii_casemap;
+	m->mt = mt ? mt->match : &sv_match_is;
+	m->rel = mt ? mt->rel : 0;
+	if (m->mt->needs_contains && !m->cmp->contains)
+		return m->status = sv_vm_error(vm, "comparator %s offers no substring match",
+					       m->cmp->name);
+	if (m->mt->needs_glob && !m->cmp->char_eq)
+		return m->status = sv_vm_error(vm, "comparator %s offers no :matches",
+					       m->cmp->name);
+	const struct sv_binary *bin = vm->bin;
+	struct match_cache *cache = bin->cache ? bin->cache[ops->offset] : NULL;
+	if (cache && cache->keys == keys && cache->mt == m->mt && cache->cmp == m->cmp) {
+		m->nkeys = cache->nkeys;
+		m->keyv = cache->keyv;
+		m->prep = cache->prep;
+		return SV_OK;
+	}
+	size_t n = sv_vm_list_len(vm, keys);
+	bool literal = sv_vm_const_is_literal(vm, keys) && bin->cache && !cache;
+	struct sv_str *kv = literal ? sv_calloc(n ? n : 1, sizeof *kv)
+				    : sv_arena_array(vm->arena, n ? n : 1, sizeof *kv);
+	void **prep = literal ? sv_calloc(n ? n : 1, sizeof *prep)
+			      : sv_arena_array(vm->arena, n ? n : 1, sizeof *prep);
+	enum sv_status st = SV_OK;
+	for (size_t i = 0; i < n && st == SV_OK; i++) {
+		st = sv_vm_list_item(vm, keys, i, &kv[i]);
+		if (st == SV_OK && m->mt->prepare) {
+			struct sv_buf err = SV_BUF_INIT;
+			st = m->mt->prepare(kv[i].p, kv[i].len, m->cmp, &prep[i], &err);
+			if (st != SV_OK)
+				sv_vm_error(vm, "%s", err.p ? err.p : "bad key");
+			sv_buf_free(&err);
+		}
+	}
+	if (literal) {
+		struct match_cache *nc = sv_calloc(1, sizeof *nc);
+		nc->keys = keys;
+		nc->mt = m->mt;
+		nc->cmp = m->cmp;
+		nc->nkeys = n;
+		nc->keyv = kv;
+		nc->prep = prep;
+		if (st == SV_OK && m->mt == &sv_match_is && m->cmp->fold && n >= 4)
+			build_hash(nc);
+		bin->cache[ops->offset] = nc;
+	} else if (st != SV_OK) {
+		/* release what was prepared for this one run */
+		for (size_t i = 0; i < n; i++)
+			if (prep[i] && m->mt->release)
+				m->mt->release(prep[i]);
+	}
+	m->nkeys = n;
+	m->keyv = kv;
+	m->prep = prep;
+	return m->status = st;
+}
+
+static void commit_captures(struct sv_vm *vm, const struct sv_match_state *tmp)
+{
+	vm->match.n = tmp->n;
+	for (size_t i = 0; i < tmp->n; i++) {
+		vm->match.v[i].p = tmp->v[i].len ? sv_arena_memdup(vm->arena, tmp->v[i].p, tmp->v[i].len)
+						 : "";
+		vm->match.v[i].len = tmp->v[i].len;
+	}
+}
+
+bool sv_match_value(struct sv_matcher *m, const char *val, size_t len)
+{
+	if (m->status != SV_OK || m->matched)
+		return m->matched;
+	m->count++;
+	if (m->mt->count)
+		return false; /* decided at the end */
+	struct sv_vm *vm = m->vm;
+	const struct sv_binary *bin = vm->bin;
+	struct match_cache *cache = bin->cache ? bin->cache[m->ops->offset] : NULL;
+	if (cache && cache->slots && cache->keyv == m->keyv) {
+		size_t ns = cache->nslots;
+		size_t h = (size_t)fold_hash(m->cmp, val, len) & (ns - 1);
+		while (cache->slots[h]) {
+			const struct sv_str *k = &cache->keyv[cache->slots[h] - 1];
+			if (m->cmp->compare(val, len, k->p, k->len) == 0)
+				return m->matched = true;
+			h = (h + 1) & (ns - 1);
+		}
+		return false;
+	}
+	struct sv_match_state tmp;
+	tmp.active = vm->match.active && m->mt->captures;
+	tmp.n = 0;
+	for (size_t i = 0; i < m->nkeys; i++) {
+		if (m->mt->match(m->cmp, m->rel, val, len, m->keyv[i].p, m->keyv[i].len,
+				 m->prep[i], tmp.active ? &tmp : NULL)) {
+			if (tmp.active)
+				commit_captures(vm, &tmp);
+			return m->matched = true;
+		}
+	}
+	return false;
+}
+
+enum sv_status sv_match_end(struct sv_matcher *m, bool *outcome_r)
+{
+	if (m->status != SV_OK) {
+		*outcome_r = false;
+		return m->status;
+	}
+	if (m->mt->count) {
+		/* RFC 5231 §4.2: compare the number of values with each key */
+		char num[24];
+		int n = snprintf(num, sizeof num, "%llu", (unsigned long long)m->count);
+		for (size_t i = 0; i < m->nkeys; i++) {
+			if (m->mt->match(m->cmp, m->rel, num, (size_t)n, m->keyv[i].p,
+					 m->keyv[i].len, m->prep[i], NULL)) {
+				m->matched = true;
+				break;
+			}
+		}
+	}
+	*outcome_r = m->matched;
+	return SV_OK;
+}
+
+/* ---- the run loop ---- */
+
+enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct sv_msg *msg,
+			 const struct sv_envelope *env, struct sv_result *result,
+			 const struct sv_vm_options *opts)
+{
+	static struct sv_settings defaults;
+	static bool defaults_ready;
+	memset(vm, 0, sizeof *vm);
+	if (opts)
+		vm->opts = *opts;
+	if (!vm->opts.settings) {
+		if (!defaults_ready) {
+			sv_settings_init(&defaults);
+			defaults_ready = true;
+		}
+		vm->opts.settings = &defaults;
+	}
+	vm->settings = vm->opts.settings;
+	vm->bin = bin;
+	vm->msg = msg;
+	vm->env = env;
+	vm->result = result;
+	vm->arena = sv_arena_new();
+	vm->vars = sv_calloc(bin->nvars ? bin->nvars : 1, sizeof *vm->vars);
+	vm->match.active = bin->uses_match_vars;
+	vm->match.arena = vm->arena;
+	uint64_t max_steps = vm->settings->max_instructions;
+	uint64_t start = cpu_now_ns();
+	uint64_t max_ns = vm->settings->max_cpu_time * 1000000000ull;
+	struct sv_operands ops;
+	struct sv_buf err = SV_BUF_INIT;
+	enum sv_status st = SV_OK;
+	vm->pc = 0;
+	while (vm->pc < bin->codelen && !vm->stopped) {
+		if (!sv_insn_decode(bin, vm->pc, &ops, &err)) {
+			/* cannot happen for verified code; never run on */
+			st = sv_vm_error(vm, "corrupt instruction: %s", err.p);
+			st = SV_CORRUPT;
+			break;
+		}
+		if (++vm->steps > max_steps) {
+			sv_vm_error(vm, "script executed more than %llu instructions",
+				    (unsigned long long)max_steps);
+			st = SV_LIMIT;
+			break;
+		}
+		if ((vm->steps & 1023) == 0 && cpu_now_ns() - start > max_ns) {
+			sv_vm_error(vm, "script used more than %llu seconds of CPU time",
+				    (unsigned long long)vm->settings->max_cpu_time);
+			st = SV_LIMIT;
+			break;
+		}
+		vm->next = vm->pc + ops.len;
+		st = ops.op->exec(vm, &ops);
+		if (st != SV_OK) {
+			if (vm->error.len == 0)
+				sv_vm_error(vm, "%s failed: %s", ops.op->mnemonic, sv_status_name(st));
+			break;
+		}
+		if (ops.op->is_test && vm->opts.trace)
+			vm->opts.trace(vm->opts.trace_ctx, sv_vm_line(vm), ops.op->mnemonic, vm->test);
+		vm->pc = vm->next;
+	}
+	sv_buf_free(&err);
+	if (st == SV_OK) {
+		for (size_t i = 0; i < bin->nexts; i++)
+			if (bin->exts[i]->on_run_end)
+				bin->exts[i]->on_run_end(vm);
+	}
+	return st;
+}
+
+void sv_vm_cleanup(struct sv_vm *vm)
+{
+	if (vm->bin) {
+		for (size_t i = 0; i < vm->bin->nexts; i++)
+			if (vm->ext_state[i] && vm->bin->exts[i]->free_state)
+				vm->bin->exts[i]->free_state(vm->ext_state[i]);
+		for (size_t i = 0; i < vm->bin->nvars; i++)
+			sv_buf_free(&vm->vars[i]);
+	}
+	sv_free(vm->vars);
+	vm->vars = NULL;
+	for (size_t i = 0; i < 4; i++)
+		sv_buf_free(&vm->scratch[i]);
+	sv_buf_free(&vm->error);
+	sv_arena_free(vm->arena);
+	vm->arena = NULL;
+}
+
+enum sv_status sv_vm_add_action(struct sv_vm *vm, const struct sv_operands *ops,
+				struct sv_action *a)
+{
+	a->line = sv_vm_line(vm);
+	for (size_t i = 0; i < vm->bin->nexts; i++)
+		if (vm->bin->exts[i]->decorate_action)
+			vm->bin->exts[i]->decorate_action(vm, ops, a);
+	struct sv_buf err = SV_BUF_INIT;
+	enum sv_status st = sv_result_add(vm->result, a, &err);
+	if (st != SV_OK)
+		sv_vm_error(vm, "%s", err.p ? err.p : "cannot add action");
+	sv_buf_free(&err);
+	return st;
+}

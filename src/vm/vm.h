@@ -1,0 +1,186 @@
+/*
+ * vm.h: the virtual machine that runs verified bytecode against one message
+ * and one envelope (DESIGN.md §1), and the interface extension operations
+ * use to read their operands and the message.
+ */
+#ifndef SV_VM_H
+#define SV_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ext/registry.h"
+#include "lib/arena.h"
+#include "lib/buf.h"
+#include "lib/limits.h"
+#include "lib/status.h"
+#include "vm/binary.h"
+
+struct sv_msg;
+struct sv_result;
+
+/* The envelope of one delivery (RFC 5228 §5.4). NUL-terminated strings;
+ * from "" is the null sender; NULL means unknown. */
+struct sv_envelope {
+	const char *from;
+	const char *to;      /* envelope recipient (as the LDA's -a) */
+	const char *orig_to; /* original recipient (defaults to to) */
+	const char *auth;    /* authenticated sender (RFC 5228 §5.4 "auth") */
+	const char *final_to; /* final recipient after aliasing (defaults to to) */
+};
+
+struct sv_operand {
+	char kind;       /* signature character */
+	uint64_t num;    /* n, v */
+	uint32_t idx;    /* s, l: constant-pool index */
+	int64_t jump;    /* j: target offset in the code */
+};
+
+struct sv_optarg {
+	const struct sv_ext_def *ext;
+	uint8_t id;
+	char kind;
+	uint64_t num;
+	uint32_t idx;
+	const struct sv_cmp_def *cmp;
+	const struct sv_match_def *match;
+	unsigned rel;
+	const struct sv_addrpart_def *addrpart;
+};
+
+struct sv_operands {
+	const struct sv_ext_def *ext;
+	const struct sv_op_def *op;
+	size_t offset, len; /* of the instruction in the code */
+	struct sv_operand pos[SV_BIN_MAX_OPERANDS];
+	size_t npos;
+	struct sv_optarg opt[SV_BIN_MAX_OPTIONALS];
+	size_t nopt;
+};
+
+/* Decode the instruction at offset; false (with a reason) when it is not
+ * well-formed. The verifier runs this on every instruction. */
+bool sv_insn_decode(const struct sv_binary *bin, size_t offset, struct sv_operands *ops,
+		    struct sv_buf *err);
+/* Find an optional operand of extension ext with that id, or NULL. */
+const struct sv_optarg *sv_ops_opt(const struct sv_operands *ops, const struct sv_ext_def *ext,
+				   uint8_t id);
+
+/* A string value during a run. */
+struct sv_str {
+	const char *p;
+	size_t len;
+};
+
+/* Match variables (RFC 5229 §3.2) captured by the last successful match. */
+struct sv_match_state {
+	struct sv_str v[64];
+	size_t n;
+	bool active; /* the script uses match variables */
+	struct sv_arena *arena;
+};
+
+/* Trace: one call per test with its line and outcome, per action. */
+typedef void (*sv_trace_fn)(void *ctx, unsigned line, const char *what, bool outcome);
+
+struct sv_vm_options {
+	const struct sv_settings *settings; /* NULL: defaults */
+	sv_trace_fn trace;
+	void *trace_ctx;
+};
+
+struct sv_vm {
+	const struct sv_binary *bin;
+	struct sv_msg *msg;
+	const struct sv_envelope *env;
+	const struct sv_settings *settings;
+	struct sv_result *result;
+	struct sv_arena *arena; /* per run */
+	struct sv_vm_options opts;
+	size_t pc, next;        /* this instruction; the one to run next */
+	bool test;              /* result of the last test */
+	bool stopped;
+	uint64_t steps;
+	uint64_t cpu_deadline_ns;
+	struct sv_buf *vars;    /* variable values, bin->nvars of them */
+	struct sv_match_state match;
+	struct sv_buf error;    /* runtime error text */
+	unsigned error_line;
+	void *ext_state[SV_BIN_MAX_EXTS]; /* per slot, owned by the extension */
+	struct sv_buf scratch[4];
+};
+
+/*
+ * Run a verified binary. The result collects the actions; on a runtime
+ * error the status is SV_FAIL (or SV_LIMIT for budgets) and vm->error says
+ * why (the caller cancels the actions and keeps the message, RFC 5228
+ * §2.10.6). The vm struct is the caller's (sv_vm_run initialises it); call
+ * sv_vm_cleanup afterwards.
+ */
+enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct sv_msg *msg,
+			 const struct sv_envelope *env, struct sv_result *result,
+			 const struct sv_vm_options *opts);
+void sv_vm_cleanup(struct sv_vm *vm);
+
+/* Record an action: the extensions' decorators run (:copy, :flags), then
+ * the result takes it; a conflict or limit becomes a runtime error. */
+struct sv_action;
+enum sv_status sv_vm_add_action(struct sv_vm *vm, const struct sv_operands *ops,
+				struct sv_action *a);
+
+/* Record a runtime error (the run then stops with SV_FAIL). */
+enum sv_status sv_vm_error(struct sv_vm *vm, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+unsigned sv_vm_line(const struct sv_vm *vm);
+
+/* Operand access for extension operations. */
+enum sv_status sv_vm_string(struct sv_vm *vm, uint32_t idx, struct sv_str *out);
+size_t sv_vm_list_len(const struct sv_vm *vm, uint32_t idx);
+enum sv_status sv_vm_list_item(struct sv_vm *vm, uint32_t idx, size_t i, struct sv_str *out);
+/* True when the string or list constant needs no expansion. */
+bool sv_vm_const_is_literal(const struct sv_vm *vm, uint32_t idx);
+int sv_vm_slot_of(const struct sv_vm *vm, const struct sv_ext_def *ext);
+void **sv_vm_ext_state(struct sv_vm *vm, const struct sv_ext_def *ext);
+
+/* Variables (RFC 5229). */
+enum sv_status sv_vm_var_set(struct sv_vm *vm, uint64_t slot, const char *p, size_t len);
+void sv_vm_var_get(struct sv_vm *vm, uint64_t slot, struct sv_str *out);
+
+/*
+ * The matching core shared by every test (RFC 5228 §2.7): compares each
+ * value against each key with the instruction's comparator and match type
+ * (defaults i;ascii-casemap and :is) and records match variables for the
+ * first successful match. Usage: sv_match_begin, sv_match_value for each
+ * value (stop early when it returns true), sv_match_end gives the outcome.
+ */
+struct sv_matcher {
+	struct sv_vm *vm;
+	const struct sv_cmp_def *cmp;
+	const struct sv_match_def *mt;
+	unsigned rel;
+	uint32_t keys;  /* constant-pool index of the key list */
+	size_t nkeys;
+	struct sv_str *keyv; /* expanded keys */
+	void **prep;    /* prepared state per key */
+	uint64_t count; /* values seen (for :count) */
+	bool matched;
+	enum sv_status status;
+	const struct sv_operands *ops;
+};
+enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
+			      const struct sv_operands *ops, uint32_t keys);
+bool sv_match_value(struct sv_matcher *m, const char *val, size_t len);
+enum sv_status sv_match_end(struct sv_matcher *m, bool *outcome_r);
+
+/* Frees a prepared-matcher cache entry (binary.c calls this). */
+void sv_match_cache_free(void *cache);
+
+/* Comparators and match types of the core (vm/comparator.c, vm/match.c). */
+extern const struct sv_cmp_def sv_cmp_octet, sv_cmp_ascii_casemap, sv_cmp_ascii_numeric;
+extern const struct sv_match_def sv_match_is, sv_match_contains, sv_match_matches;
+/* Glob matching of RFC 5228 §2.7.1 with captures for match variables. */
+bool sv_glob_match(const struct sv_cmp_def *cmp, const char *val, size_t vlen, const char *pat,
+		   size_t plen, struct sv_match_state *ms);
+
+#endif

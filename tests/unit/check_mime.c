@@ -1,0 +1,492 @@
+/*
+ * check_mime.c: the MIME tree. RFC 2045 §5 (Content-Type, §5.2 defaults),
+ * §6.7 quoted-printable, §6.8 base64; RFC 2046 §5.1.1 boundaries, §5.1.5
+ * digest, §5.2.1 message/rfc822; RFC 2183 Content-Disposition; RFC 2231.
+ */
+#include <check.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "lib/buf.h"
+#include "lib/utf8.h"
+#include "mail/message.h"
+
+static struct sv_msg *msg(const char *s)
+{
+	return sv_msg_new(s, strlen(s));
+}
+
+static size_t nchildren(const struct sv_mime_part *p)
+{
+	size_t n = 0;
+	for (const struct sv_mime_part *c = p->children; c; c = c->next)
+		n++;
+	return n;
+}
+
+static struct sv_mime_part *child(struct sv_mime_part *p, size_t i)
+{
+	struct sv_mime_part *c = p->children;
+	while (c && i--)
+		c = c->next;
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
+static void assert_text(struct sv_msg *m, struct sv_mime_part *p, const char *want)
+{
+	size_t n;
+	const char *t = sv_msg_part_text(m, p, &n);
+	ck_assert_msg(n == strlen(want) && memcmp(t, want, n) == 0, "got [%.*s] want [%s]", (int)n,
+		      t, want);
+}
+
+/* RFC 2045 §5.2: no Content-Type means text/plain; charset=us-ascii */
+START_TEST(test_default)
+{
+	struct sv_msg *m = msg("Subject: x\n\nhello\n");
+	struct sv_mime_part *p = sv_msg_mime(m);
+	ck_assert_str_eq(p->ctype, "text/plain");
+	ck_assert_str_eq(p->type, "text");
+	ck_assert_str_eq(p->subtype, "plain");
+	ck_assert_str_eq(p->charset, "us-ascii");
+	ck_assert_str_eq(p->encoding, "7bit");
+	ck_assert_ptr_null(p->disposition);
+	ck_assert(!p->multipart && !p->is_message);
+	ck_assert_ptr_null(p->children);
+	ck_assert_uint_eq(p->depth, 0);
+	assert_text(m, p, "hello\n");
+	ck_assert_ptr_eq(sv_msg_mime(m), p);
+	ck_assert_uint_eq(p->nhdrs, 1);
+	sv_msg_free(m);
+}
+END_TEST
+
+/* RFC 2045 §5.1: case-insensitive type, parameters, comments */
+static const struct {
+	const char *ct, *ctype, *charset;
+} ct_cases[] = {
+	{"TEXT/HTML; CHARSET=\"UTF-8\"", "text/html", "utf-8"},
+	{"text/plain (comment) ; charset = iso-8859-1 (c)", "text/plain", "iso-8859-1"},
+	{"text / plain;charset=windows-1252", "text/plain", "windows-1252"},
+	{"application/octet-stream", "application/octet-stream", NULL},
+	{"text/plain", "text/plain", "us-ascii"},
+	{"garbage", "text/plain", "us-ascii"},   /* §5.2: invalid means default */
+	{"text/", "text/plain", "us-ascii"},
+	{"", "text/plain", "us-ascii"},
+	{"text/plain; charset*=us-ascii'en'utf-8", "text/plain", "utf-8"}, /* RFC 2231 §4 */
+};
+
+START_TEST(test_content_type)
+{
+	struct sv_buf b = SV_BUF_INIT;
+	sv_buf_printf(&b, "Content-Type: %s\n\nbody", ct_cases[_i].ct);
+	struct sv_msg *m = sv_msg_new(b.p, b.len);
+	struct sv_mime_part *p = sv_msg_mime(m);
+	ck_assert_str_eq(p->ctype, ct_cases[_i].ctype);
+	if (ct_cases[_i].charset)
+		ck_assert_str_eq(p->charset, ct_cases[_i].charset);
+	else
+		ck_assert_ptr_null(p->charset);
+	sv_msg_free(m);
+	sv_buf_free(&b);
+}
+END_TEST
+
+/* RFC 2046 §5.1.4 alternative, §5.1.1 preamble and epilogue ignored */
+START_TEST(test_alternative)
+{
+	struct sv_msg *m = msg("Content-Type: multipart/alternative; boundary=\"b1\"\r\n"
+			       "\r\n"
+			       "preamble\r\n"
+			       "--b1\r\n"
+			       "Content-Type: text/plain; charset=utf-8\r\n"
+			       "\r\n"
+			       "plain caf\xc3\xa9\r\n"
+			       "--b1  \r\n"
+			       "Content-Type: text/html\r\n"
+			       "\r\n"
+			       "<p>html</p>\r\n"
+			       "\r\n"
+			       "--b1--\r\n"
+			       "epilogue\r\n");
+	struct sv_mime_part *p = sv_msg_mime(m);
+	ck_assert(p->multipart);
+	ck_assert_str_eq(p->ctype, "multipart/alternative");
+	ck_assert_str_eq(p->boundary, "b1");
+	ck_assert_uint_eq(nchildren(p), 2);
+	struct sv_mime_part *c0 = child(p, 0), *c1 = child(p, 1);
+	ck_assert_str_eq(c0->ctype, "text/plain");
+	ck_assert_str_eq(c0->charset, "utf-8");
+	assert_text(m, c0, "plain caf\xc3\xa9");
+	ck_assert_str_eq(c1->ctype, "text/html");
+	ck_assert_str_eq(c1->charset, "us-ascii");
+	assert_text(m, c1, "<p>html</p>\r\n");
+	ck_assert_ptr_eq(c0->parent, p);
+	ck_assert_uint_eq(c0->depth, 1);
+	ck_assert_uint_eq(c0->nhdrs, 1);
+	ck_assert_uint_eq(c0->hlen, strlen("Content-Type: text/plain; charset=utf-8\r\n\r\n"));
+	sv_msg_free(m);
+}
+END_TEST
+
+/* RFC 2046 §5.1.3 mixed, RFC 2045 §6.8 base64, RFC 2183 filename */
+START_TEST(test_mixed_base64)
+{
+	struct sv_msg *m = msg("Content-Type: multipart/mixed; boundary=XyZ\n"
+			       "\n"
+			       "--XyZ\n"
+			       "\n"
+			       "see attachment\n"
+			       "--XyZ\n"
+			       "Content-Type: application/octet-stream; name=\"ignored.bin\"\n"
+			       "Content-Transfer-Encoding: BASE64\n"
+			       "Content-Disposition: Attachment; filename=\"data.bin\"\n"
+			       "\n"
+			       "aGVsbG8g\n"
+			       "d29y!!bGQ=\n"
+			       "--XyZ--\n");
+	struct sv_mime_part *p = sv_msg_mime(m);
+	ck_assert_uint_eq(nchildren(p), 2);
+	struct sv_mime_part *c0 = child(p, 0), *c1 = child(p, 1);
+	ck_assert_str_eq(c0->ctype, "text/plain");
+	ck_assert_uint_eq(c0->nhdrs, 0);
+	assert_text(m, c0, "see attachment");
+	ck_assert_str_eq(c1->ctype, "application/octet-stream");
+	ck_assert_str_eq(c1->encoding, "base64");
+	ck_assert_str_eq(c1->disposition, "attachment");
+	ck_assert_str_eq(c1->filename, "data.bin");
+	size_t n;
+	const char *d = sv_msg_part_decoded(m, c1, &n);
+	ck_assert_uint_eq(n, 11);
+	ck_assert(memcmp(d, "hello world", 11) == 0);
+	ck_assert_ptr_eq(sv_msg_part_decoded(m, c1, NULL), d);
+	/* not text: part_text is the decoded bytes */
+	ck_assert_ptr_eq(sv_msg_part_text(m, c1, NULL), d);
+	sv_msg_free(m);
+}
+END_TEST
+
+/* nested multiparts; a boundary that is a prefix of the inner one */
+START_TEST(test_nested)
+{
+	struct sv_msg *m = msg("Content-Type: multipart/mixed; boundary=abc\n"
+			       "\n"
+			       "--abc\n"
+			       "Content-Type: multipart/alternative; boundary=abcdef\n"
+			       "\n"
+			       "--abcdef\n"
+			       "Content-Type: text/plain\n"
+			       "\n"
+			       "inner plain\n"
+			       "--abcdef\n"
+			       "Content-Type: multipart/related; boundary=\"x y\"\n"
+			       "\n"
+			       "--x y\n"
+			       "Content-Type: text/html\n"
+			       "\n"
+			       "deep\n"
+			       "--x y--\n"
+			       "--abcdef--\n"
+			       "--abc\n"
+			       "Content-Type: image/png\n"
+			       "\n"
+			       "PNG\n"
+			       "--abc--\n");
+	struct sv_mime_part *p = sv_msg_mime(m);
+	ck_assert_uint_eq(nchildren(p), 2);
+	struct sv_mime_part *alt = child(p, 0);
+	ck_assert_str_eq(alt->ctype, "multipart/alternative");
+	ck_assert_uint_eq(nchildren(alt), 2);
+	assert_text(m, child(alt, 0), "inner plain");
+	struct sv_mime_part *rel = child(alt, 1);
+	ck_assert_str_eq(rel->boundary, "x y");
+	ck_assert_uint_eq(nchildren(rel), 1);
+	ck_assert_str_eq(child(rel, 0)->ctype, "text/html");
+	ck_assert_uint_eq(child(rel, 0)->depth, 3);
+	assert_text(m, child(rel, 0), "deep");
+	ck_assert_str_eq(child(p, 1)->ctype, "image/png");
+	sv_msg_free(m);
+}
+END_TEST
+
+/* RFC 2046 §5.2.1: message/rfc822 parsed as a child message */
+START_TEST(test_rfc822)
+{
+	struct sv_msg *m = msg("Content-Type: multipart/mixed; boundary=B\n"
+			       "\n"
+			       "--B\n"
+			       "Content-Type: message/rfc822\n"
+			       "\n"
+			       "Subject: inner\n"
+			       "From: x@y\n"
+			       "Content-Type: multipart/alternative; boundary=C\n"
+			       "\n"
+			       "--C\n"
+			       "\n"
+			       "inner text\n"
+			       "--C--\n"
+			       "--B--\n");
+	struct sv_mime_part *p = sv_msg_mime(m);
+	struct sv_mime_part *mp = child(p, 0);
+	ck_assert_str_eq(mp->ctype, "message/rfc822");
+	ck_assert(mp->is_message);
+	ck_assert_uint_eq(nchildren(mp), 1);
+	struct sv_mime_part *inner = child(mp, 0);
+	ck_assert_uint_eq(inner->nhdrs, 3);
+	ck_assert(memcmp(inner->hdrs[0].name, "Subject", 7) == 0);
+	ck_assert_str_eq(inner->hdrs[0].value, "inner");
+	ck_assert_str_eq(inner->ctype, "multipart/alternative");
+	ck_assert_uint_eq(nchildren(inner), 1);
+	assert_text(m, child(inner, 0), "inner text");
+	sv_msg_free(m);
+}
+END_TEST
+
+/* RFC 2046 §5.1.5: in a digest, the default is message/rfc822 */
+START_TEST(test_digest)
+{
+	struct sv_msg *m = msg("Content-Type: multipart/digest; boundary=D\n"
+			       "\n"
+			       "--D\n"
+			       "\n"
+			       "Subject: one\n"
+			       "\n"
+			       "body one\n"
+			       "--D\n"
+			       "Content-Type: text/plain\n"
+			       "\n"
+			       "not a message\n"
+			       "--D--\n");
+	struct sv_mime_part *p = sv_msg_mime(m);
+	ck_assert_uint_eq(nchildren(p), 2);
+	struct sv_mime_part *c0 = child(p, 0);
+	ck_assert_str_eq(c0->ctype, "message/rfc822");
+	ck_assert(c0->is_message);
+	ck_assert_str_eq(child(c0, 0)->hdrs[0].value, "one");
+	assert_text(m, child(c0, 0), "body one");
+	ck_assert_str_eq(child(p, 1)->ctype, "text/plain");
+	sv_msg_free(m);
+}
+END_TEST
+
+/* RFC 2046 §5.1.1: a missing close delimiter is tolerated */
+START_TEST(test_missing_end)
+{
+	struct sv_msg *m = msg("Content-Type: multipart/mixed; boundary=E\n\n"
+			       "--E\n\nfirst\n--E\n\nsecond, unterminated\n");
+	struct sv_mime_part *p = sv_msg_mime(m);
+	ck_assert_uint_eq(nchildren(p), 2);
+	assert_text(m, child(p, 0), "first");
+	assert_text(m, child(p, 1), "second, unterminated\n");
+	sv_msg_free(m);
+
+	/* no boundary parameter: a leaf */
+	m = msg("Content-Type: multipart/mixed\n\n--E\n\nx\n");
+	p = sv_msg_mime(m);
+	ck_assert(!p->multipart);
+	ck_assert_ptr_null(p->children);
+	sv_msg_free(m);
+
+	/* no delimiter at all: no parts */
+	m = msg("Content-Type: multipart/mixed; boundary=E\n\njust text\n");
+	p = sv_msg_mime(m);
+	ck_assert(p->multipart);
+	ck_assert_uint_eq(nchildren(p), 0);
+	sv_msg_free(m);
+}
+END_TEST
+
+/* RFC 2045 §6.7 quoted-printable; then charset conversion */
+static const struct {
+	const char *cs, *body, *want;
+} qp_cases[] = {
+	{"utf-8", "soft=\nbreak", "softbreak"},
+	{"utf-8", "soft=\r\nbreak", "softbreak"},
+	{"utf-8", "soft=  \r\nbreak", "softbreak"},         /* padding after = */
+	{"utf-8", "trailing   \nspace", "trailing\nspace"},  /* rule 3 */
+	{"utf-8", "caf=C3=A9", "caf\xc3\xa9"},
+	{"utf-8", "caf=c3=a9", "caf\xc3\xa9"},
+	{"utf-8", "bad=ZZ and =", "bad=ZZ and "},            /* tolerated */
+	{"utf-8", "a=FFb", "a\xef\xbf\xbd" "b"},              /* RFC 3629: U+FFFD */
+	{"iso-8859-1", "caf=E9", "caf\xc3\xa9"},
+	{"windows-1252", "=80 =93x=94", "\xe2\x82\xac \xe2\x80\x9cx\xe2\x80\x9d"},
+	{"koi8-r", "=F0=D2", "\xd0\x9f\xd1\x80"},
+	{"x-unknown", "raw=E9", "raw\xe9"},                  /* unknown: bytes kept */
+	{"us-ascii", "=E9", "\xef\xbf\xbd"},
+};
+
+START_TEST(test_qp_charset)
+{
+	struct sv_buf b = SV_BUF_INIT;
+	sv_buf_printf(&b,
+		      "Content-Type: text/plain; charset=%s\n"
+		      "Content-Transfer-Encoding: quoted-printable\n\n%s",
+		      qp_cases[_i].cs, qp_cases[_i].body);
+	struct sv_msg *m = sv_msg_new(b.p, b.len);
+	struct sv_mime_part *p = sv_msg_mime(m);
+	assert_text(m, p, qp_cases[_i].want);
+	sv_msg_free(m);
+	sv_buf_free(&b);
+}
+END_TEST
+
+/* RFC 2231 §3, §4: filename continuations and charset; RFC 2047 in names */
+static const struct {
+	const char *cd, *want;
+} fn_cases[] = {
+	{"attachment; filename=plain.txt", "plain.txt"},
+	{"attachment; filename=\"quoted name.txt\"", "quoted name.txt"},
+	{"attachment; filename*=UTF-8''caf%C3%A9.txt", "caf\xc3\xa9.txt"},
+	{"attachment; filename*=iso-8859-1'fr'caf%E9.txt", "caf\xc3\xa9.txt"},
+	{"attachment; filename*0=\"long\"; filename*1=\"name.txt\"", "longname.txt"},
+	{"attachment; filename*1=\"b\"; filename*0=\"a\"", "ab"},
+	{"attachment; filename*0*=utf-8''%C3%A9; filename*1=\"-x\"", "\xc3\xa9-x"},
+	{"attachment; filename*0=a; filename*2=c", "a"},          /* stops at a gap */
+	{"attachment; filename=\"=?utf-8?q?J=C3=B6rg?=.pdf\"", "J\xc3\xb6rg.pdf"},
+	{"attachment; filename=\"old\"; filename*=utf-8''new", "new"},
+	{"inline", NULL},
+};
+
+START_TEST(test_filename)
+{
+	struct sv_buf b = SV_BUF_INIT;
+	sv_buf_printf(&b, "Content-Disposition: %s\n\nx", fn_cases[_i].cd);
+	struct sv_msg *m = sv_msg_new(b.p, b.len);
+	struct sv_mime_part *p = sv_msg_mime(m);
+	if (fn_cases[_i].want)
+		ck_assert_str_eq(p->filename, fn_cases[_i].want);
+	else
+		ck_assert_ptr_null(p->filename);
+	ck_assert_ptr_nonnull(p->disposition);
+	sv_msg_free(m);
+	sv_buf_free(&b);
+}
+END_TEST
+
+/* hostile: deep nesting is capped, many parts are capped, no crash */
+START_TEST(test_deep)
+{
+	struct sv_buf b = SV_BUF_INIT;
+	int depth = 2000;
+	for (int i = 0; i < depth; i++)
+		sv_buf_printf(&b, "Content-Type: multipart/mixed; boundary=\"b%d\"\n\n--b%d\n", i, i);
+	sv_buf_puts(&b, "\nleaf\n");
+	struct sv_msg *m = sv_msg_new(b.p, b.len);
+	struct sv_mime_part *p = sv_msg_mime(m);
+	unsigned maxd = 0;
+	while (p->children) {
+		p = p->children;
+		maxd = p->depth;
+	}
+	ck_assert_uint_le(maxd, 50);
+	ck_assert_uint_ge(maxd, 40);
+	sv_msg_free(m);
+
+	/* message/rfc822 inside message/rfc822 ... */
+	sv_buf_reset(&b);
+	for (int i = 0; i < depth; i++)
+		sv_buf_puts(&b, "Content-Type: message/rfc822\n\n");
+	m = sv_msg_new(b.p, b.len);
+	p = sv_msg_mime(m);
+	while (p->children)
+		p = p->children;
+	ck_assert_uint_le(p->depth, 50);
+	sv_msg_free(m);
+	sv_buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_many_parts)
+{
+	struct sv_buf b = SV_BUF_INIT;
+	sv_buf_puts(&b, "Content-Type: multipart/mixed; boundary=M\n\n");
+	for (int i = 0; i < 30000; i++)
+		sv_buf_puts(&b, "--M\n\nx\n");
+	sv_buf_puts(&b, "--M--\n");
+	struct sv_msg *m = sv_msg_new(b.p, b.len);
+	struct sv_mime_part *p = sv_msg_mime(m);
+	size_t n = nchildren(p);
+	ck_assert_uint_le(n, 10000);
+	ck_assert_uint_ge(n, 9000);
+	sv_msg_free(m);
+	sv_buf_free(&b);
+}
+END_TEST
+
+static void walk(struct sv_msg *m, struct sv_mime_part *p, size_t *count)
+{
+	/* iterative walk: the tree is capped anyway */
+	while (p) {
+		(*count)++;
+		size_t n;
+		const char *t = sv_msg_part_text(m, p, &n);
+		ck_assert_ptr_nonnull(t);
+		ck_assert_ptr_nonnull(p->ctype);
+		ck_assert_ptr_nonnull(p->encoding);
+		if (p->children)
+			walk(m, p->children, count);
+		p = p->next;
+	}
+}
+
+START_TEST(test_random)
+{
+	unsigned seed = 4242;
+	static const char *const frags[] = {
+		"Content-Type: multipart/mixed; boundary=a\n", "Content-Type: message/rfc822\n",
+		"Content-Type: multipart/digest; boundary=\"a\"\n", "--a\n", "--a--\n", "\n",
+		"Content-Transfer-Encoding: base64\n", "Content-Transfer-Encoding: quoted-printable\n",
+		"Content-Type: text/plain; charset=shift_jis\n", "=\n", "=E9=\r\n", "\x82\xa0\xff",
+		"Content-Disposition: attachment; filename*0*=x'y'%; filename*9999=z\n", "\r",
+		"Content-Type: text/plain; charset*=''\n", "QUJD===\n", "(((\"\n",
+	};
+	for (int round = 0; round < 1500; round++) {
+		struct sv_buf b = SV_BUF_INIT;
+		int nf = rand_r(&seed) % 40;
+		for (int i = 0; i < nf; i++)
+			sv_buf_puts(&b, frags[rand_r(&seed) % (int)(sizeof frags / sizeof frags[0])]);
+		sv_buf_puts(&b, "");
+		struct sv_msg *m = sv_msg_new(b.p, b.len);
+		size_t count = 0;
+		walk(m, sv_msg_mime(m), &count);
+		ck_assert_uint_ge(count, 1);
+		sv_msg_free(m);
+		sv_buf_free(&b);
+	}
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("mime");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_default);
+	tcase_add_loop_test(tc, test_content_type, 0, (int)(sizeof ct_cases / sizeof ct_cases[0]));
+	tcase_add_test(tc, test_alternative);
+	tcase_add_test(tc, test_mixed_base64);
+	tcase_add_test(tc, test_nested);
+	tcase_add_test(tc, test_rfc822);
+	tcase_add_test(tc, test_digest);
+	tcase_add_test(tc, test_missing_end);
+	tcase_add_loop_test(tc, test_qp_charset, 0, (int)(sizeof qp_cases / sizeof qp_cases[0]));
+	tcase_add_loop_test(tc, test_filename, 0, (int)(sizeof fn_cases / sizeof fn_cases[0]));
+	tcase_add_test(tc, test_deep);
+	tcase_add_test(tc, test_many_parts);
+	tcase_add_test(tc, test_random);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	setlocale(LC_ALL, "");
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
