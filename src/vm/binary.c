@@ -429,6 +429,30 @@ static bool parse_body(struct sv_binary *b, struct sv_buf *err)
 	return true;
 }
 
+/* Decode every (verified) instruction once, into compact arena copies. */
+static void predecode(struct sv_binary *b)
+{
+	struct sv_operands ops;
+	struct sv_decode_buf buf;
+	struct sv_buf err = SV_BUF_INIT;
+	size_t n = 0;
+	for (size_t off = 0; off < b->codelen; off += ops.len, n++)
+		sv_insn_decode(b, off, &ops, &buf, &err);
+	b->insns = sv_arena_array(b->arena, n ? n : 1, sizeof *b->insns);
+	b->insn_at = sv_arena_array(b->arena, b->codelen ? b->codelen : 1, sizeof *b->insn_at);
+	b->ninsns = n;
+	size_t i = 0;
+	for (size_t off = 0; off < b->codelen; off += ops.len, i++) {
+		sv_insn_decode(b, off, &ops, &buf, &err);
+		struct sv_operands *d = &b->insns[i];
+		*d = ops;
+		d->pos = sv_arena_memdup(b->arena, buf.pos, ops.npos * sizeof buf.pos[0]);
+		d->opt = sv_arena_memdup(b->arena, buf.opt, ops.nopt * sizeof buf.opt[0]);
+		b->insn_at[off] = (uint32_t)i;
+	}
+	sv_buf_free(&err);
+}
+
 enum sv_status sv_bin_load(const void *data, size_t len, struct sv_binary **bin_r,
 			   struct sv_buf *err)
 {
@@ -469,6 +493,7 @@ enum sv_status sv_bin_load(const void *data, size_t len, struct sv_binary **bin_
 		return SV_CORRUPT;
 	}
 	b->cache = sv_calloc(b->codelen ? b->codelen : 1, sizeof *b->cache);
+	predecode(b);
 	*bin_r = b;
 	return SV_OK;
 }

@@ -19,6 +19,7 @@
 
 struct sv_ext_def;
 struct sv_namespace_def;
+struct sv_operands;
 
 struct sv_tpl_part {
 	uint8_t kind;  /* SV_TPL_* */
@@ -59,6 +60,11 @@ struct sv_binary {
 	bool uses_match_vars;
 	/* per-instruction caches (prepared matchers), indexed by offset */
 	void **cache;
+	/* every instruction decoded once at load; insn_at maps a code
+	   offset to its index in insns */
+	struct sv_operands *insns;
+	size_t ninsns;
+	uint32_t *insn_at;
 };
 
 /* Serialised pieces handed from the code generator to the writer. */

@@ -89,10 +89,11 @@ void sv_disasm(const struct sv_binary *bin, const char *src, size_t srclen, stru
 	for (size_t i = 0; i < bin->nvars; i++)
 		sv_buf_printf(out, "; variable %zu: %s\n", i, bin->varnames[i]);
 	struct sv_operands ops;
+	struct sv_decode_buf dbuf;
 	struct sv_buf err = SV_BUF_INIT;
 	unsigned last_line = 0;
 	for (size_t off = 0; off < bin->codelen; off += ops.len) {
-		if (!sv_insn_decode(bin, off, &ops, &err)) {
+		if (!sv_insn_decode(bin, off, &ops, &dbuf, &err)) {
 			sv_buf_printf(out, "%04zx  ?? %s\n", off, err.p);
 			break;
 		}

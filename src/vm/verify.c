@@ -53,11 +53,14 @@ static bool read_u8(const struct sv_binary *bin, size_t *pos, uint8_t *v)
 }
 
 bool sv_insn_decode(const struct sv_binary *bin, size_t offset, struct sv_operands *ops,
-		    struct sv_buf *err)
+		    struct sv_decode_buf *buf, struct sv_buf *err)
 {
 	size_t pos = offset;
 	uint8_t slot;
 	uint64_t op, v;
+	size_t npos = 0, nopt = 0;
+	ops->pos = buf->pos;
+	ops->opt = buf->opt;
 	ops->npos = ops->nopt = 0;
 	ops->offset = offset;
 	if (!read_u8(bin, &pos, &slot) || slot >= bin->nexts)
@@ -72,9 +75,10 @@ bool sv_insn_decode(const struct sv_binary *bin, size_t offset, struct sv_operan
 			if (!sv_read_varint(bin->code, bin->codelen, &pos, &v) ||
 			    v > SV_BIN_MAX_OPTIONALS)
 				FAIL("bad optional operand count");
-			uint64_t nopt = v;
-			for (uint64_t i = 0; i < nopt; i++) {
-				struct sv_optarg *o = &ops->opt[ops->nopt++];
+			uint64_t count = v;
+			for (uint64_t i = 0; i < count; i++) {
+				struct sv_optarg *o = &buf->opt[nopt++];
+				ops->nopt = nopt;
 				memset(o, 0, sizeof *o);
 				uint8_t oslot, id;
 				if (!read_u8(bin, &pos, &oslot) || oslot >= bin->nexts ||
@@ -138,9 +142,10 @@ bool sv_insn_decode(const struct sv_binary *bin, size_t offset, struct sv_operan
 			}
 			continue;
 		}
-		if (ops->npos >= SV_BIN_MAX_OPERANDS)
+		if (npos >= SV_BIN_MAX_OPERANDS)
 			FAIL("too many operands");
-		struct sv_operand *o = &ops->pos[ops->npos++];
+		struct sv_operand *o = &buf->pos[npos++];
+		ops->npos = npos;
 		o->kind = *s;
 		if (!sv_read_varint(bin->code, bin->codelen, &pos, &v))
 			FAIL("operand runs past the end of the code");
@@ -194,10 +199,11 @@ bool sv_verify(const struct sv_binary *bin, struct sv_buf *err)
 	size_t n = bin->codelen;
 	unsigned char *starts = sv_calloc(n / 8 + 1, 1);
 	struct sv_operands ops;
+	struct sv_decode_buf buf;
 	size_t offset = 0;
 	bool ok = true;
 	while (offset < n) {
-		if (!sv_insn_decode(bin, offset, &ops, err)) {
+		if (!sv_insn_decode(bin, offset, &ops, &buf, err)) {
 			ok = false;
 			break;
 		}
@@ -210,7 +216,7 @@ bool sv_verify(const struct sv_binary *bin, struct sv_buf *err)
 		offset += ops.len;
 	}
 	for (offset = 0; ok && offset < n; offset += ops.len) {
-		sv_insn_decode(bin, offset, &ops, err);
+		sv_insn_decode(bin, offset, &ops, &buf, err);
 		for (size_t i = 0; i < ops.npos; i++) {
 			if (ops.pos[i].kind != 'j')
 				continue;

@@ -368,17 +368,11 @@ enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct s
 	uint64_t max_steps = vm->settings->max_instructions;
 	uint64_t start = cpu_now_ns();
 	uint64_t max_ns = vm->settings->max_cpu_time * 1000000000ull;
-	struct sv_operands ops;
-	struct sv_buf err = SV_BUF_INIT;
 	enum sv_status st = SV_OK;
 	vm->pc = 0;
 	while (vm->pc < bin->codelen && !vm->stopped) {
-		if (!sv_insn_decode(bin, vm->pc, &ops, &err)) {
-			/* cannot happen for verified code; never run on */
-			st = sv_vm_error(vm, "corrupt instruction: %s", err.p);
-			st = SV_CORRUPT;
-			break;
-		}
+		/* verified code: every reachable pc is an instruction start */
+		const struct sv_operands *ops = &bin->insns[bin->insn_at[vm->pc]];
 		if (++vm->steps > max_steps) {
 			sv_vm_error(vm, "script executed more than %llu instructions",
 				    (unsigned long long)max_steps);
@@ -391,18 +385,17 @@ enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct s
 			st = SV_LIMIT;
 			break;
 		}
-		vm->next = vm->pc + ops.len;
-		st = ops.op->exec(vm, &ops);
+		vm->next = vm->pc + ops->len;
+		st = ops->op->exec(vm, ops);
 		if (st != SV_OK) {
 			if (vm->error.len == 0)
-				sv_vm_error(vm, "%s failed: %s", ops.op->mnemonic, sv_status_name(st));
+				sv_vm_error(vm, "%s failed: %s", ops->op->mnemonic, sv_status_name(st));
 			break;
 		}
-		if (ops.op->is_test && vm->opts.trace)
-			vm->opts.trace(vm->opts.trace_ctx, sv_vm_line(vm), ops.op->mnemonic, vm->test);
+		if (ops->op->is_test && vm->opts.trace)
+			vm->opts.trace(vm->opts.trace_ctx, sv_vm_line(vm), ops->op->mnemonic, vm->test);
 		vm->pc = vm->next;
 	}
-	sv_buf_free(&err);
 	if (st == SV_OK) {
 		for (size_t i = 0; i < bin->nexts; i++)
 			if (bin->exts[i]->on_run_end)

@@ -49,20 +49,29 @@ struct sv_optarg {
 	const struct sv_addrpart_def *addrpart;
 };
 
+/* One decoded instruction. The loader decodes every instruction once
+ * (while verifying) and keeps these, so the VM never decodes twice. */
 struct sv_operands {
 	const struct sv_ext_def *ext;
 	const struct sv_op_def *op;
 	size_t offset, len; /* of the instruction in the code */
-	struct sv_operand pos[SV_BIN_MAX_OPERANDS];
+	const struct sv_operand *pos;
 	size_t npos;
-	struct sv_optarg opt[SV_BIN_MAX_OPTIONALS];
+	const struct sv_optarg *opt;
 	size_t nopt;
 };
 
-/* Decode the instruction at offset; false (with a reason) when it is not
- * well-formed. The verifier runs this on every instruction. */
+/* Room for the operands of one instruction while decoding. */
+struct sv_decode_buf {
+	struct sv_operand pos[SV_BIN_MAX_OPERANDS];
+	struct sv_optarg opt[SV_BIN_MAX_OPTIONALS];
+};
+
+/* Decode the instruction at offset (operands land in buf); false (with a
+ * reason) when it is not well-formed. The verifier runs this on every
+ * instruction. */
 bool sv_insn_decode(const struct sv_binary *bin, size_t offset, struct sv_operands *ops,
-		    struct sv_buf *err);
+		    struct sv_decode_buf *buf, struct sv_buf *err);
 /* Find an optional operand of extension ext with that id, or NULL. */
 const struct sv_optarg *sv_ops_opt(const struct sv_operands *ops, const struct sv_ext_def *ext,
 				   uint8_t id);
