@@ -512,3 +512,29 @@ bool sv_codegen_run(struct sv_validator *v, struct sv_ast *ast, const char *name
 	sv_arena_free(g.arena);
 	return ok;
 }
+
+/* ---- blocks and forward jumps for custom generate hooks ---- */
+
+size_t sv_cg_offset(struct sv_codegen *g)
+{
+	return g->code.len;
+}
+
+size_t sv_cg_jump_reserve(struct sv_codegen *g)
+{
+	static const char pad[JUMP_WIDTH] = {0};
+	size_t at = g->code.len;
+	sv_buf_append(&g->code, pad, JUMP_WIDTH);
+	return at;
+}
+
+void sv_cg_jump_patch(struct sv_codegen *g, size_t at, size_t insn)
+{
+	struct label l = {.at = &at, .insn = &insn, .n = 1, .cap = 1};
+	label_place(g, &l);
+}
+
+void sv_cg_block(struct sv_codegen *g, struct sv_ast_node *block)
+{
+	gen_block(g, block);
+}

@@ -32,4 +32,13 @@ struct sv_validator *sv_cg_validator(struct sv_codegen *g);
 /* Emit the generic form of a command (the default when no hook). */
 void sv_cg_generic(struct sv_codegen *g, struct sv_ast_node *cmd);
 
+/* Blocks and forward jumps for commands with a block (the test suite's
+ * "test"): sv_cg_offset before sv_cg_op gives the instruction start;
+ * sv_cg_jump_reserve emits a 'j' operand to patch later; sv_cg_jump_patch
+ * points it (of the instruction at insn) at the current offset. */
+size_t sv_cg_offset(struct sv_codegen *g);
+size_t sv_cg_jump_reserve(struct sv_codegen *g);
+void sv_cg_jump_patch(struct sv_codegen *g, size_t at, size_t insn);
+void sv_cg_block(struct sv_codegen *g, struct sv_ast_node *block);
+
 #endif

@@ -397,7 +397,7 @@ static const struct sv_cmd_def *find_cmd(const struct sv_validator *v, const cha
 
 static struct sv_vtag *add_vtag(struct sv_validator *v, struct sv_vnode *vn, struct sv_ast_arg *tag)
 {
-	if (vn->ntags >= SV_MAX_TAGS) {
+	if (vn->ntags >= vn->captags) {
 		sv_validator_error(v, tag->loc, "too many tagged arguments");
 		return NULL;
 	}
@@ -590,6 +590,12 @@ static bool check_args(struct sv_validator *v, struct sv_ast_node *n, const stru
 		       const struct sv_ext_def *cext)
 {
 	struct sv_vnode *vn = sv_arena_alloc(v->arena, sizeof *vn);
+	size_t ntagargs = 0;
+	for (struct sv_ast_arg *t = n->args; t; t = t->next)
+		ntagargs += t->kind == SV_AST_TAG;
+	vn->captags = ntagargs < SV_MAX_TAGS ? ntagargs : SV_MAX_TAGS;
+	if (vn->captags)
+		vn->tags = sv_arena_array(v->arena, vn->captags, sizeof *vn->tags);
 	vn->ext = cext;
 	vn->cmd = cmd;
 	n->vdata = vn;

@@ -34,8 +34,8 @@ struct sv_vtag {
 struct sv_vnode {
 	const struct sv_ext_def *ext;
 	const struct sv_cmd_def *cmd;
-	struct sv_vtag tags[SV_MAX_TAGS];
-	size_t ntags;
+	struct sv_vtag *tags;           /* one per tagged argument written */
+	size_t ntags, captags;
 	struct sv_ast_arg *pos[8];
 	size_t npos;
 	void *data;                     /* the command's own notes */

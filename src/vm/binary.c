@@ -429,9 +429,13 @@ static bool parse_body(struct sv_binary *b, struct sv_buf *err)
 	return true;
 }
 
-/* Decode every (verified) instruction once, into compact arena copies. */
-static void predecode(struct sv_binary *b)
+/* Decode every (verified) instruction once, into compact arena copies,
+ * on the first run (a binary that is only verified or dumped never pays). */
+void sv_bin_prepare(struct sv_binary *b)
 {
+	if (b->insns)
+		return;
+	b->cache = sv_calloc(b->codelen ? b->codelen : 1, sizeof *b->cache);
 	struct sv_operands ops;
 	struct sv_decode_buf buf;
 	struct sv_buf err = SV_BUF_INIT;
@@ -492,8 +496,6 @@ enum sv_status sv_bin_load(const void *data, size_t len, struct sv_binary **bin_
 		sv_bin_free(b);
 		return SV_CORRUPT;
 	}
-	b->cache = sv_calloc(b->codelen ? b->codelen : 1, sizeof *b->cache);
-	predecode(b);
 	*bin_r = b;
 	return SV_OK;
 }

@@ -100,6 +100,10 @@ enum sv_status sv_bin_save_file(const char *path, const void *data, size_t len,
  * header is not a sift binary header. */
 bool sv_bin_peek(const void *data, size_t len, uint64_t *src_hash_r, uint64_t *fingerprint_r);
 
+/* Make a loaded binary ready to run (decoded instructions, matcher
+ * caches); sv_vm_run calls it. */
+void sv_bin_prepare(struct sv_binary *bin);
+
 /* Line of the instruction at code offset (0 when unknown). */
 unsigned sv_bin_line(const struct sv_binary *bin, size_t offset);
 

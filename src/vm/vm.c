@@ -357,6 +357,7 @@ enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct s
 		vm->opts.settings = &defaults;
 	}
 	vm->settings = vm->opts.settings;
+	sv_bin_prepare((struct sv_binary *)bin);
 	vm->bin = bin;
 	vm->msg = msg;
 	vm->env = env;
