@@ -177,21 +177,21 @@ static bool validate_redirect(struct sv_validator *v, struct sv_ast_node *n)
 
 static enum sv_status op_jmp(struct sv_vm *vm, const struct sv_operands *ops)
 {
-	vm->next = (size_t)ops->pos[0].jump;
+	vm->next = (size_t)ops->pos[0].num;
 	return SV_OK;
 }
 
 static enum sv_status op_jmpt(struct sv_vm *vm, const struct sv_operands *ops)
 {
 	if (vm->test)
-		vm->next = (size_t)ops->pos[0].jump;
+		vm->next = (size_t)ops->pos[0].num;
 	return SV_OK;
 }
 
 static enum sv_status op_jmpf(struct sv_vm *vm, const struct sv_operands *ops)
 {
 	if (!vm->test)
-		vm->next = (size_t)ops->pos[0].jump;
+		vm->next = (size_t)ops->pos[0].num;
 	return SV_OK;
 }
 

@@ -121,9 +121,14 @@ static bool regex_match(const struct sv_cmp_def *cmp, unsigned rel, const char *
 	return true;
 }
 
+/* draft-ietf-sieve-regex §3: only these two comparators */
+static const struct sv_cmp_def *const regex_comparators[] = {&sv_cmp_octet, &sv_cmp_ascii_casemap,
+							      NULL};
+
 static const struct sv_match_def match_regex = {
 	.name = "regex",
 	.captures = true,
+	.comparators = regex_comparators,
 	.check_key = check_key,
 	.prepare = prepare,
 	.release = release,

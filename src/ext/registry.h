@@ -125,6 +125,9 @@ struct sv_match_def {
 	bool needs_contains; /* comparator must offer substring search */
 	bool needs_glob;     /* comparator must offer char_eq */
 	bool captures;  /* sets match variables */
+	/* the comparators it may be used with (NULL-terminated; NULL: any
+	   that offers what it needs) */
+	const struct sv_cmp_def *const *comparators;
 	/* Compile-time check of a literal key (NULL: none). */
 	bool (*check_key)(const char *key, size_t len, struct sv_buf *err);
 	/* Prepare one key (NULL: none); state is kept per instruction. */

@@ -509,6 +509,7 @@ static int try_family(struct sv_validator *v, struct sv_ast_node *n, const struc
 						return -1;
 					}
 					int rel = sv_relation_parse(val->strs[0].s, val->strs[0].len);
+					*argp = val; /* consumed, valid or not */
 					if (rel < 0) {
 						sv_validator_error(v, val->loc,
 								   "invalid relation '%.16s' for ':%s'",
@@ -713,7 +714,14 @@ static bool check_args(struct sv_validator *v, struct sv_ast_node *n, const stru
 	if (cmd->flags & SV_CMDF_MATCH) {
 		const struct sv_match_def *m = mt ? mt->fext->match_types[mt->fidx] : NULL;
 		const struct sv_cmp_def *c = cmp ? cmp->fext->comparators[cmp->fidx] : NULL;
-		if (m && c && ((m->needs_contains && !c->contains) || (m->needs_glob && !c->char_eq))) {
+		bool allowed = true;
+		if (m && c && m->comparators) {
+			allowed = false;
+			for (size_t i = 0; m->comparators[i]; i++)
+				allowed = allowed || m->comparators[i] == c;
+		}
+		if (m && c && (!allowed || (m->needs_contains && !c->contains) ||
+			       (m->needs_glob && !c->char_eq))) {
 			sv_validator_error(v, mt->tag->loc,
 					   "comparator '%s' cannot be used with match type ':%s'",
 					   c->name, m->name);

@@ -429,32 +429,12 @@ static bool parse_body(struct sv_binary *b, struct sv_buf *err)
 	return true;
 }
 
-/* Decode every (verified) instruction once, into compact arena copies,
- * on the first run (a binary that is only verified or dumped never pays). */
+/* Matcher caches are made on the first run (a binary that is only
+ * verified or dumped never pays for them). */
 void sv_bin_prepare(struct sv_binary *b)
 {
-	if (b->insns)
-		return;
-	b->cache = sv_calloc(b->codelen ? b->codelen : 1, sizeof *b->cache);
-	struct sv_operands ops;
-	struct sv_decode_buf buf;
-	struct sv_buf err = SV_BUF_INIT;
-	size_t n = 0;
-	for (size_t off = 0; off < b->codelen; off += ops.len, n++)
-		sv_insn_decode(b, off, &ops, &buf, &err);
-	b->insns = sv_arena_array(b->arena, n ? n : 1, sizeof *b->insns);
-	b->insn_at = sv_arena_array(b->arena, b->codelen ? b->codelen : 1, sizeof *b->insn_at);
-	b->ninsns = n;
-	size_t i = 0;
-	for (size_t off = 0; off < b->codelen; off += ops.len, i++) {
-		sv_insn_decode(b, off, &ops, &buf, &err);
-		struct sv_operands *d = &b->insns[i];
-		*d = ops;
-		d->pos = sv_arena_memdup(b->arena, buf.pos, ops.npos * sizeof buf.pos[0]);
-		d->opt = sv_arena_memdup(b->arena, buf.opt, ops.nopt * sizeof buf.opt[0]);
-		b->insn_at[off] = (uint32_t)i;
-	}
-	sv_buf_free(&err);
+	if (!b->cache)
+		b->cache = sv_calloc(b->ninsns ? b->ninsns : 1, sizeof *b->cache);
 }
 
 enum sv_status sv_bin_load(const void *data, size_t len, struct sv_binary **bin_r,
@@ -537,7 +517,7 @@ void sv_bin_free(struct sv_binary *bin)
 	if (!bin)
 		return;
 	if (bin->cache) {
-		for (size_t i = 0; i < bin->codelen; i++)
+		for (size_t i = 0; i < bin->ninsns; i++)
 			if (bin->cache[i])
 				sv_match_cache_free(bin->cache[i]);
 		sv_free(bin->cache);

@@ -58,13 +58,11 @@ struct sv_binary {
 	size_t nlines;
 	const char *name;
 	bool uses_match_vars;
-	/* per-instruction caches (prepared matchers), indexed by offset */
-	void **cache;
-	/* every instruction decoded once at load; insn_at maps a code
-	   offset to its index in insns */
+	/* every instruction decoded once, by the verifier, in code order */
 	struct sv_operands *insns;
 	size_t ninsns;
-	uint32_t *insn_at;
+	/* per-instruction caches (prepared matchers), by instruction index */
+	void **cache;
 };
 
 /* Serialised pieces handed from the code generator to the writer. */

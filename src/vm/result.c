@@ -208,6 +208,16 @@ enum sv_status sv_result_add(struct sv_result *r, const struct sv_action *a, str
 	return SV_OK;
 }
 
+bool sv_result_implicit_keep_pending(const struct sv_result *r)
+{
+	if (r->keep_cancelled)
+		return false;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].def->is_store && sv_mailbox_is_inbox(r->v[i].target, r->v[i].tlen))
+			return false;
+	return true;
+}
+
 static void put_flags(struct sv_buf *out, const char *const *flags, size_t n)
 {
 	sv_buf_putc(out, '[');
@@ -241,7 +251,7 @@ void sv_result_summary(const struct sv_result *r, struct sv_buf *out)
 		if (a->def->is_store && a->has_flags && a->nflags)
 			put_flags(out, a->flags, a->nflags);
 	}
-	if (!r->keep_cancelled) {
+	if (sv_result_implicit_keep_pending(r)) {
 		if (count++)
 			sv_buf_putc(out, ',');
 		sv_buf_puts(out, "keep");
@@ -269,7 +279,7 @@ void sv_result_print(const struct sv_result *r, struct sv_buf *out)
 			sv_buf_putc(out, '\n');
 		}
 	}
-	if (!r->keep_cancelled) {
+	if (sv_result_implicit_keep_pending(r)) {
 		sv_buf_puts(out, "  * implicit keep: keep message in INBOX\n");
 		if (r->keep_has_flags && r->nkeep_flags) {
 			sv_buf_puts(out, "      with flags ");

@@ -79,6 +79,12 @@ enum sv_status sv_result_add(struct sv_result *r, const struct sv_action *a, str
 /* Is the target the INBOX (case-insensitive, RFC 3501 §5.1)? */
 bool sv_mailbox_is_inbox(const char *name, size_t len);
 
+/* Does the implicit keep still need a store of its own? Not when it was
+ * cancelled, nor when an explicit store into INBOX (fileinto :copy "INBOX")
+ * already files the message there (RFC 5228 §2.10.3: the same mailbox
+ * twice is one store). */
+bool sv_result_implicit_keep_pending(const struct sv_result *r);
+
 /* "keep", "fileinto:Junk[\\Seen]", "redirect:a@b", "discard": the one-line
  * form of sieve-test --batch. Ends with the implicit keep when it holds. */
 void sv_result_summary(const struct sv_result *r, struct sv_buf *out);

@@ -194,10 +194,32 @@ const struct sv_optarg *sv_ops_opt(const struct sv_operands *ops, const struct s
 	return NULL;
 }
 
-bool sv_verify(const struct sv_binary *bin, struct sv_buf *err)
+/* Index of the instruction starting at offset t among the decoded ones
+ * (sorted by offset), or SIZE_MAX when none starts there. */
+static size_t find_insn(const struct sv_operands *v, size_t n, size_t t)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].offset < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo].offset == t ? lo : SIZE_MAX;
+}
+
+/*
+ * One pass decodes every instruction into compact copies in the binary's
+ * arena (what the VM will run), a second checks jumps and the line table
+ * against the instruction starts. A jump operand's num becomes the index of
+ * its target instruction (ninsns for the end of the code).
+ */
+bool sv_verify(struct sv_binary *bin, struct sv_buf *err)
 {
 	size_t n = bin->codelen;
-	unsigned char *starts = sv_calloc(n / 8 + 1, 1);
+	size_t cap = n / 4 + 8, count = 0;
+	struct sv_operands *v = sv_malloc(cap * sizeof *v);
 	struct sv_operands ops;
 	struct sv_decode_buf buf;
 	size_t offset = 0;
@@ -212,31 +234,47 @@ bool sv_verify(const struct sv_binary *bin, struct sv_buf *err)
 			ok = false;
 			break;
 		}
-		starts[offset / 8] |= (unsigned char)(1u << (offset % 8));
+		if (count == cap) {
+			cap *= 2;
+			v = sv_realloc(v, cap * sizeof *v);
+		}
+		struct sv_operands *d = &v[count++];
+		*d = ops;
+		d->index = count - 1;
+		d->pos = ops.npos ? sv_arena_memdup(bin->arena, buf.pos, ops.npos * sizeof buf.pos[0])
+				  : NULL;
+		d->opt = ops.nopt ? sv_arena_memdup(bin->arena, buf.opt, ops.nopt * sizeof buf.opt[0])
+				  : NULL;
 		offset += ops.len;
 	}
-	for (offset = 0; ok && offset < n; offset += ops.len) {
-		sv_insn_decode(bin, offset, &ops, &buf, err);
-		for (size_t i = 0; i < ops.npos; i++) {
-			if (ops.pos[i].kind != 'j')
+	for (size_t k = 0; ok && k < count; k++) {
+		struct sv_operands *d = &v[k];
+		for (size_t i = 0; i < d->npos; i++) {
+			if (d->pos[i].kind != 'j')
 				continue;
-			size_t t = (size_t)ops.pos[i].jump;
-			if (t < n && !(starts[t / 8] & (1u << (t % 8)))) {
+			size_t t = (size_t)d->pos[i].jump;
+			size_t idx = t == n ? count : find_insn(v, count, t);
+			if (idx == SIZE_MAX) {
 				sv_buf_printf(err,
 					      "at code offset %zu: jump to %zu lands inside an instruction",
-					      offset, t);
+					      d->offset, t);
 				ok = false;
 				break;
 			}
+			((struct sv_operand *)d->pos)[i].num = idx;
 		}
 	}
 	for (size_t i = 0; ok && i < bin->nlines; i++) {
 		size_t t = bin->line_off[i];
-		if (t < n && !(starts[t / 8] & (1u << (t % 8)))) {
+		if (t < n && find_insn(v, count, t) == SIZE_MAX) {
 			sv_buf_puts(err, "line table points inside an instruction");
 			ok = false;
 		}
 	}
-	sv_free(starts);
+	if (ok) {
+		bin->insns = sv_arena_memdup(bin->arena, v, (count ? count : 1) * sizeof *v);
+		bin->ninsns = count;
+	}
+	sv_free(v);
 	return ok;
 }

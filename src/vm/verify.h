@@ -13,6 +13,7 @@
 #include "lib/buf.h"
 #include "vm/binary.h"
 
-bool sv_verify(const struct sv_binary *bin, struct sv_buf *err);
+/* Verifies bin and, when it passes, fills bin->insns (see verify.c). */
+bool sv_verify(struct sv_binary *bin, struct sv_buf *err);
 
 #endif

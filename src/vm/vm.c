@@ -224,7 +224,7 @@ enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
 		return m->status = sv_vm_error(vm, "comparator %s offers no :matches",
 					       m->cmp->name);
 	const struct sv_binary *bin = vm->bin;
-	struct match_cache *cache = bin->cache ? bin->cache[ops->offset] : NULL;
+	struct match_cache *cache = bin->cache ? bin->cache[ops->index] : NULL;
 	if (cache && cache->keys == keys && cache->mt == m->mt && cache->cmp == m->cmp) {
 		m->nkeys = cache->nkeys;
 		m->keyv = cache->keyv;
@@ -248,7 +248,16 @@ enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
 			sv_buf_free(&err);
 		}
 	}
-	if (literal) {
+	if (literal && st != SV_OK) {
+		/* a key that cannot be prepared is never cached */
+		for (size_t i = 0; i < n; i++)
+			if (prep[i] && m->mt->release)
+				m->mt->release(prep[i]);
+		sv_free(kv);
+		sv_free(prep);
+		kv = sv_arena_array(vm->arena, n ? n : 1, sizeof *kv);
+		prep = sv_arena_array(vm->arena, n ? n : 1, sizeof *prep);
+	} else if (literal) {
 		struct match_cache *nc = sv_calloc(1, sizeof *nc);
 		nc->keys = keys;
 		nc->mt = m->mt;
@@ -258,12 +267,20 @@ enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
 		nc->prep = prep;
 		if (st == SV_OK && m->mt == &sv_match_is && m->cmp->fold && n >= 4)
 			build_hash(nc);
-		bin->cache[ops->offset] = nc;
-	} else if (st != SV_OK) {
-		/* release what was prepared for this one run */
-		for (size_t i = 0; i < n; i++)
-			if (prep[i] && m->mt->release)
-				m->mt->release(prep[i]);
+		bin->cache[ops->index] = nc;
+	} else if (m->mt->release) {
+		/* prepared for this run only: released at cleanup */
+		for (size_t i = 0; i < n; i++) {
+			if (!prep[i])
+				continue;
+			if (vm->nreleases == vm->capreleases) {
+				vm->capreleases = vm->capreleases ? vm->capreleases * 2 : 8;
+				vm->releases = sv_realloc(vm->releases,
+							  vm->capreleases * sizeof *vm->releases);
+			}
+			vm->releases[vm->nreleases].fn = m->mt->release;
+			vm->releases[vm->nreleases++].state = prep[i];
+		}
 	}
 	m->nkeys = n;
 	m->keyv = kv;
@@ -290,7 +307,7 @@ bool sv_match_value(struct sv_matcher *m, const char *val, size_t len)
 		return false; /* decided at the end */
 	struct sv_vm *vm = m->vm;
 	const struct sv_binary *bin = vm->bin;
-	struct match_cache *cache = bin->cache ? bin->cache[m->ops->offset] : NULL;
+	struct match_cache *cache = bin->cache ? bin->cache[m->ops->index] : NULL;
 	if (cache && cache->slots && cache->keyv == m->keyv) {
 		size_t ns = cache->nslots;
 		size_t h = (size_t)fold_hash(m->cmp, val, len) & (ns - 1);
@@ -370,10 +387,10 @@ enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct s
 	uint64_t start = cpu_now_ns();
 	uint64_t max_ns = vm->settings->max_cpu_time * 1000000000ull;
 	enum sv_status st = SV_OK;
-	vm->pc = 0;
-	while (vm->pc < bin->codelen && !vm->stopped) {
-		/* verified code: every reachable pc is an instruction start */
-		const struct sv_operands *ops = &bin->insns[bin->insn_at[vm->pc]];
+	vm->ip = 0;
+	while (vm->ip < bin->ninsns && !vm->stopped) {
+		const struct sv_operands *ops = &bin->insns[vm->ip];
+		vm->pc = ops->offset;
 		if (++vm->steps > max_steps) {
 			sv_vm_error(vm, "script executed more than %llu instructions",
 				    (unsigned long long)max_steps);
@@ -386,7 +403,7 @@ enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct s
 			st = SV_LIMIT;
 			break;
 		}
-		vm->next = vm->pc + ops->len;
+		vm->next = vm->ip + 1;
 		st = ops->op->exec(vm, ops);
 		if (st != SV_OK) {
 			if (vm->error.len == 0)
@@ -395,7 +412,7 @@ enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct s
 		}
 		if (ops->op->is_test && vm->opts.trace)
 			vm->opts.trace(vm->opts.trace_ctx, sv_vm_line(vm), ops->op->mnemonic, vm->test);
-		vm->pc = vm->next;
+		vm->ip = vm->next;
 	}
 	if (st == SV_OK) {
 		for (size_t i = 0; i < bin->nexts; i++)
@@ -407,6 +424,11 @@ enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct s
 
 void sv_vm_cleanup(struct sv_vm *vm)
 {
+	for (size_t i = 0; i < vm->nreleases; i++)
+		vm->releases[i].fn(vm->releases[i].state);
+	sv_free(vm->releases);
+	vm->releases = NULL;
+	vm->nreleases = vm->capreleases = 0;
 	if (vm->bin) {
 		for (size_t i = 0; i < vm->bin->nexts; i++)
 			if (vm->ext_state[i] && vm->bin->exts[i]->free_state)

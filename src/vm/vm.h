@@ -32,7 +32,7 @@ struct sv_envelope {
 
 struct sv_operand {
 	char kind;       /* signature character */
-	uint64_t num;    /* n, v */
+	uint64_t num;    /* n, v; j: index of the target instruction */
 	uint32_t idx;    /* s, l: constant-pool index */
 	int64_t jump;    /* j: target offset in the code */
 };
@@ -55,6 +55,7 @@ struct sv_operands {
 	const struct sv_ext_def *ext;
 	const struct sv_op_def *op;
 	size_t offset, len; /* of the instruction in the code */
+	size_t index;       /* among the binary's instructions */
 	const struct sv_operand *pos;
 	size_t npos;
 	const struct sv_optarg *opt;
@@ -107,7 +108,8 @@ struct sv_vm {
 	struct sv_result *result;
 	struct sv_arena *arena; /* per run */
 	struct sv_vm_options opts;
-	size_t pc, next;        /* this instruction; the one to run next */
+	size_t pc;              /* code offset of this instruction */
+	size_t ip, next;        /* its index; the index of the one to run next */
 	bool test;              /* result of the last test */
 	bool stopped;
 	uint64_t steps;
@@ -117,6 +119,13 @@ struct sv_vm {
 	struct sv_buf error;    /* runtime error text */
 	unsigned error_line;
 	void *ext_state[SV_BIN_MAX_EXTS]; /* per slot, owned by the extension */
+	/* prepared keys of this run only (non-literal keys), released at
+	   cleanup */
+	struct sv_vm_release {
+		void (*fn)(void *);
+		void *state;
+	} *releases;
+	size_t nreleases, capreleases;
 	struct sv_buf scratch[4];
 };
 

@@ -1,0 +1,80 @@
+## tests/fuzz: the mutation test, the fuzz targets and their regressions.
+##
+## make check runs
+##   tests/fuzz/mutate          10,000 byte flips (CRC fixed) and truncations
+##                              of the compiled scripts/examples/*.sieve:
+##                              sv_bin_load must reject them or the code
+##                              must run safely (mutate.c)
+##   tests/fuzz/replay_<t>      every file of tests/fuzz/regress/<t>/ fed to
+##                              the fuzz target <t> (compile, load, message)
+##                              with a plain main() (replay.c): each crash
+##                              ever found stays a test
+##
+## make fuzz builds the libFuzzer binaries in build-fuzz/ under the top
+## build folder, a separate configure with clang and ASan+UBSan:
+##   build-fuzz/fuzz_compile   input: a Sieve script (fuzz_compile.c)
+##   build-fuzz/fuzz_load      input: a binary body, header fixed (fuzz_load.c)
+##   build-fuzz/fuzz_message   input: a message (fuzz_message.c)
+## UBSan findings are recoverable in this build (so that a known one can
+## be suppressed while the fuzzing goes on): run with
+##   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+## (add :suppressions=FILE, lines like "pointer-overflow:src/vm/vm.c", to
+## fuzz past a reported one). Run one (from the top build folder; corpora and regressions live in the
+## source tree, use $(srcdir)/tests/... from a separate build folder):
+##   build-fuzz/fuzz_compile -max_total_time=600 -jobs=1 tests/fuzz/corpus/compile
+##   build-fuzz/fuzz_load -max_total_time=600 -jobs=1 tests/fuzz/corpus/load
+##   build-fuzz/fuzz_message -max_total_time=600 -jobs=1 tests/fuzz/corpus/message
+## (the first corpus folder given is where new inputs are written; add
+## tests/fuzz/regress/<t> after it as a read-only seed folder). A crash is
+## written to ./crash-<sha1>; minimise it with
+##   build-fuzz/fuzz_load -minimize_crash=1 -runs=10000 crash-<sha1>
+## save the result as tests/fuzz/regress/<t>/crash-<what> (it is then
+## replayed by make check) and replay it without libFuzzer with
+##   tests/fuzz/replay_load $(srcdir)/tests/fuzz/regress/load/crash-<what>
+## Remove the fuzz build with rm -rf build-fuzz.
+
+check_PROGRAMS += tests/fuzz/mutate tests/fuzz/replay_compile tests/fuzz/replay_load \
+	tests/fuzz/replay_message
+TESTS += tests/fuzz/mutate tests/fuzz/replay_compile tests/fuzz/replay_load \
+	tests/fuzz/replay_message
+
+tests_fuzz_mutate_SOURCES = tests/fuzz/mutate.c
+tests_fuzz_mutate_LDADD = libsift.la
+
+tests_fuzz_replay_compile_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_compile.c \
+	tests/fuzz/fuzz.h
+tests_fuzz_replay_compile_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"compile"'
+tests_fuzz_replay_compile_LDADD = libsift.la
+
+tests_fuzz_replay_load_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_load.c tests/fuzz/fuzz.h
+tests_fuzz_replay_load_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"load"'
+tests_fuzz_replay_load_LDADD = libsift.la
+
+tests_fuzz_replay_message_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_message.c \
+	tests/fuzz/fuzz.h
+tests_fuzz_replay_message_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"message"'
+tests_fuzz_replay_message_LDADD = libsift.la
+
+# Whole folders: every file in them is distributed, new crash files too.
+EXTRA_DIST += tests/fuzz/regress tests/fuzz/corpus
+
+## make fuzz: the libFuzzer build (clang; libclang-rt-dev provides libFuzzer).
+FUZZ_CC = clang
+FUZZ_DIR = build-fuzz
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_TARGETS = compile load message
+
+fuzz:
+	$(AM_V_at)$(MKDIR_P) $(FUZZ_DIR)
+	$(AM_V_GEN)cd $(FUZZ_DIR) && if test ! -f Makefile; then \
+	  $(abs_top_srcdir)/configure -q CC='$(FUZZ_CC)' CFLAGS='$(FUZZ_CFLAGS)' \
+	    --disable-shared --enable-static --disable-werror; fi
+	$(AM_V_at)$(MAKE) $(AM_MAKEFLAGS) -C $(FUZZ_DIR) libsift.la
+	$(AM_V_at)for t in $(FUZZ_TARGETS); do \
+	  echo "  CCLD     $(FUZZ_DIR)/fuzz_$$t"; \
+	  $(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=gnu11 -Wall -Wextra -D_GNU_SOURCE \
+	    -I$(abs_top_srcdir)/src -I$(FUZZ_DIR)/src -I$(FUZZ_DIR) $(TRE_CFLAGS) \
+	    $(abs_top_srcdir)/tests/fuzz/fuzz_$$t.c $(FUZZ_DIR)/.libs/libsift.a $(TRE_LIBS) \
+	    -o $(FUZZ_DIR)/fuzz_$$t || exit 1; \
+	done
+.PHONY: fuzz

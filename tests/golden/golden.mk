@@ -1,0 +1,52 @@
+## tests/golden: golden-output tests of sievec --check and sieve-dump, and
+## the examples round trip (scripts/examples). The runners find the
+## programs in the build folder (the working directory of make check) and
+## the data through $(srcdir), which the test driver exports. Data files
+## are listed one by one: automake cannot distribute wildcards.
+TESTS += tests/golden/run-golden.sh tests/golden/examples.sh
+dist_noinst_SCRIPTS += tests/golden/run-golden.sh tests/golden/examples.sh
+EXTRA_DIST += \
+	tests/golden/dump/body-encoded.out \
+	tests/golden/dump/body-encoded.sieve \
+	tests/golden/dump/constant-false.out \
+	tests/golden/dump/constant-false.sieve \
+	tests/golden/dump/control.out \
+	tests/golden/dump/control.sieve \
+	tests/golden/dump/fileinto-copy.out \
+	tests/golden/dump/fileinto-copy.sieve \
+	tests/golden/dump/flags-relational.out \
+	tests/golden/dump/flags-relational.sieve \
+	tests/golden/dump/multiline.out \
+	tests/golden/dump/multiline.sieve \
+	tests/golden/dump/tests.out \
+	tests/golden/dump/tests.sieve \
+	tests/golden/dump/variables.out \
+	tests/golden/dump/variables.sieve \
+	tests/golden/errors/arguments.out \
+	tests/golden/errors/arguments.sieve \
+	tests/golden/errors/comparator.out \
+	tests/golden/errors/comparator.sieve \
+	tests/golden/errors/elsif-without-if.out \
+	tests/golden/errors/elsif-without-if.sieve \
+	tests/golden/errors/header-names.out \
+	tests/golden/errors/header-names.sieve \
+	tests/golden/errors/missing-require.out \
+	tests/golden/errors/missing-require.sieve \
+	tests/golden/errors/redirect.out \
+	tests/golden/errors/redirect.sieve \
+	tests/golden/errors/regex.out \
+	tests/golden/errors/regex.sieve \
+	tests/golden/errors/require-not-first.out \
+	tests/golden/errors/require-not-first.sieve \
+	tests/golden/errors/syntax-two.out \
+	tests/golden/errors/syntax-two.sieve \
+	tests/golden/errors/three-mistakes.out \
+	tests/golden/errors/three-mistakes.sieve \
+	tests/golden/errors/unknown-command.out \
+	tests/golden/errors/unknown-command.sieve \
+	tests/golden/errors/unknown-tag.out \
+	tests/golden/errors/unknown-tag.sieve \
+	tests/golden/errors/unterminated.out \
+	tests/golden/errors/unterminated.sieve \
+	tests/golden/errors/utf8-column.out \
+	tests/golden/errors/utf8-column.sieve

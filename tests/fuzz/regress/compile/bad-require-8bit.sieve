@@ -1,0 +1,2 @@
+require "vacation";
+if header :matches "subject" "*ÿþ" { keep; }

@@ -1,0 +1,3 @@
+if header :contains "subject" "x" {
+  # unterminated string
+  fileinto "Junk;

@@ -1,0 +1,3 @@
+redirect "alice at example.org";
+redirect "@example.org";
+redirect 17;

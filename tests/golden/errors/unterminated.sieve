@@ -1,0 +1,3 @@
+if header "subject" "never closed {
+  keep;
+}

@@ -1,0 +1,2 @@
+require "relational";
+if header :value "frop" "subject" "x" { keep; }

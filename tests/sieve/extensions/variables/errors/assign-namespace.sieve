@@ -1,0 +1,2 @@
+require "variables";
+set "tst.path" "x";

@@ -1,0 +1,5 @@
+if header :is "subject" {
+  keep;
+}
+redirect;
+redirect "a@b.c" "d@e.f";

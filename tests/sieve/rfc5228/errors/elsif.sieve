@@ -1,0 +1,2 @@
+elsif true { keep; }
+else { keep; }

@@ -1,0 +1,2 @@
+if size 10 { keep; }
+if size :over "x" { keep; }

@@ -1,0 +1,2 @@
+if keep { }
+true;

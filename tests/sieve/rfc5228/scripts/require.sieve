@@ -1,0 +1,4 @@
+require ["fileinto", "envelope"];
+require "fileinto";
+require ["variables"];
+fileinto "x";

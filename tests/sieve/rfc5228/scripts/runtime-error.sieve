@@ -1,0 +1,4 @@
+require "variables";
+discard;
+set "a" "no address";
+redirect "${a}";

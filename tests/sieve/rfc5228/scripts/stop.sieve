@@ -1,0 +1,3 @@
+discard;
+stop;
+redirect "a@example.com";
