@@ -113,7 +113,17 @@ void sv_diags_render(const struct sv_diags *d, struct sv_buf *out, const char *f
 		if (!src || !g->loc.line || !find_line(src, srclen, g->loc.line, &ls, &ll))
 			continue;
 		sv_buf_printf(out, "%5u | ", g->loc.line);
-		sv_buf_put_sanitized(out, ls, ll, 4096);
+		/* the line as written (tabs kept, so the caret lines up), other
+		   control characters and bad UTF-8 escaped */
+		for (size_t k = 0; k < ll && k < 4096;) {
+			size_t run = k;
+			while (run < ll && ls[run] != '\t')
+				run++;
+			sv_buf_put_sanitized(out, ls + k, run - k, 4096);
+			if (run < ll)
+				sv_buf_putc(out, '\t');
+			k = run + 1;
+		}
 		sv_buf_puts(out, "\n      | ");
 		/* walk col-1 code points, copying tabs so the caret lines up */
 		size_t pos = 0;

@@ -66,8 +66,17 @@ int sv_settings_find(const char *key)
 {
 	for (int i = 0; i < SV_SET__COUNT; i++) {
 		const struct sv_setting_info *in = &sv_setting_table[i];
-		if (strcmp(in->key, key) == 0 || (in->alias[0] && strcmp(in->alias, key) == 0))
+		if (strcmp(in->key, key) == 0)
 			return i;
+		/* aliases: "a|b|c" */
+		size_t klen = strlen(key);
+		for (const char *a = in->alias; *a;) {
+			const char *bar = strchr(a, '|');
+			size_t alen = bar ? (size_t)(bar - a) : strlen(a);
+			if (alen == klen && memcmp(a, key, klen) == 0)
+				return i;
+			a += alen + (bar ? 1 : 0);
+		}
 	}
 	return -1;
 }
@@ -187,7 +196,7 @@ void sv_settings_describe(struct sv_buf *out)
 				      in->type == SV_SETTING_SECONDS ? "s" : "",
 				      (unsigned long long)in->min, (unsigned long long)in->max);
 		if (in->alias[0])
-			sv_buf_printf(out, ", alias %s", in->alias);
+			sv_buf_printf(out, ", also %s", in->alias);
 		sv_buf_printf(out, "\n    %s\n", in->help);
 	}
 }

@@ -2,7 +2,8 @@
  * limits.h: every budget and setting of sift, declared once.
  *
  * Each row: C field, setting key (what -o key=value and the library API
- * take), alias known to Sieve administrators ("" when none), type (number,
+ * take), aliases known to Sieve administrators from other engines
+ * ("" when none, several separated by '|'), type (number,
  * size, duration in seconds, text), default, minimum, maximum, and what it
  * bounds. doc/settings.md is written from this table (`sievec --settings`).
  *
@@ -47,7 +48,7 @@ enum sv_setting_type { SV_SETTING_NUMBER, SV_SETTING_SIZE, SV_SETTING_SECONDS, S
 	  "most items in one string list")                                                        \
 	X(max_variables, "max-variables", "sieve_variables_max_scope_size", SV_SETTING_NUMBER,   \
 	  255, 1, 100000, NULL, "most variables one script may use")                              \
-	X(max_variable_size, "max-variable-size", "sieve_variables_max_variable_size",           \
+	X(max_variable_size, "max-variable-size", "sieve_variables_max_variable_size|sieve_variables_max_value_size",           \
 	  SV_SETTING_SIZE, 4 * SV_KiB, 64, 64 * SV_MiB, NULL, "longest value a variable holds")   \
 	X(max_match_values, "max-match-values", "", SV_SETTING_NUMBER, 32, 10, 1000, NULL,        \
 	  "match variables ${0}..${N-1} one match may set")                                       \
