@@ -81,6 +81,7 @@ struct ts_state {
 	char *work;             /* the per-file work folder */
 	struct sv_arena *arena; /* envelope strings and other per-file data */
 	struct sv_settings settings, pending;
+	struct sv_settings base;        /* where test_config_unset returns to */
 	struct sv_msg *msg;
 	struct sv_msg **oldmsgs;
 	size_t noldmsgs;
@@ -337,7 +338,7 @@ static enum sv_status op_config_unset(struct sv_vm *vm, const struct sv_operands
 	if (id < 0)
 		fprintf(stderr, "sieve-testsuite: warning: unknown setting '%s' ignored\n", k);
 	else
-		sv_settings_unset(&ts->pending, id);
+		sv_settings_copy_one(&ts->pending, &ts->base, id);
 	sv_free(k);
 	return SV_OK;
 }
@@ -841,13 +842,19 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 	return 0;
 }
 
-static bool state_init(struct ts_state *t, const char *path, const char *workroot)
+static bool state_init(struct ts_state *t, const char *path, const char *workroot,
+		       const struct sv_settings *base)
 {
 	memset(t, 0, sizeof *t);
 	t->path = path;
 	t->arena = sv_arena_new();
+	sv_settings_init(&t->base);
+	if (base)
+		sv_settings_copy(&t->base, base);
 	sv_settings_init(&t->settings);
+	sv_settings_copy(&t->settings, &t->base);
 	sv_settings_init(&t->pending);
+	sv_settings_copy(&t->pending, &t->base);
 	sv_result_init(&t->result, &t->settings);
 	char *abs = realpath(path, NULL);
 	if (abs) {
@@ -899,6 +906,7 @@ static void state_free(struct ts_state *t)
 		sv_msg_free(t->msg);
 	sv_settings_free(&t->settings);
 	sv_settings_free(&t->pending);
+	sv_settings_free(&t->base);
 	if (t->work) {
 		nftw(t->work, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 		sv_free(t->work);
@@ -963,11 +971,11 @@ done:
 }
 
 bool sv_testsuite_run_file(const char *path, const char *workroot, bool expect_failure,
-                           struct sv_testsuite_counts *counts)
+                           const struct sv_settings *base, struct sv_testsuite_counts *counts)
 {
 	struct ts_state t;
 	printf("Test case: %s:\n\n", path);
-	bool ready = state_init(&t, path, workroot);
+	bool ready = state_init(&t, path, workroot, base);
 	ts = &t;
 	if (ready)
 		run_case(path);

@@ -13,13 +13,17 @@ struct sv_testsuite_counts {
 	unsigned passed, failed;
 };
 
+struct sv_settings;
+
 /*
  * Compile and run one .svtest file in a fresh work folder made under
  * workroot (removed afterwards), printing its report on stdout in the
- * format of TESTSUITE.md. expect_failure is -F. Returns true when the file
- * passed; counts is updated.
+ * format of TESTSUITE.md. expect_failure is -F. base (NULL: the defaults)
+ * holds the settings the file starts from (sieve-testsuite -o) and that
+ * test_config_unset returns to. Returns true when the file passed; counts
+ * is updated.
  */
 bool sv_testsuite_run_file(const char *path, const char *workroot, bool expect_failure,
-                           struct sv_testsuite_counts *counts);
+                           const struct sv_settings *base, struct sv_testsuite_counts *counts);
 
 #endif

@@ -52,6 +52,15 @@ void sv_settings_copy(struct sv_settings *dst, const struct sv_settings *src)
 			dst->text[i] = sv_strdup(src->text[i]);
 }
 
+void sv_settings_copy_one(struct sv_settings *dst, const struct sv_settings *src, int id)
+{
+	if (id < 0 || id >= SV_SET__COUNT || dst == src)
+		return;
+	*field_ptr(dst, id) = *field_ptr((struct sv_settings *)src, id);
+	sv_free(dst->text[id]);
+	dst->text[id] = src->text[id] ? sv_strdup(src->text[id]) : NULL;
+}
+
 void sv_settings_unset(struct sv_settings *s, int id)
 {
 	if (id < 0 || id >= SV_SET__COUNT)

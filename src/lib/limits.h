@@ -94,6 +94,8 @@ bool sv_settings_set(struct sv_settings *s, const char *key, const char *value,
 		     struct sv_buf *err);
 /* Parse "key=value" as the -o option of every program takes it. */
 bool sv_settings_set_option(struct sv_settings *s, const char *opt, struct sv_buf *err);
+/* Copy one setting from src. */
+void sv_settings_copy_one(struct sv_settings *dst, const struct sv_settings *src, int id);
 /* Reset one setting to its default. */
 void sv_settings_unset(struct sv_settings *s, int id);
 uint64_t sv_settings_get(const struct sv_settings *s, int id);

@@ -1,7 +1,7 @@
 /*
  * sieve-testsuite: runs Sieve test-suite files (TESTSUITE.md).
  *
- *   sieve-testsuite [-F] [-W WORKDIR] FILE.svtest...
+ *   sieve-testsuite [-F] [-W WORKDIR] [-o key=value]... FILE.svtest...
  *
  * Each file is compiled with every extension plus vnd.dovecot.testsuite
  * and run once; its report goes to stdout. -F expects every block to fail
@@ -19,10 +19,11 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: sieve-testsuite [-F] [-W WORKDIR] FILE.svtest...\n"
+	fputs("usage: sieve-testsuite [-F] [-W WORKDIR] [-o key=value]... FILE.svtest...\n"
 	      "Run Sieve test-suite files.\n\n"
-	      "  -F          expect failure: a file passes when all its tests fail\n"
-	      "  -W WORKDIR  where the per-file work folder is made (default /tmp)\n",
+	      "  -F            expect failure: a file passes when all its tests fail\n"
+	      "  -W WORKDIR    where the per-file work folder is made (default /tmp)\n"
+	      "  -o key=value  the settings each file starts from\n",
 	      f);
 }
 
@@ -35,10 +36,16 @@ int main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	bool expect_failure = false;
+	struct sv_settings settings;
+	sv_settings_init(&settings);
 	const char *workroot = "/tmp";
 	int opt;
-	while ((opt = getopt_long(argc, argv, "FW:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "FW:o:", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'o':
+			if (!tool_setting("sieve-testsuite", &settings, optarg))
+				return 64;
+			break;
 		case 'F': expect_failure = true; break;
 		case 'W': workroot = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -53,8 +60,9 @@ int main(int argc, char **argv)
 	struct sv_testsuite_counts counts = {0, 0};
 	int rc = 0;
 	for (int i = optind; i < argc; i++)
-		if (!sv_testsuite_run_file(argv[i], workroot, expect_failure, &counts))
+		if (!sv_testsuite_run_file(argv[i], workroot, expect_failure, &settings, &counts))
 			rc = 1;
 	printf("%u passed, %u failed\n", counts.passed, counts.failed);
+	sv_settings_free(&settings);
 	return rc;
 }
