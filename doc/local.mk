@@ -1,0 +1,16 @@
+## doc: the bytecode reference, its opcode table built from opcodes.def
+nodist_doc_DATA = doc/bytecode.md
+EXTRA_DIST += doc/bytecode.md.in
+CLEANFILES += doc/bytecode.md
+doc/bytecode.md: $(srcdir)/doc/bytecode.md.in $(srcdir)/src/vm/opcodes.def
+	$(AM_V_GEN)$(MKDIR_P) doc && \
+	sed -n 's/^SV_OP([A-Z]*, *"\([^"]*\)", *"\([^"]*\)", *\([a-z]*\), *"\(.*\)")$$/| `\1` | `\2` | \3 | \4 |/p' \
+		$(srcdir)/src/vm/opcodes.def > doc/opcodes.tmp && \
+	sed -e '/@OPCODES@/{r doc/opcodes.tmp' -e 'd}' $(srcdir)/doc/bytecode.md.in > $@ && \
+	rm -f doc/opcodes.tmp
+
+# Every setting with its default, bounds and aliases, from limits.h.
+nodist_doc_DATA += doc/settings.txt
+CLEANFILES += doc/settings.txt
+doc/settings.txt: sievec$(EXEEXT)
+	$(AM_V_GEN)$(MKDIR_P) doc && ./sievec$(EXEEXT) --settings > $@
