@@ -1,6 +1,6 @@
 ## The test-suite runner (TESTSUITE.md) and the delivery code it executes
 ## results with (the LDA uses the same code).
-libsift_la_SOURCES += \
+libsiftcore_la_SOURCES += \
 	src/delivery/execute.c src/delivery/execute.h \
 	src/delivery/maildir.c src/delivery/maildir.h \
 	src/delivery/outbox.c src/delivery/outbox.h \
@@ -8,4 +8,4 @@ libsift_la_SOURCES += \
 
 bin_PROGRAMS += sieve-testsuite
 sieve_testsuite_SOURCES = src/tools/sieve-testsuite.c
-sieve_testsuite_LDADD = libsifttool.la libsift.la
+sieve_testsuite_LDADD = $(SIFT_PROGRAM_LIBS)

@@ -61,8 +61,8 @@ static const struct sv_addrpart_def ap_domain = {"domain", part_domain};
 bool sv_match_address(struct sv_matcher *m, const struct sv_operands *ops,
 		      const struct sv_addr *a)
 {
-	const struct sv_optarg *o = sv_ops_opt(ops, sv_ext_core(), SV_OPT_ADDRPART);
-	const struct sv_addrpart_def *part = o ? o->addrpart : &ap_all;
+	/* the decoder found the address part */
+	const struct sv_addrpart_def *part = ops->addrpart ? ops->addrpart : &ap_all;
 	const char *p;
 	size_t n;
 	if (!a->valid && part != &ap_all)

@@ -1,5 +1,5 @@
 ## src/ext: the registry and one file per extension (ext-list.def lists them)
-libsift_la_SOURCES += \
+libsiftcore_la_SOURCES += \
 	src/ext/registry.c src/ext/registry.h src/ext/ext-list.def \
 	src/ext/core.c \
 	src/ext/ascii-numeric.c \

@@ -68,7 +68,7 @@ void sv_settings_unset(struct sv_settings *s, int id)
 	const struct sv_setting_info *in = &sv_setting_table[id];
 	*field_ptr(s, id) = in->def;
 	sv_free(s->text[id]);
-	s->text[id] = in->text_def ? sv_strdup(in->text_def) : NULL;
+	s->text[id] = NULL; /* NULL: the default (sv_settings_text) */
 }
 
 int sv_settings_find(const char *key)
@@ -190,7 +190,9 @@ uint64_t sv_settings_get(const struct sv_settings *s, int id)
 
 const char *sv_settings_text(const struct sv_settings *s, int id)
 {
-	return s->text[id] ? s->text[id] : "";
+	if (s->text[id])
+		return s->text[id];
+	return sv_setting_table[id].text_def ? sv_setting_table[id].text_def : "";
 }
 
 void sv_settings_describe(struct sv_buf *out)

@@ -70,7 +70,8 @@ struct sv_settings {
 #define SV_X(field, key, alias, type, def, min, max, tdef, help) uint64_t field;
 	SV_SETTINGS(SV_X)
 #undef SV_X
-	/* text settings keep their value here (owned) */
+	/* text settings keep their value here (owned; NULL: the default, so
+	   settings that were never set own no memory) */
 	char *text[SV_SET__COUNT];
 };
 

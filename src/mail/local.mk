@@ -1,6 +1,6 @@
 ## src/mail: the message model: reading, header index, RFC 2047, addresses,
 ## MIME tree (DESIGN.md §4)
-libsift_la_SOURCES += \
+libsiftcore_la_SOURCES += \
 	src/mail/message.c src/mail/message.h \
 	src/mail/mail-private.h \
 	src/mail/rfc2047.c \

@@ -27,6 +27,7 @@ struct sv_msg {
 	struct sv_arena *arena;
 	char *data; /* the message without the mbox From line, NUL-terminated */
 	size_t len;
+	char *owned; /* data's allocation when the message has its own copy */
 	char *mbox_from;
 
 	bool indexed;
@@ -41,6 +42,8 @@ struct sv_msg {
 
 	struct sv_mime_part *mime;
 };
+
+
 
 /* Parse a header block starting at p (RFC 5322 §2.2, §3.6, obsolete forms of
  * §4.5 tolerated). The fields go into *hdrs_r (arena array, next_same left

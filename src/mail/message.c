@@ -20,14 +20,15 @@
 #include "lib/utf8.h"
 #include "mail/mail-private.h"
 
-struct sv_msg *sv_msg_new(const char *data, size_t len)
+/* The message without its mbox "From " line (RFC 4155: envelope, not
+ * message); records the sender of that line. */
+static struct sv_msg *msg_start(const char **data_r, size_t *len_r)
 {
 	struct sv_arena *a = sv_arena_new();
 	struct sv_msg *m = sv_arena_alloc(a, sizeof *m);
 	m->arena = a;
-	if (!data)
-		len = 0;
-	/* RFC 4155: an mbox "From " line is envelope, not message */
+	const char *data = *data_r;
+	size_t len = data ? *len_r : 0;
 	if (len >= 5 && memcmp(data, "From ", 5) == 0) {
 		const char *nl = memchr(data, '\n', len);
 		size_t linelen = nl ? (size_t)(nl - data) : len;
@@ -42,15 +43,40 @@ struct sv_msg *sv_msg_new(const char *data, size_t len)
 		data += skip;
 		len -= skip;
 	}
-	m->data = sv_arena_strndup(a, len ? data : "", len);
+	*data_r = data;
+	*len_r = len;
+	return m;
+}
+
+struct sv_msg *sv_msg_new(const char *data, size_t len)
+{
+	struct sv_msg *m = msg_start(&data, &len);
+	/* a private copy, not zeroed first (the arena would) */
+	m->owned = sv_malloc(len + 1);
+	if (len)
+		memcpy(m->owned, data, len);
+	m->owned[len] = '\0';
+	m->data = m->owned;
+	m->len = len;
+	return m;
+}
+
+struct sv_msg *sv_msg_new_borrowed(const char *data, size_t len)
+{
+	if (!data || data[len] != '\0')
+		return sv_msg_new(data, len);
+	struct sv_msg *m = msg_start(&data, &len);
+	m->data = (char *)data; /* never written */
 	m->len = len;
 	return m;
 }
 
 void sv_msg_free(struct sv_msg *m)
 {
-	if (m)
+	if (m) {
+		sv_free(m->owned);
 		sv_arena_free(m->arena);
+	}
 }
 
 struct sv_arena *sv_msg_arena(struct sv_msg *m)
@@ -94,7 +120,7 @@ uint64_t sv_msg_size(const struct sv_msg *m)
 
 /* ---- header block parsing ---------------------------------------------- */
 
-uint32_t sv_mail_name_hash(const char *name, size_t len)
+static inline uint32_t name_hash(const char *name, size_t len)
 {
 	uint32_t h = 2166136261u;
 	for (size_t i = 0; i < len; i++) {
@@ -102,6 +128,23 @@ uint32_t sv_mail_name_hash(const char *name, size_t len)
 		h *= 16777619u;
 	}
 	return h;
+}
+
+uint32_t sv_mail_name_hash(const char *name, size_t len)
+{
+	return name_hash(name, len);
+}
+
+/* sv_ascii_ieq, inlined for the lookups (names usually agree exactly) */
+static inline bool name_eq(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if (alen != blen)
+		return false;
+	for (size_t i = 0; i < alen; i++)
+		if (a[i] != b[i] &&
+		    sv_ascii_lower((unsigned char)a[i]) != sv_ascii_lower((unsigned char)b[i]))
+			return false;
+	return true;
 }
 
 /* RFC 5322 §2.2: ftext is printable US-ASCII except ':' (and not space). */
@@ -233,7 +276,7 @@ static void build_index(struct sv_msg *m)
 	m->nslots = ns;
 	for (size_t i = 0; i < m->nhdrs; i++) {
 		struct sv_hdr *h = &m->hdrs[i];
-		uint32_t hash = sv_mail_name_hash(h->name, h->namelen);
+		uint32_t hash = name_hash(h->name, h->namelen);
 		size_t k = hash & (ns - 1);
 		for (;;) {
 			struct sv_hslot *s = &m->slots[k];
@@ -244,7 +287,7 @@ static void build_index(struct sv_msg *m)
 				break;
 			}
 			if (s->hash == hash &&
-			    sv_ascii_ieq(s->first->name, s->first->namelen, h->name, h->namelen)) {
+			    name_eq(s->first->name, s->first->namelen, h->name, h->namelen)) {
 				s->last->next_same = h;
 				s->last = h;
 				s->count++;
@@ -261,13 +304,13 @@ static struct sv_hslot *lookup(struct sv_msg *m, const char *name, size_t namele
 		build_index(m);
 	if (m->nslots == 0)
 		return NULL;
-	uint32_t hash = sv_mail_name_hash(name, namelen);
+	uint32_t hash = name_hash(name, namelen);
 	size_t mask = m->nslots - 1;
 	for (size_t k = hash & mask;; k = (k + 1) & mask) {
 		struct sv_hslot *s = &m->slots[k];
 		if (!s->first)
 			return NULL;
-		if (s->hash == hash && sv_ascii_ieq(s->first->name, s->first->namelen, name, namelen))
+		if (s->hash == hash && name_eq(s->first->name, s->first->namelen, name, namelen))
 			return s;
 	}
 }

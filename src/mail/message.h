@@ -93,6 +93,13 @@ struct sv_mime_part {
 /* Read a message. data is copied; a leading "From " line (mbox) is skipped
  * and remembered (sv_msg_mbox_from). Never fails for content reasons. */
 struct sv_msg *sv_msg_new(const char *data, size_t len);
+/*
+ * Like sv_msg_new, without copying: the message reads data in place, so
+ * data[len] must be '\0' (otherwise this copies, as sv_msg_new) and data
+ * must stay unchanged until sv_msg_free. For callers that hold the message
+ * in memory anyway (sieve-test's batch mode).
+ */
+struct sv_msg *sv_msg_new_borrowed(const char *data, size_t len);
 void sv_msg_free(struct sv_msg *m);
 struct sv_arena *sv_msg_arena(struct sv_msg *m);
 

@@ -20,12 +20,12 @@ $(srcdir)/src/parser/lexer.c: $(srcdir)/src/parser/lexer.re $(srcdir)/src/parser
 	$(RE2C) -W -Werror --no-generation-date --no-version -8 --input-encoding utf8 \
 		-o $@ $(srcdir)/src/parser/lexer.re
 
-libsift_la_SOURCES += \
+libsiftcore_la_SOURCES += \
 	src/parser/ast.c src/parser/ast.h \
 	src/parser/lexer.h \
 	src/parser/validate.c src/parser/validate.h \
 	src/parser/codegen.c src/parser/codegen.h \
 	src/parser/compile.c src/parser/compile.h
-libsift_la_SOURCES += src/parser/script.c src/parser/script.h
+libsiftcore_la_SOURCES += src/parser/script.c src/parser/script.h
 siftparserincludedir = $(siftincludedir)/parser
 siftparserinclude_HEADERS = src/parser/ast.h src/parser/compile.h src/parser/script.h

@@ -4,8 +4,8 @@ libsifttool_la_SOURCES = src/tools/common.c src/tools/common.h
 
 bin_PROGRAMS += sievec sieve-dump sieve-test
 sievec_SOURCES = src/tools/sievec.c
-sievec_LDADD = libsifttool.la libsift.la
+sievec_LDADD = $(SIFT_PROGRAM_LIBS)
 sieve_dump_SOURCES = src/tools/sieve-dump.c
-sieve_dump_LDADD = libsifttool.la libsift.la
+sieve_dump_LDADD = $(SIFT_PROGRAM_LIBS)
 sieve_test_SOURCES = src/tools/sieve-test.c
-sieve_test_LDADD = libsifttool.la libsift.la
+sieve_test_LDADD = $(SIFT_PROGRAM_LIBS)

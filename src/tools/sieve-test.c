@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "lib/alloc.h"
+#include "mail/mail-private.h" /* sv_msg_new_borrowed */
 #include "mail/message.h"
 #include "parser/script.h"
 #include "tools/common.h"
@@ -43,7 +44,8 @@ static void trace_fn(void *p, unsigned line, const char *what, bool outcome)
 /* Run one message; prints either the batch line or the full report. */
 static int run_one(struct ctx *c, const char *name, const char *data, size_t len)
 {
-	struct sv_msg *m = sv_msg_new(data, len);
+	/* data is NUL-terminated and outlives the message: no copy */
+	struct sv_msg *m = sv_msg_new_borrowed(data, len);
 	struct sv_envelope env = {0};
 	env.from = c->from ? c->from : tool_guess_sender(m);
 	env.to = c->to ? c->to : tool_guess_recipient(m);
@@ -122,7 +124,8 @@ static int batch_maildir(struct ctx *c, const char *dir, bool plain)
 			names[n++] = sv_strdup(e->d_name);
 		}
 		closedir(d);
-		qsort(names, n, sizeof *names, cmp_names);
+		if (n) /* names is NULL for an empty folder */
+			qsort(names, n, sizeof *names, cmp_names);
 		struct sv_buf file = SV_BUF_INIT, data = SV_BUF_INIT;
 		for (size_t i = 0; i < n; i++) {
 			sv_buf_reset(&file);

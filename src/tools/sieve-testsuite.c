@@ -43,18 +43,21 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "FW:o:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
-			if (!tool_setting("sieve-testsuite", &settings, optarg))
+			if (!tool_setting("sieve-testsuite", &settings, optarg)) {
+				sv_settings_free(&settings);
 				return 64;
+			}
 			break;
 		case 'F': expect_failure = true; break;
 		case 'W': workroot = optarg; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': tool_version("sieve-testsuite"); return 0;
-		default: usage(stderr); return 64;
+		case 'h': usage(stdout); sv_settings_free(&settings); return 0;
+		case 'V': tool_version("sieve-testsuite"); sv_settings_free(&settings); return 0;
+		default: usage(stderr); sv_settings_free(&settings); return 64;
 		}
 	}
 	if (optind >= argc) {
 		usage(stderr);
+		sv_settings_free(&settings);
 		return 64;
 	}
 	struct sv_testsuite_counts counts = {0, 0};

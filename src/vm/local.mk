@@ -1,5 +1,5 @@
 ## src/vm: binary format, verifier, VM, result, core match types and comparators
-libsift_la_SOURCES += \
+libsiftcore_la_SOURCES += \
 	src/vm/address.h \
 	src/vm/binary.c src/vm/binary.h src/vm/bytecode.h \
 	src/vm/comparator.c \

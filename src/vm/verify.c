@@ -63,6 +63,10 @@ bool sv_insn_decode(const struct sv_binary *bin, size_t offset, struct sv_operan
 	ops->opt = buf->opt;
 	ops->npos = ops->nopt = 0;
 	ops->offset = offset;
+	ops->cmp = NULL;
+	ops->mt = NULL;
+	ops->rel = 0;
+	ops->addrpart = NULL;
 	if (!read_u8(bin, &pos, &slot) || slot >= bin->nexts)
 		FAIL("bad extension slot");
 	const struct sv_ext_def *ext = bin->exts[slot];
@@ -182,6 +186,21 @@ bool sv_insn_decode(const struct sv_binary *bin, size_t offset, struct sv_operan
 		}
 	}
 	ops->len = pos - offset;
+	if (nopt) {
+		const struct sv_ext_def *core = sv_ext_core();
+		for (size_t i = 0; i < nopt; i++) {
+			const struct sv_optarg *o = &buf->opt[i];
+			if (o->ext != core)
+				continue;
+			if (o->id == SV_OPT_COMPARATOR)
+				ops->cmp = o->cmp;
+			else if (o->id == SV_OPT_MATCH) {
+				ops->mt = o->match;
+				ops->rel = o->rel;
+			} else if (o->id == SV_OPT_ADDRPART)
+				ops->addrpart = o->addrpart;
+		}
+	}
 	return true;
 }
 

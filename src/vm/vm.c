@@ -200,23 +200,24 @@ static void build_hash(struct match_cache *c)
 	}
 }
 
-static const struct sv_optarg *find_core_opt(const struct sv_operands *ops, uint8_t id)
-{
-	return sv_ops_opt(ops, sv_ext_core(), id);
-}
-
 enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
 			      const struct sv_operands *ops, uint32_t keys)
 {
-	memset(m, 0, sizeof *m);
+	/* every field set here: no memset (this runs for every test) */
 	m->vm = vm;
 	m->ops = ops;
 	m->keys = keys;
-	const struct sv_optarg *c = find_core_opt(ops, SV_OPT_COMPARATOR);
-	const struct sv_optarg *mt = find_core_opt(ops, SV_OPT_MATCH);
-	m->cmp = c ? c->cmp : &sv_cmp_ascii_casemap;
-	m->mt = mt ? mt->match : &sv_match_is;
-	m->rel = mt ? mt->rel : 0;
+	m->count = 0;
+	m->matched = false;
+	m->status = SV_OK;
+	m->cache = NULL;
+	m->nkeys = 0;
+	m->keyv = NULL;
+	m->prep = NULL;
+	/* the decoder found the core's :comparator and match type */
+	m->cmp = ops->cmp ? ops->cmp : &sv_cmp_ascii_casemap;
+	m->mt = ops->mt ? ops->mt : &sv_match_is;
+	m->rel = ops->mt ? ops->rel : 0;
 	if (m->mt->needs_contains && !m->cmp->contains)
 		return m->status = sv_vm_error(vm, "comparator %s offers no substring match",
 					       m->cmp->name);
@@ -229,6 +230,7 @@ enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
 		m->nkeys = cache->nkeys;
 		m->keyv = cache->keyv;
 		m->prep = cache->prep;
+		m->cache = cache;
 		return SV_OK;
 	}
 	size_t n = sv_vm_list_len(vm, keys);
@@ -268,6 +270,7 @@ enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
 		if (st == SV_OK && m->mt == &sv_match_is && m->cmp->fold && n >= 4)
 			build_hash(nc);
 		bin->cache[ops->index] = nc;
+		m->cache = nc;
 	} else if (m->mt->release) {
 		/* prepared for this run only: released at cleanup */
 		for (size_t i = 0; i < n; i++) {
@@ -306,9 +309,8 @@ bool sv_match_value(struct sv_matcher *m, const char *val, size_t len)
 	if (m->mt->count)
 		return false; /* decided at the end */
 	struct sv_vm *vm = m->vm;
-	const struct sv_binary *bin = vm->bin;
-	struct match_cache *cache = bin->cache ? bin->cache[m->ops->index] : NULL;
-	if (cache && cache->slots && cache->keyv == m->keyv) {
+	const struct match_cache *cache = m->cache;
+	if (cache && cache->slots) {
 		size_t ns = cache->nslots;
 		size_t h = (size_t)fold_hash(m->cmp, val, len) & (ns - 1);
 		while (cache->slots[h]) {
@@ -317,6 +319,13 @@ bool sv_match_value(struct sv_matcher *m, const char *val, size_t len)
 				return m->matched = true;
 			h = (h + 1) & (ns - 1);
 		}
+		return false;
+	}
+	if (m->mt == &sv_match_is) {
+		/* :is captures nothing: compare directly */
+		for (size_t i = 0; i < m->nkeys; i++)
+			if (m->cmp->compare(val, len, m->keyv[i].p, m->keyv[i].len) == 0)
+				return m->matched = true;
 		return false;
 	}
 	struct sv_match_state tmp;

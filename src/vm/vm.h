@@ -60,6 +60,13 @@ struct sv_operands {
 	size_t npos;
 	const struct sv_optarg *opt;
 	size_t nopt;
+	/* The core's matching operands, found once while decoding so that
+	 * running a test does not search the optional operands: NULL when
+	 * the instruction has no :comparator / match type / address part. */
+	const struct sv_cmp_def *cmp;
+	const struct sv_match_def *mt;
+	unsigned rel; /* with mt */
+	const struct sv_addrpart_def *addrpart;
 };
 
 /* Room for the operands of one instruction while decoding. */
@@ -185,6 +192,7 @@ struct sv_matcher {
 	bool matched;
 	enum sv_status status;
 	const struct sv_operands *ops;
+	void *cache; /* the instruction's prepared keys, when in use */
 };
 enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
 			      const struct sv_operands *ops, uint32_t keys);
