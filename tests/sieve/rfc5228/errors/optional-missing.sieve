@@ -1,0 +1,2 @@
+# optional (tagged) arguments may be left out, positional ones may not
+if header "subject" { keep; }

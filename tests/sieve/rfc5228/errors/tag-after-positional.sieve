@@ -1,0 +1,3 @@
+require "fileinto";
+# a tag written after the positional arguments
+fileinto "Junk" :copy;
