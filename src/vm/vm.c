@@ -129,7 +129,7 @@ enum sv_status sv_vm_var_set(struct sv_vm *vm, uint64_t slot, const char *p, siz
 			len--;
 	}
 	struct sv_buf *b = &vm->vars[slot];
-	if (p >= b->p && p < b->p + b->cap) {
+	if (b->p && p >= b->p && p < b->p + b->cap) {
 		/* the value is (part of) the variable itself */
 		struct sv_buf t = SV_BUF_INIT;
 		sv_buf_append(&t, p, len);

@@ -15,21 +15,24 @@
 ##   build-fuzz/fuzz_compile   input: a Sieve script (fuzz_compile.c)
 ##   build-fuzz/fuzz_load      input: a binary body, header fixed (fuzz_load.c)
 ##   build-fuzz/fuzz_message   input: a message (fuzz_message.c)
-## UBSan findings are recoverable in this build (so that a known one can
-## be suppressed while the fuzzing goes on): run with
-##   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-## (add :suppressions=FILE, lines like "pointer-overflow:src/vm/vm.c", to
-## fuzz past a reported one). Run one (from the top build folder; corpora and regressions live in the
-## source tree, use $(srcdir)/tests/... from a separate build folder):
+## Run one from the top build folder (the corpora and regressions are in
+## the source tree: prefix them with $(srcdir)/ in a separate build folder):
 ##   build-fuzz/fuzz_compile -max_total_time=600 -jobs=1 tests/fuzz/corpus/compile
-##   build-fuzz/fuzz_load -max_total_time=600 -jobs=1 tests/fuzz/corpus/load
-##   build-fuzz/fuzz_message -max_total_time=600 -jobs=1 tests/fuzz/corpus/message
-## (the first corpus folder given is where new inputs are written; add
-## tests/fuzz/regress/<t> after it as a read-only seed folder). A crash is
-## written to ./crash-<sha1>; minimise it with
+## libFuzzer writes each new input into the first folder given; to keep the
+## source tree clean, give it a scratch folder first and the seeds and the
+## regressions after it (read-only):
+##   mkdir -p fuzz-work/load && build-fuzz/fuzz_load -max_total_time=600 \
+##     -timeout=10 fuzz-work/load tests/fuzz/corpus/load tests/fuzz/regress/load
+## -fork=1 -ignore_crashes=1 goes on fuzzing after a crash. UBSan findings
+## are recoverable in this build (so that a known one can be suppressed
+## while the fuzzing goes on); make them crashes with
+##   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+## and add :suppressions=FILE (lines like "pointer-overflow:src/vm/vm.c") to
+## fuzz past one already reported. A crash is written to ./crash-<sha1>;
+## minimise it with
 ##   build-fuzz/fuzz_load -minimize_crash=1 -runs=10000 crash-<sha1>
-## save the result as tests/fuzz/regress/<t>/crash-<what> (it is then
-## replayed by make check) and replay it without libFuzzer with
+## save the result as tests/fuzz/regress/<t>/crash-<what> (make check then
+## replays it) and reproduce it without libFuzzer with
 ##   tests/fuzz/replay_load $(srcdir)/tests/fuzz/regress/load/crash-<what>
 ## Remove the fuzz build with rm -rf build-fuzz.
 

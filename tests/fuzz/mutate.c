@@ -14,9 +14,9 @@
  * 100000; the run must return a valid status (SV_CORRUPT from verified code
  * is a failure too: the verifier and the VM disagree) with an error text
  * when it is not SV_OK. Memory errors are the sanitizer build's to catch.
- * Each mutation is tried in a child process, so a crash, a sanitizer
- * report or a hang is one failure (printed with the mutation) and the
- * test goes on.
+ * The mutations are tried in a child process: when it dies (a crash, a
+ * sanitizer report, a hang), that mutation is one failure (printed with
+ * what it was) and a new child goes on with the next one.
  *
  *   tests/fuzz/mutate [EXAMPLES-FOLDER]
  * The folder defaults to $srcdir/scripts/examples (automake's test driver
@@ -32,6 +32,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -66,12 +67,14 @@
 #endif
 #ifdef MUTATE_ASAN
 #include <sanitizer/common_interface_defs.h>
+#include <sanitizer/lsan_interface.h>
 #endif
 
 #define DEFAULT_MUTATIONS 10000
 #define DEFAULT_SEED 0x5349465446555a5aull /* "SIFTFUZZ" */
 #define CRC_OFFSET 24
-#define CHILD_SECONDS 20 /* one mutation: load, disassemble, 4 runs */
+#define LEAK_CHECK (ULONG_MAX - 1)
+#define CHILD_SECONDS 20 /* for one mutation: load, disassemble, 4 runs */
 
 /* The sample messages every accepted image runs against, with the
  * envelope scripts/examples/messages/README gives them. */
@@ -204,7 +207,7 @@ struct counts {
 	unsigned long flips, flips_rejected, flips_rejected_header, flips_ran, flips_same;
 	unsigned long truncs, truncs_rejected;
 	unsigned long runs, st[SV_NOMEM + 1];
-	unsigned long crashes;
+	unsigned long crashes, leaks;
 };
 
 static void fail(struct counts *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -277,9 +280,9 @@ struct mutation {
 	size_t len;          /* the mutated image's length */
 };
 
-/* Draw the next mutation of script s (all PRNG use is here, in the
- * parent, so the sequence does not depend on what the tries do). */
-static void draw(struct mutation *m, unsigned long index, const struct script *s)
+/* Draw the next mutation of script s (all PRNG use is here: the
+ * mutations are drawn before any is tried). */
+static void draw(struct mutation *m, const struct script *s)
 {
 	memset(m, 0, sizeof *m);
 	m->s = s;
@@ -289,14 +292,21 @@ static void draw(struct mutation *m, unsigned long index, const struct script *s
 		m->oldv = s->img[m->pos];
 		m->newv = m->oldv ^ (unsigned)(1 + rnd_below(255));
 		m->len = s->len;
-		snprintf(current, sizeof current,
-			 "mutation %lu: %s: flip byte %zu of %zu: 0x%02x -> 0x%02x (CRC fixed)", index,
-			 s->name, m->pos, s->len, m->oldv, m->newv);
 	} else {
 		m->len = (size_t)rnd_below(s->len);
-		snprintf(current, sizeof current, "mutation %lu: %s: truncate %zu -> %zu bytes",
-			 index, s->name, s->len, m->len);
 	}
+}
+
+/* Describe mutation index into current. */
+static void describe(const struct mutation *m, unsigned long index)
+{
+	if (m->flip)
+		snprintf(current, sizeof current,
+			 "mutation %lu: %s: flip byte %zu of %zu: 0x%02x -> 0x%02x (CRC fixed)", index,
+			 m->s->name, m->pos, m->s->len, m->oldv, m->newv);
+	else
+		snprintf(current, sizeof current, "mutation %lu: %s: truncate %zu -> %zu bytes",
+			 index, m->s->name, m->s->len, m->len);
 }
 
 /* The mutated image, exactly m->len bytes (so ASan sees a read past the
@@ -352,43 +362,6 @@ static void try_one(struct counts *c, const struct mutation *m, struct sv_msg *c
 	sv_free(img);
 }
 
-/* Try a mutation in a child process: a crash (or a sanitizer report, or a
- * run beyond CHILD_SECONDS) is then one failure among the others and the
- * test goes on with the next mutation. */
-static void try_forked(struct counts *c, const struct mutation *m, struct sv_msg *const *msgs,
-		       const struct sv_settings *set)
-{
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0) {
-		perror("mutate: fork");
-		exit(99);
-	}
-	if (pid == 0) {
-		alarm(CHILD_SECONDS);
-		try_one(c, m, msgs, set);
-		fflush(stdout);
-		fflush(stderr);
-		_exit(0);
-	}
-	int ws;
-	while (waitpid(pid, &ws, 0) < 0) {
-		if (errno != EINTR) {
-			perror("mutate: waitpid");
-			exit(99);
-		}
-	}
-	if (WIFSIGNALED(ws)) {
-		c->crashes++;
-		fail(c, "crashed: %s%s", strsignal(WTERMSIG(ws)),
-		     WTERMSIG(ws) == SIGALRM ? " (ran too long)" : "");
-	} else if (WEXITSTATUS(ws) != 0) {
-		c->crashes++;
-		fail(c, "child exited with %d (sanitizer report above?)", WEXITSTATUS(ws));
-	}
-}
-
 static void save_image(const struct mutation *m, const char *path)
 {
 	unsigned char *img = make_image(m);
@@ -400,6 +373,111 @@ static void save_image(const struct mutation *m, const char *path)
 	sv_free(img);
 	fprintf(stderr, "mutate: %s: saved to %s\n", current, path);
 }
+
+/* What the tries share with the parent (in shared memory). */
+struct shared {
+	struct counts c;
+	unsigned long in_progress; /* index of the mutation being tried */
+};
+
+struct plan {
+	const struct mutation *muts;
+	unsigned long total;
+	long only; /* -1: all */
+	bool verbose;
+	const char *save;
+	struct sv_msg *const *msgs;
+	const struct sv_settings *set;
+};
+
+/* Try mutations start.. in order. */
+static void try_from(struct shared *sh, const struct plan *p, unsigned long start, bool forked)
+{
+	struct counts *c = &sh->c;
+	for (unsigned long i = start; i < p->total; i++) {
+		if (p->only >= 0 && (unsigned long)p->only != i)
+			continue;
+		sh->in_progress = i;
+		describe(&p->muts[i], i);
+		if (p->verbose) {
+			fprintf(stderr, "%s\n", current);
+			fflush(stderr);
+		}
+		if (p->save)
+			save_image(&p->muts[i], p->save);
+		unsigned long before = c->failed;
+		if (forked)
+			alarm(CHILD_SECONDS);
+		try_one(c, &p->muts[i], p->msgs, p->set);
+		c->handled++;
+		if (c->failed > before)
+			c->bad_mutations++;
+		current[0] = '\0';
+	}
+	if (forked)
+		alarm(0);
+}
+
+/* Try them all in a child process; when it dies (a crash, a sanitizer
+ * report, a mutation that runs beyond CHILD_SECONDS), that mutation is a
+ * failure and a new child goes on with the next one. */
+static void try_all_forked(struct shared *sh, const struct plan *p)
+{
+	unsigned long start = 0;
+	while (start < p->total) {
+		sh->in_progress = ULONG_MAX;
+		fflush(stdout);
+		fflush(stderr);
+		pid_t pid = fork();
+		if (pid < 0) {
+			perror("mutate: fork");
+			exit(99);
+		}
+		if (pid == 0) {
+			try_from(sh, p, start, true);
+#ifdef MUTATE_ASAN
+			/* what the tries leaked (the test's own memory is reachable) */
+			sh->in_progress = LEAK_CHECK;
+			__lsan_do_leak_check();
+#endif
+			fflush(stdout);
+			fflush(stderr);
+			_exit(0);
+		}
+		int ws;
+		while (waitpid(pid, &ws, 0) < 0) {
+			if (errno != EINTR) {
+				perror("mutate: waitpid");
+				exit(99);
+			}
+		}
+		if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+			return;
+		unsigned long i = sh->in_progress;
+		if (i == ULONG_MAX) {
+			fprintf(stderr, "mutate: child died before its first mutation\n");
+			exit(99);
+		}
+		if (i == LEAK_CHECK) {
+			sh->c.leaks = 1;
+			fprintf(stderr, "FAIL: the tries leaked memory (LeakSanitizer report above)\n");
+			return;
+		}
+		describe(&p->muts[i], i);
+		struct counts *c = &sh->c;
+		c->crashes++;
+		c->handled++;
+		c->bad_mutations++;
+		if (WIFSIGNALED(ws))
+			fail(c, "crashed: %s%s", strsignal(WTERMSIG(ws)),
+			     WTERMSIG(ws) == SIGALRM ? " (ran too long)" : "");
+		else
+			fail(c, "died with exit status %d (sanitizer report above)", WEXITSTATUS(ws));
+		current[0] = '\0';
+		start = i + 1;
+	}
+}
+
 
 static unsigned long env_num(const char *name, unsigned long def)
 {
@@ -519,38 +597,34 @@ int main(int argc, char **argv)
 	printf("mutate: %zu scripts, %zu messages, %lu mutations, seed 0x%llx\n", ns, NSAMPLES,
 	       total, (unsigned long long)seed);
 	fflush(stdout);
-	struct counts *c = mmap(NULL, sizeof *c, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-				-1, 0);
-	if (c == MAP_FAILED) {
+	struct shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
 		perror("mutate: mmap");
 		return 99;
 	}
-	memset(c, 0, sizeof *c);
-	if (!use_fork)
-		install_crash_report();
+	memset(sh, 0, sizeof *sh);
+	struct counts *c = &sh->c;
 	rng_state = seed;
+	struct mutation *muts = sv_calloc(total ? total : 1, sizeof *muts);
+	for (unsigned long i = 0; i < total; i++)
+		draw(&muts[i], &scripts[i % ns]);
+	struct plan plan = {
+		.muts = muts,
+		.total = total,
+		.only = only,
+		.verbose = verbose,
+		.save = save,
+		.msgs = msgs,
+		.set = &set,
+	};
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (unsigned long i = 0; i < total; i++) {
-		struct mutation m;
-		draw(&m, i, &scripts[i % ns]);
-		if (only >= 0 && (unsigned long)only != i)
-			continue;
-		if (verbose) {
-			fprintf(stderr, "%s\n", current);
-			fflush(stderr);
-		}
-		if (save)
-			save_image(&m, save);
-		unsigned long before = c->failed;
-		if (use_fork)
-			try_forked(c, &m, msgs, &set);
-		else
-			try_one(c, &m, msgs, &set);
-		c->handled++;
-		if (c->failed > before)
-			c->bad_mutations++;
-		current[0] = '\0';
+	if (use_fork) {
+		try_all_forked(sh, &plan);
+	} else {
+		install_crash_report();
+		try_from(sh, &plan, 0, false);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -564,7 +638,7 @@ int main(int argc, char **argv)
 	       c->st[SV_LIMIT], c->st[SV_NOMEM]);
 	printf("rejected %lu, ran safely %lu, crashed %lu; %.1f s\n",
 	       c->flips_rejected + c->truncs_rejected, c->flips_ran, c->crashes, secs);
-	unsigned long failed = c->bad_mutations + setup_failed;
+	unsigned long failed = c->bad_mutations + setup_failed + c->leaks;
 	printf("%lu passed, %lu failed\n", c->handled - c->bad_mutations, failed);
 	for (size_t i = 0; i < NSAMPLES; i++)
 		sv_msg_free(msgs[i]);
@@ -574,6 +648,7 @@ int main(int argc, char **argv)
 		sv_free(scripts[i].img);
 	}
 	sv_free(scripts);
+	sv_free(muts);
 	for (size_t i = 0; i < nnames; i++)
 		sv_free(names[i]);
 	sv_free(names);
