@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "lib/alloc.h"
-#include "mail/mail-private.h" /* sv_msg_new_borrowed */
+
 #include "mail/message.h"
 #include "parser/script.h"
 #include "tools/common.h"
