@@ -11,7 +11,7 @@ libsift_la_SOURCES =
 nodist_EXTRA_libsift_la_SOURCES = dummy.c
 libsift_la_LIBADD = libsiftcore.la libsiftgen.la $(TRE_LIBS)
 libsift_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0
-SIFT_PROGRAM_LIBS = libsifttool.la libsiftcore.la libsiftgen.la $(TRE_LIBS)
+SIFT_PROGRAM_LIBS = libsifttool.la libsiftcore.la libsiftgen.la $(TRE_PROGRAM_LIBS)
 libsiftcore_la_SOURCES = \
 	src/lib/alloc.c src/lib/alloc.h \
 	src/lib/arena.c src/lib/arena.h \

@@ -25,12 +25,31 @@ static size_t count_ptrs(const void *const *v)
 	return n;
 }
 
+/* Operation counts per registry index, counted once per process. */
 static size_t count_ops(const struct sv_ext_def *e)
 {
+	static size_t counts[64];
+	static bool ready[64];
+	if (e->index < 64 && ready[e->index])
+		return counts[e->index];
 	size_t n = 0;
 	while (e->ops && e->ops[n].mnemonic)
 		n++;
+	if (e->index < 64) {
+		counts[e->index] = n;
+		ready[e->index] = true;
+	}
 	return n;
+}
+
+/* LEB128 with the one-byte case (most operands) inline. */
+static inline bool rd_varint(const unsigned char *p, size_t len, size_t *pos, uint64_t *v)
+{
+	if (*pos < len && p[*pos] < 0x80) {
+		*v = p[(*pos)++];
+		return true;
+	}
+	return sv_read_varint(p, len, pos, v);
 }
 
 static bool string_idx(const struct sv_binary *bin, uint64_t idx)
@@ -70,13 +89,13 @@ bool sv_insn_decode(const struct sv_binary *bin, size_t offset, struct sv_operan
 	if (!read_u8(bin, &pos, &slot) || slot >= bin->nexts)
 		FAIL("bad extension slot");
 	const struct sv_ext_def *ext = bin->exts[slot];
-	if (!sv_read_varint(bin->code, bin->codelen, &pos, &op) || op >= count_ops(ext))
+	if (!rd_varint(bin->code, bin->codelen, &pos, &op) || op >= count_ops(ext))
 		FAIL("unknown operation %llu of extension %s", (unsigned long long)op, ext->name);
 	ops->ext = ext;
 	ops->op = &ext->ops[op];
 	for (const char *s = ops->op->sig; *s; s++) {
 		if (*s == 'x') {
-			if (!sv_read_varint(bin->code, bin->codelen, &pos, &v) ||
+			if (!rd_varint(bin->code, bin->codelen, &pos, &v) ||
 			    v > SV_BIN_MAX_OPTIONALS)
 				FAIL("bad optional operand count");
 			uint64_t count = v;
@@ -102,12 +121,12 @@ bool sv_insn_decode(const struct sv_binary *bin, size_t offset, struct sv_operan
 				case 'f':
 					break;
 				case 'n':
-					if (!sv_read_varint(bin->code, bin->codelen, &pos, &o->num))
+					if (!rd_varint(bin->code, bin->codelen, &pos, &o->num))
 						FAIL("bad number operand");
 					break;
 				case 's':
 				case 'l':
-					if (!sv_read_varint(bin->code, bin->codelen, &pos, &v) ||
+					if (!rd_varint(bin->code, bin->codelen, &pos, &v) ||
 					    !(o->kind == 's' ? string_idx(bin, v) : list_idx(bin, v)))
 						FAIL("bad constant operand");
 					o->idx = (uint32_t)v;
@@ -151,7 +170,7 @@ bool sv_insn_decode(const struct sv_binary *bin, size_t offset, struct sv_operan
 		struct sv_operand *o = &buf->pos[npos++];
 		ops->npos = npos;
 		o->kind = *s;
-		if (!sv_read_varint(bin->code, bin->codelen, &pos, &v))
+		if (!rd_varint(bin->code, bin->codelen, &pos, &v))
 			FAIL("operand runs past the end of the code");
 		switch (*s) {
 		case 'n':
@@ -239,6 +258,10 @@ bool sv_verify(struct sv_binary *bin, struct sv_buf *err)
 	size_t n = bin->codelen;
 	size_t cap = n / 4 + 8, count = 0;
 	struct sv_operands *v = sv_malloc(cap * sizeof *v);
+	/* every instruction's operands go into two shared arrays, copied into
+	   the arena in one piece at the end (one allocation, not two per
+	   instruction: this is start-up time of every delivery) */
+	struct sv_buf pos = SV_BUF_INIT, opt = SV_BUF_INIT;
 	struct sv_operands ops;
 	struct sv_decode_buf buf;
 	size_t offset = 0;
@@ -260,12 +283,25 @@ bool sv_verify(struct sv_binary *bin, struct sv_buf *err)
 		struct sv_operands *d = &v[count++];
 		*d = ops;
 		d->index = count - 1;
-		d->pos = ops.npos ? sv_arena_memdup(bin->arena, buf.pos, ops.npos * sizeof buf.pos[0])
-				  : NULL;
-		d->opt = ops.nopt ? sv_arena_memdup(bin->arena, buf.opt, ops.nopt * sizeof buf.opt[0])
-				  : NULL;
+		/* offsets for now; pointers once the arrays are final */
+		d->pos = (const struct sv_operand *)(uintptr_t)(pos.len / sizeof buf.pos[0]);
+		d->opt = (const struct sv_optarg *)(uintptr_t)(opt.len / sizeof buf.opt[0]);
+		sv_buf_append(&pos, buf.pos, ops.npos * sizeof buf.pos[0]);
+		sv_buf_append(&opt, buf.opt, ops.nopt * sizeof buf.opt[0]);
 		offset += ops.len;
 	}
+	if (ok) {
+		struct sv_operand *allpos =
+			pos.len ? sv_arena_memdup(bin->arena, pos.p, pos.len) : NULL;
+		struct sv_optarg *allopt =
+			opt.len ? sv_arena_memdup(bin->arena, opt.p, opt.len) : NULL;
+		for (size_t k = 0; k < count; k++) {
+			v[k].pos = v[k].npos ? allpos + (uintptr_t)v[k].pos : NULL;
+			v[k].opt = v[k].nopt ? allopt + (uintptr_t)v[k].opt : NULL;
+		}
+	}
+	sv_buf_free(&pos);
+	sv_buf_free(&opt);
 	for (size_t k = 0; ok && k < count; k++) {
 		struct sv_operands *d = &v[k];
 		for (size_t i = 0; i < d->npos; i++) {
