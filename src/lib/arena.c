@@ -1,5 +1,8 @@
 /*
- * arena.c: a chunked bump allocator. Large requests get a chunk of their own.
+ * arena.c: a chunked bump allocator. Chunks grow from 8 KiB to 64 KiB as
+ * an arena fills (a small arena stays cheap); large requests get a chunk
+ * of their own. Memory is zeroed only where the caller asks for zeroed
+ * memory, so pages that are never used are never touched.
  */
 #include "arena.h"
 
@@ -9,7 +12,9 @@
 
 #include "alloc.h"
 
-#define CHUNK_SIZE 16384
+#define FIRST_CHUNK 8192
+#define MAX_CHUNK 65536
+#define ALIGN alignof(max_align_t)
 
 struct chunk {
 	struct chunk *next;
@@ -20,7 +25,10 @@ struct chunk {
 struct sv_arena {
 	struct chunk *head;
 	size_t total;
+	size_t next_size; /* of the next regular chunk */
 };
+
+/* Not in arena.h (yet): for the compiler's own use. */
 
 struct sv_arena *sv_arena_new(void)
 {
@@ -40,6 +48,23 @@ void sv_arena_free(struct sv_arena *a)
 	sv_free(a);
 }
 
+/* Forget everything allocated; the current chunk is kept for reuse. */
+void sv_arena_reset(struct sv_arena *a)
+{
+	struct chunk *keep = a->head;
+	if (!keep)
+		return;
+	struct chunk *c = keep->next;
+	while (c) {
+		struct chunk *next = c->next;
+		sv_free(c);
+		c = next;
+	}
+	keep->next = NULL;
+	keep->used = 0;
+	a->total = 0;
+}
+
 static struct chunk *new_chunk(size_t size)
 {
 	struct chunk *c = sv_malloc(sizeof *c + size);
@@ -49,39 +74,62 @@ static struct chunk *new_chunk(size_t size)
 	return c;
 }
 
+static void *alloc_slow(struct sv_arena *a, size_t size)
+{
+	struct chunk *c = a->head;
+	size_t next = a->next_size ? a->next_size : FIRST_CHUNK;
+	if (size > next / 4) {
+		/* big: its own chunk, behind the current one */
+		struct chunk *big = new_chunk(size);
+		big->used = size;
+		if (c) {
+			big->next = c->next;
+			c->next = big;
+		} else {
+			a->head = big;
+		}
+		a->total += size;
+		return big->data;
+	}
+	c = new_chunk(next);
+	c->next = a->head;
+	a->head = c;
+	if (next < MAX_CHUNK)
+		a->next_size = next * 2;
+	else
+		a->next_size = next;
+	c->used = size;
+	a->total += size;
+	return c->data;
+}
+
+static inline void *alloc_raw(struct sv_arena *a, size_t size)
+{
+	if (size > SIZE_MAX - ALIGN)
+		return sv_malloc(SIZE_MAX); /* runs the out-of-memory handler */
+	size = (size + ALIGN - 1) & ~(ALIGN - 1);
+	if (size == 0)
+		size = ALIGN;
+	struct chunk *c = a->head;
+	if (c && c->size - c->used >= size) {
+		void *p = c->data + c->used;
+		c->used += size;
+		a->total += size;
+		return p;
+	}
+	return alloc_slow(a, size);
+}
+
 void *sv_arena_alloc(struct sv_arena *a, size_t size)
 {
-	const size_t align = alignof(max_align_t);
-	if (size > SIZE_MAX - align)
-		return sv_malloc(SIZE_MAX); /* runs the out-of-memory handler */
-	size = (size + align - 1) & ~(align - 1);
-	if (size == 0)
-		size = align;
-	struct chunk *c = a->head;
-	if (!c || c->size - c->used < size) {
-		if (size > CHUNK_SIZE / 4) {
-			/* big: its own chunk, behind the current one */
-			struct chunk *big = new_chunk(size);
-			big->used = size;
-			if (c) {
-				big->next = c->next;
-				c->next = big;
-			} else {
-				a->head = big;
-			}
-			a->total += size;
-			memset(big->data, 0, size);
-			return big->data;
-		}
-		c = new_chunk(CHUNK_SIZE);
-		c->next = a->head;
-		a->head = c;
-	}
-	void *p = c->data + c->used;
-	c->used += size;
-	a->total += size;
+	void *p = alloc_raw(a, size);
 	memset(p, 0, size);
 	return p;
+}
+
+void *sv_arena_alloc_nozero(struct sv_arena *a, size_t size)
+{
+	return alloc_raw(a, size);
 }
 
 void *sv_arena_array(struct sv_arena *a, size_t n, size_t size)
@@ -93,7 +141,7 @@ void *sv_arena_array(struct sv_arena *a, size_t n, size_t size)
 
 char *sv_arena_strndup(struct sv_arena *a, const char *s, size_t n)
 {
-	char *p = sv_arena_alloc(a, n + 1);
+	char *p = alloc_raw(a, n + 1);
 	if (n)
 		memcpy(p, s, n);
 	p[n] = '\0';
@@ -102,7 +150,7 @@ char *sv_arena_strndup(struct sv_arena *a, const char *s, size_t n)
 
 void *sv_arena_memdup(struct sv_arena *a, const void *p, size_t n)
 {
-	void *q = sv_arena_alloc(a, n);
+	void *q = alloc_raw(a, n);
 	if (n)
 		memcpy(q, p, n);
 	return q;

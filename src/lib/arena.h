@@ -14,6 +14,11 @@ void sv_arena_free(struct sv_arena *a);
 
 /* Zeroed memory, aligned for any type. Never NULL (see alloc.h). */
 void *sv_arena_alloc(struct sv_arena *a, size_t size);
+/* Like sv_arena_alloc, but the memory is not zeroed (for memory the
+ * caller writes in full). */
+void *sv_arena_alloc_nozero(struct sv_arena *a, size_t size);
+/* Forget everything allocated, keeping one chunk for reuse. */
+void sv_arena_reset(struct sv_arena *a);
 /* n elements of size bytes each, overflow-checked. */
 void *sv_arena_array(struct sv_arena *a, size_t n, size_t size);
 /* A NUL-terminated copy of n bytes (the bytes may contain NUL). */

@@ -9,10 +9,8 @@
 #include "alloc.h"
 #include "utf8.h"
 
-void sv_buf_reserve(struct sv_buf *b, size_t extra)
+static void grow(struct sv_buf *b, size_t extra)
 {
-	if (b->cap - b->len > extra)
-		return;
 	size_t need = b->len + extra + 1;
 	if (need < b->len) /* overflow */
 		need = SIZE_MAX;
@@ -23,9 +21,17 @@ void sv_buf_reserve(struct sv_buf *b, size_t extra)
 	b->cap = cap;
 }
 
+void sv_buf_reserve(struct sv_buf *b, size_t extra)
+{
+	if (b->cap - b->len > extra)
+		return;
+	grow(b, extra);
+}
+
 void sv_buf_append(struct sv_buf *b, const void *p, size_t n)
 {
-	sv_buf_reserve(b, n);
+	if (b->cap - b->len <= n)
+		grow(b, n);
 	if (n)
 		memcpy(b->p + b->len, p, n);
 	b->len += n;
@@ -39,7 +45,10 @@ void sv_buf_puts(struct sv_buf *b, const char *s)
 
 void sv_buf_putc(struct sv_buf *b, char c)
 {
-	sv_buf_append(b, &c, 1);
+	if (b->cap - b->len <= 1)
+		grow(b, 1);
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
 }
 
 void sv_buf_vprintf(struct sv_buf *b, const char *fmt, va_list ap)
@@ -91,7 +100,7 @@ char *sv_buf_steal(struct sv_buf *b, size_t *len_r)
 
 void sv_buf_put_u8(struct sv_buf *b, uint8_t v)
 {
-	sv_buf_append(b, &v, 1);
+	sv_buf_putc(b, (char)v);
 }
 
 void sv_buf_put_u16(struct sv_buf *b, uint16_t v)
@@ -118,16 +127,17 @@ void sv_buf_put_u64(struct sv_buf *b, uint64_t v)
 
 void sv_buf_put_varint(struct sv_buf *b, uint64_t v)
 {
-	unsigned char x[10];
+	if (b->cap - b->len <= 10)
+		grow(b, 10);
+	unsigned char *x = (unsigned char *)b->p + b->len;
 	size_t n = 0;
-	do {
-		unsigned char c = v & 0x7f;
+	while (v >= 0x80) {
+		x[n++] = (unsigned char)(v | 0x80);
 		v >>= 7;
-		if (v)
-			c |= 0x80;
-		x[n++] = c;
-	} while (v);
-	sv_buf_append(b, x, n);
+	}
+	x[n++] = (unsigned char)v;
+	b->len += n;
+	b->p[b->len] = '\0';
 }
 
 void sv_buf_put_sanitized(struct sv_buf *b, const char *s, size_t n, size_t max)

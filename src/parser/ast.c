@@ -32,27 +32,36 @@
 #include "lib/utf8.h"
 #include "parser/lexer.h"
 
+/* arena.c: memory the caller fills in completely. */
+
 struct sv_ast_node *sv_ast_new_node(struct sv_arena *a, const char *id, size_t idlen,
 				    struct sv_loc loc)
 {
-	struct sv_ast_node *n = sv_arena_alloc(a, sizeof *n);
+	struct sv_ast_node *n = sv_arena_alloc_nozero(a, sizeof *n);
+	*n = (struct sv_ast_node){.loc = loc};
 	n->id = sv_arena_strndup(a, id, idlen);
-	n->loc = loc;
 	return n;
 }
 
 struct sv_ast_arg *sv_ast_new_arg(struct sv_arena *a, enum sv_ast_arg_kind kind,
 				  struct sv_loc loc)
 {
-	struct sv_ast_arg *arg = sv_arena_alloc(a, sizeof *arg);
-	arg->kind = kind;
-	arg->loc = loc;
+	struct sv_ast_arg *arg = sv_arena_alloc_nozero(a, sizeof *arg);
+	*arg = (struct sv_ast_arg){.kind = kind, .loc = loc};
 	return arg;
 }
 
 struct sv_ast *sv_parse(struct sv_arena *arena, const char *file, const char *src,
 			size_t srclen, const struct sv_parse_options *opts,
 			struct sv_diags *diags)
+{
+	struct sv_gr_top top = {0};
+	return sv_parse_top(arena, file, src, srclen, opts, diags, &top);
+}
+
+struct sv_ast *sv_parse_top(struct sv_arena *arena, const char *file, const char *src,
+			    size_t srclen, const struct sv_parse_options *opts,
+			    struct sv_diags *diags, struct sv_gr_top *top)
 {
 	size_t errors_before = diags->errors;
 	struct sv_parser p;
@@ -68,7 +77,7 @@ struct sv_ast *sv_parse(struct sv_arena *arena, const char *file, const char *sr
 	p.ast->src = src;
 	p.ast->srclen = srclen;
 
-	int rc = sv_grammar_parse(&p);
+	int rc = sv_grammar_parse_top(&p, top);
 	if (rc != 0 || diags->errors > errors_before)
 		return NULL;
 	return p.ast;

@@ -14,16 +14,23 @@
 #include "lib/alloc.h"
 #include "vm/binary.h"
 
+/* Equal NUL-terminated strings (the first byte settles most). */
+static inline bool streq(const char *a, const char *b)
+{
+	return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
 int sv_ast_const_value(const struct sv_ast_node *t);
 
 enum { CORE_JMP = 0, CORE_JMPT = 1, CORE_JMPF = 2 };
 #define JUMP_WIDTH 5
 
+/* A slot of the pool's hash table: a constant's index and hash. The
+ * constants are back to back in the pool buffer, from offs[index] to
+ * offs[index + 1] (the end of the buffer for the last). */
 struct pool_ent {
-	uint64_t hash;
-	size_t off, len;
-	uint32_t index;
-	struct pool_ent *next;
+	uint32_t hash;
+	uint32_t index; /* UINT32_MAX: a free slot */
 };
 
 struct label {
@@ -36,8 +43,11 @@ struct sv_codegen {
 	struct sv_arena *arena;
 	struct sv_buf code, pool;
 	size_t npool;
-	struct pool_ent **buckets;
-	size_t nbuckets;
+	struct pool_ent *slots_tab; /* open addressing */
+	size_t nslots_tab;
+	size_t *offs;               /* where each constant starts in pool */
+	size_t capoffs;
+	struct sv_buf scratch;      /* template parts */
 	uint32_t *line_off, *line_no;
 	size_t nlines, caplines;
 	int *slot_of; /* registry index -> slot */
@@ -66,63 +76,139 @@ int sv_cg_slot(struct sv_codegen *g, const struct sv_ext_def *ext)
 	return (int)g->nslots++;
 }
 
+/* Bytes straight into a buffer (room reserved by the caller). */
+static inline size_t put_varint_raw(unsigned char *p, uint64_t v)
+{
+	size_t n = 0;
+	while (v >= 0x80) {
+		p[n++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (unsigned char)v;
+	return n;
+}
+
+static inline void buf_varint(struct sv_buf *b, uint64_t v)
+{
+	if (b->cap - b->len <= 10)
+		sv_buf_reserve(b, 10);
+	b->len += put_varint_raw((unsigned char *)b->p + b->len, v);
+}
+
+static inline void buf_u8(struct sv_buf *b, uint8_t v)
+{
+	if (b->cap - b->len <= 1)
+		sv_buf_reserve(b, 1);
+	b->p[b->len++] = (char)v;
+}
+
 void sv_cg_varint(struct sv_codegen *g, uint64_t v)
 {
-	sv_buf_put_varint(&g->code, v);
+	buf_varint(&g->code, v);
 }
 
 /* ---- constant pool ---- */
 
-static uint32_t pool_add(struct sv_codegen *g, const char *enc, size_t len)
+/* The pool only needs a good spread (duplicates are compared in full). */
+static uint64_t pool_hash(const unsigned char *p, size_t n)
 {
-	uint64_t h = sv_hash64(enc, len);
-	size_t b = (size_t)h & (g->nbuckets - 1);
-	for (struct pool_ent *e = g->buckets[b]; e; e = e->next)
-		if (e->hash == h && e->len == len && memcmp(g->pool.p + e->off, enc, len) == 0)
-			return e->index;
-	struct pool_ent *e = sv_arena_alloc(g->arena, sizeof *e);
-	e->hash = h;
-	e->off = g->pool.len;
-	e->len = len;
-	e->index = (uint32_t)g->npool++;
-	e->next = g->buckets[b];
-	g->buckets[b] = e;
-	sv_buf_append(&g->pool, enc, len);
-	if (g->npool > g->nbuckets * 2) {
-		/* grow */
-		size_t nb = g->nbuckets * 4;
-		struct pool_ent **nbk = sv_calloc(nb, sizeof *nbk);
-		for (size_t i = 0; i < g->nbuckets; i++) {
-			struct pool_ent *x = g->buckets[i];
-			while (x) {
-				struct pool_ent *nx = x->next;
-				size_t k = (size_t)x->hash & (nb - 1);
-				x->next = nbk[k];
-				nbk[k] = x;
-				x = nx;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+	uint64_t w = 0;
+	if (n >= 8) {
+		const unsigned char *last = p + n - 8;
+		while (p < last) {
+			memcpy(&w, p, 8);
+			h = (h ^ w) * 0xff51afd7ed558ccdull;
+			h ^= h >> 32;
+			p += 8;
+		}
+		memcpy(&w, last, 8); /* the last eight bytes, overlapping */
+	} else {
+		for (size_t i = 0; i < n; i++)
+			w |= (uint64_t)p[i] << (8 * i);
+	}
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 29;
+	return h;
+}
+
+static void pool_grow(struct sv_codegen *g)
+{
+	size_t nn = g->nslots_tab ? g->nslots_tab * 2 : 1024;
+	struct pool_ent *t = sv_malloc(nn * sizeof *t);
+	for (size_t i = 0; i < nn; i++)
+		t[i].index = UINT32_MAX;
+	for (size_t i = 0; i < g->nslots_tab; i++) {
+		struct pool_ent *e = &g->slots_tab[i];
+		if (e->index == UINT32_MAX)
+			continue;
+		size_t k = e->hash & (nn - 1);
+		while (t[k].index != UINT32_MAX)
+			k = (k + 1) & (nn - 1);
+		t[k] = *e;
+	}
+	sv_free(g->slots_tab);
+	g->slots_tab = t;
+	g->nslots_tab = nn;
+}
+
+/* The constant just encoded at the end of the pool, from byte start: its
+ * index, that of an equal constant already there (the new bytes are then
+ * dropped) or a new one. */
+static uint32_t pool_commit(struct sv_codegen *g, size_t start)
+{
+	const char *enc = g->pool.p + start;
+	size_t len = g->pool.len - start;
+	uint32_t h = (uint32_t)pool_hash((const unsigned char *)enc, len);
+	if ((g->npool + 1) * 2 > g->nslots_tab)
+		pool_grow(g);
+	size_t mask = g->nslots_tab - 1;
+	size_t k = h & mask;
+	for (;;) {
+		struct pool_ent *e = &g->slots_tab[k];
+		if (e->index == UINT32_MAX)
+			break;
+		if (e->hash == h) {
+			size_t off = g->offs[e->index];
+			size_t end = e->index + 1 < g->npool ? g->offs[e->index + 1] : start;
+			if (end - off == len && memcmp(g->pool.p + off, enc, len) == 0) {
+				g->pool.len = start;
+				g->pool.p[start] = '\0';
+				return e->index;
 			}
 		}
-		sv_free(g->buckets);
-		g->buckets = nbk;
-		g->nbuckets = nb;
+		k = (k + 1) & mask;
 	}
+	if (g->npool == g->capoffs) {
+		g->capoffs = g->capoffs ? g->capoffs * 2 : 1024;
+		g->offs = sv_realloc(g->offs, g->capoffs * sizeof *g->offs);
+	}
+	g->offs[g->npool] = start;
+	struct pool_ent *e = &g->slots_tab[k];
+	e->hash = h;
+	e->index = (uint32_t)g->npool++;
+	g->pool.p[g->pool.len] = '\0';
 	return e->index;
 }
 
 static uint32_t str_const(struct sv_codegen *g, const char *p, size_t len)
 {
-	struct sv_buf b = SV_BUF_INIT;
-	sv_buf_put_u8(&b, SV_CONST_STR);
-	sv_buf_put_varint(&b, len);
-	sv_buf_append(&b, p, len);
-	uint32_t i = pool_add(g, b.p, b.len);
-	sv_buf_free(&b);
-	return i;
+	struct sv_buf *b = &g->pool;
+	size_t start = b->len;
+	if (b->cap - b->len <= len + 11)
+		sv_buf_reserve(b, len + 11);
+	unsigned char *w = (unsigned char *)b->p + b->len;
+	*w++ = SV_CONST_STR;
+	w += put_varint_raw(w, len);
+	if (len)
+		memcpy(w, p, len);
+	b->len = (size_t)((char *)w - b->p) + len;
+	return pool_commit(g, start);
 }
 
 struct tpl_ctx {
 	struct sv_codegen *g;
-	struct sv_buf parts;
+	struct sv_buf *parts;
 	size_t nparts;
 	bool dynamic;
 };
@@ -130,9 +216,9 @@ struct tpl_ctx {
 static void tpl_lit(void *ctx, const char *p, size_t len)
 {
 	struct tpl_ctx *t = ctx;
-	sv_buf_put_u8(&t->parts, SV_TPL_LIT);
-	sv_buf_put_varint(&t->parts, len);
-	sv_buf_append(&t->parts, p, len);
+	buf_u8(t->parts, SV_TPL_LIT);
+	buf_varint(t->parts, len);
+	sv_buf_append(t->parts, p, len);
 	t->nparts++;
 }
 
@@ -144,8 +230,8 @@ static void tpl_var(void *ctx, const char *name, size_t len)
 		t->g->failed = true;
 		return;
 	}
-	sv_buf_put_u8(&t->parts, SV_TPL_VAR);
-	sv_buf_put_varint(&t->parts, (uint64_t)slot);
+	buf_u8(t->parts, SV_TPL_VAR);
+	buf_varint(t->parts, (uint64_t)slot);
 	t->nparts++;
 	t->dynamic = true;
 }
@@ -153,8 +239,8 @@ static void tpl_var(void *ctx, const char *name, size_t len)
 static void tpl_match(void *ctx, unsigned idx)
 {
 	struct tpl_ctx *t = ctx;
-	sv_buf_put_u8(&t->parts, SV_TPL_MATCH);
-	sv_buf_put_varint(&t->parts, idx);
+	buf_u8(t->parts, SV_TPL_MATCH);
+	buf_varint(t->parts, idx);
 	t->nparts++;
 	t->dynamic = true;
 }
@@ -163,11 +249,11 @@ static void tpl_ns(void *ctx, const struct sv_ext_def *ext, unsigned nsidx,
 		   const struct sv_namespace_def *ns, const char *name, size_t len)
 {
 	struct tpl_ctx *t = ctx;
-	sv_buf_put_u8(&t->parts, SV_TPL_NS);
-	sv_buf_put_u8(&t->parts, (uint8_t)sv_cg_slot(t->g, ext));
-	sv_buf_put_varint(&t->parts, nsidx);
-	sv_buf_put_varint(&t->parts, len);
-	sv_buf_append(&t->parts, name, len);
+	buf_u8(t->parts, SV_TPL_NS);
+	buf_u8(t->parts, (uint8_t)sv_cg_slot(t->g, ext));
+	buf_varint(t->parts, nsidx);
+	buf_varint(t->parts, len);
+	sv_buf_append(t->parts, name, len);
 	t->nparts++;
 	t->dynamic = true;
 }
@@ -176,24 +262,19 @@ static uint32_t string_const(struct sv_codegen *g, const char *p, size_t len)
 {
 	if (!g->v->templates || !memchr(p, '$', len))
 		return str_const(g, p, len);
-	struct tpl_ctx t = {.g = g, .parts = SV_BUF_INIT};
+	sv_buf_reset(&g->scratch);
+	struct tpl_ctx t = {.g = g, .parts = &g->scratch};
 	struct sv_tpl_visitor vis = {tpl_lit, tpl_var, tpl_match, tpl_ns, &t};
 	struct sv_buf err = SV_BUF_INIT;
 	bool ok = sv_tpl_scan(g->v, p, len, &vis, &err);
 	sv_buf_free(&err);
-	uint32_t idx;
-	if (!ok || !t.dynamic) {
-		idx = str_const(g, p, len);
-	} else {
-		struct sv_buf b = SV_BUF_INIT;
-		sv_buf_put_u8(&b, SV_CONST_TPL);
-		sv_buf_put_varint(&b, t.nparts);
-		sv_buf_append(&b, t.parts.p, t.parts.len);
-		idx = pool_add(g, b.p, b.len);
-		sv_buf_free(&b);
-	}
-	sv_buf_free(&t.parts);
-	return idx;
+	if (!ok || !t.dynamic)
+		return str_const(g, p, len);
+	size_t start = g->pool.len;
+	buf_u8(&g->pool, SV_CONST_TPL);
+	buf_varint(&g->pool, t.nparts);
+	sv_buf_append(&g->pool, g->scratch.p, g->scratch.len);
+	return pool_commit(g, start);
 }
 
 static uint32_t list_const(struct sv_codegen *g, const struct sv_ast_arg *a)
@@ -202,13 +283,12 @@ static uint32_t list_const(struct sv_codegen *g, const struct sv_ast_arg *a)
 	uint32_t *items = a->nstrs <= 64 ? stack : sv_malloc(a->nstrs * sizeof *items);
 	for (size_t i = 0; i < a->nstrs; i++)
 		items[i] = string_const(g, a->strs[i].s, a->strs[i].len);
-	struct sv_buf b = SV_BUF_INIT;
-	sv_buf_put_u8(&b, SV_CONST_LIST);
-	sv_buf_put_varint(&b, a->nstrs);
+	size_t start = g->pool.len;
+	buf_u8(&g->pool, SV_CONST_LIST);
+	buf_varint(&g->pool, a->nstrs);
 	for (size_t i = 0; i < a->nstrs; i++)
-		sv_buf_put_varint(&b, items[i]);
-	uint32_t idx = pool_add(g, b.p, b.len);
-	sv_buf_free(&b);
+		buf_varint(&g->pool, items[i]);
+	uint32_t idx = pool_commit(g, start);
 	if (items != stack)
 		sv_free(items);
 	return idx;
@@ -243,8 +323,8 @@ void sv_cg_op(struct sv_codegen *g, const struct sv_ext_def *ext, unsigned op, u
 		g->line_no[g->nlines] = line;
 		g->nlines++;
 	}
-	sv_buf_put_u8(&g->code, (uint8_t)sv_cg_slot(g, ext));
-	sv_buf_put_varint(&g->code, op);
+	buf_u8(&g->code, (uint8_t)sv_cg_slot(g, ext));
+	buf_varint(&g->code, op);
 }
 
 static void label_ref(struct sv_codegen *g, struct label *l, size_t insn)
@@ -306,18 +386,18 @@ void sv_cg_optionals(struct sv_codegen *g, struct sv_ast_node *n)
 		if (t->family) {
 			uint8_t id = t->family == 'c' ? SV_OPT_COMPARATOR
 				     : t->family == 'm' ? SV_OPT_MATCH : SV_OPT_ADDRPART;
-			sv_buf_put_u8(&g->code, 0);
-			sv_buf_put_u8(&g->code, id);
-			sv_buf_put_u8(&g->code, (uint8_t)sv_cg_slot(g, t->fext));
-			sv_buf_put_u8(&g->code, (uint8_t)t->fidx);
+			buf_u8(&g->code, 0);
+			buf_u8(&g->code, id);
+			buf_u8(&g->code, (uint8_t)sv_cg_slot(g, t->fext));
+			buf_u8(&g->code, (uint8_t)t->fidx);
 			if (t->family == 'm')
-				sv_buf_put_u8(&g->code, (uint8_t)t->rel);
+				buf_u8(&g->code, (uint8_t)t->rel);
 			continue;
 		}
 		if (t->def->opt == 0xff)
 			continue;
-		sv_buf_put_u8(&g->code, (uint8_t)sv_cg_slot(g, t->ext));
-		sv_buf_put_u8(&g->code, t->def->opt);
+		buf_u8(&g->code, (uint8_t)sv_cg_slot(g, t->ext));
+		buf_u8(&g->code, t->def->opt);
 		switch (t->ext->opt_kinds[t->def->opt]) {
 		case 'n':
 			sv_cg_varint(g, t->value->num);
@@ -390,15 +470,15 @@ static void gen_cond(struct sv_codegen *g, struct sv_ast_node *t, bool sense, st
 	unsigned line = t->loc.line;
 	struct sv_vnode *vn = sv_vnode(t);
 	bool control = vn && (vn->cmd->flags & SV_CMDF_CONTROL) && vn->ext == sv_ext_core();
-	if (control && strcmp(id, "true") == 0) {
+	if (control && streq(id, "true")) {
 		if (sense)
 			emit_jump(g, CORE_JMP, l, line);
-	} else if (control && strcmp(id, "false") == 0) {
+	} else if (control && streq(id, "false")) {
 		if (!sense)
 			emit_jump(g, CORE_JMP, l, line);
-	} else if (control && strcmp(id, "not") == 0) {
+	} else if (control && streq(id, "not")) {
 		gen_cond(g, t->tests, !sense, l);
-	} else if (control && (strcmp(id, "allof") == 0 || strcmp(id, "anyof") == 0)) {
+	} else if (control && (streq(id, "allof") || streq(id, "anyof"))) {
 		bool all = id[1] == 'l';
 		/* allof jumps out on the first false, anyof on the first true */
 		if (sense != all) {
@@ -428,7 +508,7 @@ static void gen_block(struct sv_codegen *g, struct sv_ast_node *n)
 			n = n->next;
 			continue;
 		}
-		if (strcmp(n->id, "if") != 0 || vn->ext != sv_ext_core()) {
+		if (!streq(n->id, "if") || vn->ext != sv_ext_core()) {
 			gen_cmd(g, n);
 			n = n->next;
 			continue;
@@ -436,10 +516,10 @@ static void gen_block(struct sv_codegen *g, struct sv_ast_node *n)
 		struct label end = {0};
 		struct sv_ast_node *c = n;
 		for (;;) {
-			bool is_else = strcmp(c->id, "else") == 0;
+			bool is_else = streq(c->id, "else");
 			struct sv_ast_node *next = c->next;
 			bool more = next && sv_vnode(next) &&
-				    (strcmp(next->id, "elsif") == 0 || strcmp(next->id, "else") == 0);
+				    (streq(next->id, "elsif") || streq(next->id, "else"));
 			if (is_else) {
 				gen_block(g, c->block);
 			} else {
@@ -461,39 +541,56 @@ static void gen_block(struct sv_codegen *g, struct sv_ast_node *n)
 	}
 }
 
-bool sv_codegen_run(struct sv_validator *v, struct sv_ast *ast, const char *name,
-		    uint64_t src_hash, struct sv_buf *out, struct sv_diags *diags)
+
+struct sv_codegen *sv_codegen_begin(struct sv_validator *v, size_t srclen,
+				    struct sv_diags *diags)
 {
-	struct sv_codegen g;
-	memset(&g, 0, sizeof g);
-	g.v = v;
-	g.arena = sv_arena_new();
-	g.diags = diags;
-	g.nbuckets = 64;
-	g.buckets = sv_calloc(g.nbuckets, sizeof *g.buckets);
-	g.slot_of = sv_malloc(sv_ext_count() * sizeof *g.slot_of);
+	struct sv_codegen *g = sv_calloc(1, sizeof *g);
+	/* Code and constants take less room than their source: with room for
+	 * that much, the buffers never move (and pages never written are
+	 * never touched). */
+	sv_buf_reserve(&g->code, srclen / 2 + 64);
+	sv_buf_reserve(&g->pool, srclen / 2 + 64);
+	g->v = v;
+	g->arena = sv_arena_new();
+	g->diags = diags;
+	pool_grow(g);
+	g->slot_of = sv_malloc(sv_ext_count() * sizeof *g->slot_of);
 	for (size_t i = 0; i < sv_ext_count(); i++)
-		g.slot_of[i] = -1;
+		g->slot_of[i] = -1;
 	/* every required extension gets a slot, core first */
 	for (size_t i = 0; i < v->norder; i++)
-		sv_cg_slot(&g, v->order[i]);
-	gen_block(&g, ast->commands);
-	bool ok = !g.failed;
-	if (ok) {
+		sv_cg_slot(g, v->order[i]);
+	return g;
+}
+
+void sv_codegen_top(struct sv_codegen *g, struct sv_ast_node *list)
+{
+	gen_block(g, list);
+}
+
+bool sv_codegen_finish(struct sv_codegen *g, const char *name, uint64_t src_hash,
+		       struct sv_buf *out, struct sv_diags *diags)
+{
+	struct sv_validator *v = g->v;
+	bool ok = !g->failed;
+	if (!out) {
+		/* abandoned: only free */
+	} else if (ok) {
 		const char **names = sv_calloc(v->nvars ? v->nvars : 1, sizeof *names);
 		for (size_t i = 0; i < v->nvars; i++)
 			names[i] = v->vars[i];
 		struct sv_bin_parts parts = {
-			.exts = g.slots,
-			.nexts = g.nslots,
-			.pool = &g.pool,
-			.npool = g.npool,
+			.exts = g->slots,
+			.nexts = g->nslots,
+			.pool = &g->pool,
+			.npool = g->npool,
 			.varnames = names,
 			.nvars = v->nvars,
-			.code = &g.code,
-			.line_off = g.line_off,
-			.line_no = g.line_no,
-			.nlines = g.nlines,
+			.code = &g->code,
+			.line_off = g->line_off,
+			.line_no = g->line_no,
+			.nlines = g->nlines,
 			.name = name,
 			.src_hash = src_hash,
 			.fingerprint = sv_bin_fingerprint(),
@@ -503,14 +600,25 @@ bool sv_codegen_run(struct sv_validator *v, struct sv_ast *ast, const char *name
 	} else {
 		sv_diag_error(diags, ((struct sv_loc){0, 0, 0}), "code generation failed: script too large");
 	}
-	sv_buf_free(&g.code);
-	sv_buf_free(&g.pool);
-	sv_free(g.buckets);
-	sv_free(g.slot_of);
-	sv_free(g.line_off);
-	sv_free(g.line_no);
-	sv_arena_free(g.arena);
+	sv_buf_free(&g->code);
+	sv_buf_free(&g->pool);
+	sv_free(g->slots_tab);
+	sv_free(g->offs);
+	sv_buf_free(&g->scratch);
+	sv_free(g->slot_of);
+	sv_free(g->line_off);
+	sv_free(g->line_no);
+	sv_arena_free(g->arena);
+	sv_free(g);
 	return ok;
+}
+
+bool sv_codegen_run(struct sv_validator *v, struct sv_ast *ast, const char *name,
+		    uint64_t src_hash, struct sv_buf *out, struct sv_diags *diags)
+{
+	struct sv_codegen *g = sv_codegen_begin(v, ast->srclen, diags);
+	gen_block(g, ast->commands);
+	return sv_codegen_finish(g, name, src_hash, out, diags);
 }
 
 /* ---- blocks and forward jumps for custom generate hooks ---- */

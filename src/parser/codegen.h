@@ -20,6 +20,18 @@ struct sv_codegen;
 bool sv_codegen_run(struct sv_validator *v, struct sv_ast *ast, const char *name,
 		    uint64_t src_hash, struct sv_buf *out, struct sv_diags *diags);
 
+/*
+ * Generation in pieces, for the compiler's streaming mode: begin once the
+ * requires are validated, hand over the validated top-level commands in
+ * order (an if never apart from its elsif and else), finish with the
+ * binary (out NULL: abandon). sv_codegen_run is the three at once.
+ */
+struct sv_codegen *sv_codegen_begin(struct sv_validator *v, size_t srclen,
+				    struct sv_diags *diags);
+void sv_codegen_top(struct sv_codegen *g, struct sv_ast_node *list);
+bool sv_codegen_finish(struct sv_codegen *g, const char *name, uint64_t src_hash,
+		       struct sv_buf *out, struct sv_diags *diags);
+
 /* For custom generate hooks. */
 void sv_cg_op(struct sv_codegen *g, const struct sv_ext_def *ext, unsigned op, unsigned line);
 void sv_cg_varint(struct sv_codegen *g, uint64_t v);

@@ -11,6 +11,7 @@
 #include "lib/alloc.h"
 #include "parser/ast.h"
 #include "parser/codegen.h"
+#include "parser/lexer.h"
 #include "parser/validate.h"
 #include "vm/binary.h"
 
@@ -22,6 +23,64 @@ void sv_script_name(const char *path, struct sv_buf *out)
 	if (n > 6 && strcmp(base + n - 6, ".sieve") == 0)
 		n -= 6;
 	sv_buf_append(out, base, n);
+}
+
+/*
+ * The compiler streams: each top-level command (with its elsif and else)
+ * is validated and generated as soon as it is parsed, and its memory is
+ * reused for the next ones, so a large script never has its whole tree in
+ * memory. The outcome is that of parse, then validate, then generate:
+ * diagnostics of a later stage are kept aside and given only when every
+ * earlier stage succeeded, in the order those stages would have given
+ * them; nothing is generated after a validation error.
+ */
+struct stream {
+	struct sv_gr_top top;
+	struct sv_diags *diags;           /* the caller's */
+	size_t srclen;
+	struct sv_validator *v;
+	struct sv_codegen *g;
+	struct sv_diags dec, val, cg;     /* encoded-character, validation, codegen */
+	struct sv_arena *cur, *prev;      /* NULL: the compile arena (not reset) */
+};
+
+static void stream_flush(struct sv_gr_top *top, struct sv_parser *p, bool final)
+{
+	struct stream *s = top->ctx;
+	struct sv_validator *v = s->v;
+	/* a syntax error anywhere means nothing is validated */
+	if (top->head && s->diags->errors == 0) {
+		v->arena = p->arena;
+		v->diags = &s->val;
+		sv_validate_top(v, top->head, &s->dec);
+		/* generation starts after the requires (they give the slots) */
+		if (s->dec.errors == 0 && s->val.errors == 0 && v->seen_non_require) {
+			if (!s->g)
+				s->g = sv_codegen_begin(v, s->srclen, &s->cg);
+			v->diags = &s->cg;
+			sv_codegen_top(s->g, top->head);
+		}
+		v->diags = &s->val;
+	}
+	if (final)
+		return;
+	/* the commands are done with: the arena before theirs can go (theirs
+	 * may still hold the parser's lookahead) */
+	struct sv_arena *next = s->prev;
+	if (next)
+		sv_arena_reset(next);
+	else
+		next = sv_arena_new();
+	s->prev = s->cur;
+	s->cur = next;
+	p->arena = s->cur;
+	p->lx.arena = s->cur;
+}
+
+static void replay(struct sv_diags *to, const struct sv_diags *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		sv_diag_add(to, from->v[i].sev, from->v[i].loc, "%s", from->v[i].msg);
 }
 
 enum sv_status sv_compile(const char *file, const char *src, size_t len,
@@ -38,39 +97,65 @@ enum sv_status sv_compile(const char *file, const char *src, size_t len,
 	struct sv_arena *arena = sv_arena_new();
 	struct sv_validator v;
 	memset(&v, 0, sizeof v);
+	struct stream s;
+	memset(&s, 0, sizeof s);
+	sv_diags_init(&s.dec);
+	sv_diags_init(&s.val);
+	sv_diags_init(&s.cg);
+	s.dec.max_errors = s.val.max_errors = s.cg.max_errors = SIZE_MAX;
 	if (len > set->max_script_size) {
 		sv_diag_error(diags, ((struct sv_loc){0, 0, 0}),
 			      "script is larger than the limit of %llu bytes",
 			      (unsigned long long)set->max_script_size);
 		goto done;
 	}
-	struct sv_parse_options po = {.max_nesting = (unsigned)set->max_nesting};
-	struct sv_ast *ast = sv_parse(arena, file, src, len, &po, diags);
-	if (!ast || diags->errors)
-		goto done;
-	stage = SV_STAGE_VALIDATE;
 	v.arena = arena;
-	v.diags = diags;
+	v.diags = &s.val;
 	v.settings = set;
 	v.file = file;
 	struct sv_validate_options vo = {.settings = set, .extra = o ? o->extra_exts : NULL};
-	if (!sv_validate(&v, ast, &vo) || diags->errors)
+	sv_validate_begin(&v, &vo);
+	s.top.flush = stream_flush;
+	s.top.ctx = &s;
+	s.diags = diags;
+	s.srclen = len;
+	s.v = &v;
+	struct sv_parse_options po = {.max_nesting = (unsigned)set->max_nesting};
+	struct sv_ast *ast = sv_parse_top(arena, file, src, len, &po, diags, &s.top);
+	if (!ast || diags->errors)
+		goto done;
+	stage = SV_STAGE_VALIDATE;
+	replay(diags, &s.dec);
+	replay(diags, &s.val);
+	if (diags->errors)
 		goto done;
 	stage = SV_STAGE_CODEGEN;
+	if (!s.g)
+		s.g = sv_codegen_begin(&v, len, &s.cg);
+	replay(diags, &s.cg);
 	struct sv_buf name = SV_BUF_INIT;
 	sv_script_name(file, &name);
-	bool ok = sv_codegen_run(&v, ast, name.p ? name.p : "", sv_hash64(src, len), out, diags);
+	struct sv_codegen *g = s.g;
+	s.g = NULL;
+	bool ok = sv_codegen_finish(g, name.p ? name.p : "", sv_hash64(src, len), out, diags);
 	sv_buf_free(&name);
 	if (ok) {
 		st = SV_OK;
 		stage = SV_STAGE_NONE;
 	}
 done:
+	if (s.g)
+		sv_codegen_finish(s.g, "", 0, NULL, NULL);
 	sv_diags_sort(diags);
 	if (stage_r)
 		*stage_r = stage;
 	sv_validator_free(&v);
+	sv_arena_free(s.prev);
+	sv_arena_free(s.cur);
 	sv_arena_free(arena);
+	sv_diags_free(&s.dec);
+	sv_diags_free(&s.val);
+	sv_diags_free(&s.cg);
 	sv_settings_free(&defaults);
 	return st;
 }

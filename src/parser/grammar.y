@@ -54,6 +54,33 @@ struct sv_lex_str {
 	size_t len;
 	bool multiline;
 };
+
+/*
+ * The top-level commands as they are parsed. Without flush, they are all
+ * kept and become the tree's command list. With flush (the compiler's
+ * streaming mode), the commands read so far are handed to flush whenever
+ * a top-level command starts that cannot continue them (anything but elsif
+ * and else), and at the end (final); flush may then reuse their memory,
+ * and must set the parser's arena (p->arena and p->lx.arena) for what
+ * follows.
+ */
+struct sv_gr_top {
+	struct sv_ast_node *head, *tail;
+	size_t n;
+	void (*flush)(struct sv_gr_top *top, struct sv_parser *p, bool final);
+	void *ctx;
+};
+}
+
+%code provides {
+/* Parse p's script, handing the top-level commands to top (see struct
+ * sv_gr_top). 0 on success. */
+int sv_grammar_parse_top(struct sv_parser *p, struct sv_gr_top *top);
+/* sv_parse (ast.h) handing the top-level commands to top; with top->flush
+ * set, the tree returned has no commands (flush has had them). */
+struct sv_ast *sv_parse_top(struct sv_arena *arena, const char *file, const char *src,
+			    size_t srclen, const struct sv_parse_options *opts,
+			    struct sv_diags *diags, struct sv_gr_top *top);
 }
 
 %code {
@@ -79,7 +106,10 @@ struct sv_lex_str {
 #define YYFREE sv_free
 
 static int sv_yylex(SV_YYSTYPE *lval, SV_YYLTYPE *lloc, struct sv_parser *p);
-static void sv_yyerror(SV_YYLTYPE *lloc, struct sv_parser *p, const char *msg);
+static void sv_yyerror(SV_YYLTYPE *lloc, struct sv_parser *p, struct sv_gr_top *top,
+		       const char *msg);
+static void top_add(struct sv_gr_top *top, struct sv_ast_node *n);
+static void top_boundary(struct sv_parser *p, struct sv_gr_top *top, struct sv_lex_text id);
 
 static bool enter(struct sv_parser *p, struct sv_loc loc);
 static void nodes_init(struct sv_gr_nodes *l);
@@ -93,7 +123,8 @@ static struct sv_ast_str make_str(const struct sv_lex_str *s, struct sv_loc loc)
 %define api.location.type {struct sv_loc}
 %define parse.error custom
 %locations
-%param {struct sv_parser *p}
+%lex-param {struct sv_parser *p}
+%parse-param {struct sv_parser *p} {struct sv_gr_top *top}
 %expect 0
 
 /* Kept small: values are copied on every shift and reduction. */
@@ -116,7 +147,7 @@ static struct sv_ast_str make_str(const struct sv_lex_str *s, struct sv_loc loc)
 /* Declared so that messages list them in this order. */
 %token ';' '{' ',' ')' ']' '}' '(' '['
 
-%type <nodes> top_commands commands tests block
+%type <nodes> commands tests block
 %type <node> command test cmd_id
 %type <tnode> test_id
 %type <depth> block_open
@@ -132,15 +163,19 @@ static struct sv_ast_str make_str(const struct sv_lex_str *s, struct sv_loc loc)
 start:
 	  top_commands
 		{
-			p->ast->commands = $1.head;
-			p->ast->ncommands = $1.n;
+			if (top->flush) {
+				top->flush(top, p, true);
+			} else {
+				p->ast->commands = top->head;
+				p->ast->ncommands = top->n;
+			}
 		}
 	;
 
 top_commands:
-	  %empty			{ nodes_init(&$$); }
-	| top_commands command		{ $$ = $1; nodes_add(&$$, $2); }
-	| top_commands error '}'	{ $$ = $1; yyerrok; }
+	  %empty			{ }
+	| top_commands command		{ top_add(top, $2); }
+	| top_commands error '}'	{ yyerrok; }
 	;
 
 /* commands = *command */
@@ -172,7 +207,12 @@ command:
  * below fill it in through $<node>0, the symbol under them on the stack
  * (always a cmd_id or a test_id). */
 cmd_id:
-	  IDENT				{ $$ = sv_ast_new_node(p->arena, $1.s, $1.len, @1); }
+	  IDENT
+		{
+			if (p->depth == 0 && top->head && top->flush)
+				top_boundary(p, top, $1);
+			$$ = sv_ast_new_node(p->arena, $1.s, $1.len, @1);
+		}
 	;
 
 /* block = "{" commands "}"; its location is the closing brace's. */
@@ -322,11 +362,46 @@ static int sv_yylex(SV_YYSTYPE *lval, SV_YYLTYPE *lloc, struct sv_parser *p)
 
 /* Only bison's own failures come here (the stack limit); syntax errors go
  * through yyreport_syntax_error below. */
-static void sv_yyerror(SV_YYLTYPE *lloc, struct sv_parser *p, const char *msg)
+static void sv_yyerror(SV_YYLTYPE *lloc, struct sv_parser *p, struct sv_gr_top *top,
+		       const char *msg)
 {
+	(void)top;
 	if (strcmp(msg, "memory exhausted") == 0)
 		msg = "script too complex";
 	sv_diag_error(p->diags, *lloc, "%s", msg);
+}
+
+/* NULL (a command lost to error recovery) is skipped. */
+static void top_add(struct sv_gr_top *top, struct sv_ast_node *n)
+{
+	if (!n)
+		return;
+	if (top->tail)
+		top->tail->next = n;
+	else
+		top->head = n;
+	top->tail = n;
+	top->n++;
+}
+
+static bool ieq_word(const char *s, size_t len, const char *w)
+{
+	size_t i = 0;
+	for (; i < len && w[i]; i++)
+		if ((s[i] | 0x20) != w[i])
+			return false;
+	return i == len && !w[i];
+}
+
+/* A top-level command named id starts: the commands before it are
+ * complete unless it continues an if (RFC 5228 §3.1). */
+static void top_boundary(struct sv_parser *p, struct sv_gr_top *top, struct sv_lex_text id)
+{
+	if (ieq_word(id.s, id.len, "elsif") || ieq_word(id.s, id.len, "else"))
+		return;
+	top->flush(top, p, false);
+	top->head = top->tail = NULL;
+	top->n = 0;
 }
 
 static bool enter(struct sv_parser *p, struct sv_loc loc)
@@ -403,8 +478,10 @@ static bool is_closer(yysymbol_kind_t sym)
 }
 
 /* gcc-style: "syntax error: unexpected '}', expecting ';' or '{'". */
-static int yyreport_syntax_error(const yypcontext_t *ctx, struct sv_parser *p)
+static int yyreport_syntax_error(const yypcontext_t *ctx, struct sv_parser *p,
+				 struct sv_gr_top *top)
 {
+	(void)top;
 	yysymbol_kind_t la = yypcontext_token(ctx);
 	/* the lexer already said why the script ended early */
 	if (la == YYSYMBOL_YYEOF && p->lx.hit_eof_error)
@@ -439,5 +516,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct sv_parser *p)
 
 int sv_grammar_parse(struct sv_parser *p)
 {
-	return sv_yyparse(p);
+	struct sv_gr_top top = {0};
+	return sv_yyparse(p, &top);
+}
+
+int sv_grammar_parse_top(struct sv_parser *p, struct sv_gr_top *top)
+{
+	return sv_yyparse(p, top);
 }

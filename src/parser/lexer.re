@@ -24,6 +24,8 @@
 #include "lib/buf.h"
 #include "lib/utf8.h"
 
+/* arena.c: memory the caller fills in completely. */
+
 void sv_lex_init(struct sv_lexer *lx, const char *src, size_t len, struct sv_arena *arena,
 		 struct sv_diags *diags)
 {
@@ -54,9 +56,13 @@ static void walk(const char *s, const char *e, unsigned *line_r, unsigned *col_r
 {
 	unsigned line = *line_r, col = *col_r;
 	while (s < e) {
-		if (*s == '\n') {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\n') {
 			line++;
 			col = 1;
+			s++;
+		} else if (c < 0x80) {
+			col++;
 			s++;
 		} else {
 			col++;
@@ -69,12 +75,43 @@ static void walk(const char *s, const char *e, unsigned *line_r, unsigned *col_r
 
 /* Bring line and column up to byte p (positions only move forward, so
  * every byte is visited about once). */
-static void advance(struct sv_lexer *lx, const char *p)
+static inline void advance(struct sv_lexer *lx, const char *p)
 {
 	if (p <= lx->pos)
 		return;
 	walk(lx->pos, p, &lx->line, &lx->col);
 	lx->pos = p;
+}
+
+/* A word that is all ASCII and on one line: identifiers, tags, numbers,
+ * punctuation. */
+static inline struct sv_loc loc_ascii(struct sv_lexer *lx, const char *s, const char *e)
+{
+	advance(lx, s);
+	unsigned w = (unsigned)(e - s);
+	struct sv_loc loc = {lx->line, lx->col, w ? w : 1};
+	lx->pos = e;
+	lx->col += w;
+	return loc;
+}
+
+/* Bytes of [p, e) before the first that is not ASCII or is a line break. */
+static inline size_t plain_run(const char *p, const char *e)
+{
+	const char *q = p;
+	while (e - q >= 8) {
+		uint64_t w;
+		memcpy(&w, q, 8);
+		const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+		uint64_t lf = w ^ (ones * '\n'), cr = w ^ (ones * '\r');
+		uint64_t hit = (w | ((lf - ones) & ~lf) | ((cr - ones) & ~cr)) & high;
+		if (hit)
+			break;
+		q += 8;
+	}
+	while (q < e && (unsigned char)*q < 0x80 && *q != '\n' && *q != '\r')
+		q++;
+	return (size_t)(q - p);
 }
 
 /* The location of [s, e): where s is, and how many code points the caret
@@ -84,7 +121,12 @@ static struct sv_loc loc_of(struct sv_lexer *lx, const char *s, const char *e)
 	advance(lx, s);
 	struct sv_loc loc = {lx->line, lx->col, 0};
 	const char *p = s;
-	while (p < e && *p != '\n' && *p != '\r') {
+	for (;;) {
+		size_t n = plain_run(p, e);
+		loc.width += (unsigned)n;
+		p += n;
+		if (p >= e || *p == '\n' || *p == '\r')
+			break;
 		loc.width++;
 		p += char_len(p, e);
 	}
@@ -133,14 +175,44 @@ static void lex_quoted(struct sv_lexer *lx, const char *q, struct sv_lex_str *ou
 	const char *lim = lx->lim;
 	const char *p = q + 1;
 	size_t nesc = 0;
+	bool odd = false; /* a NUL byte or a byte that is not ASCII */
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
 	while (p < lim) {
-		if (*p == '"')
+		/* eight plain bytes at a time */
+		while (lim - p >= 8) {
+			uint64_t w;
+			memcpy(&w, p, 8);
+			uint64_t qd = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+			uint64_t hit = (w | ((qd - ones) & ~qd) | ((bs - ones) & ~bs) | ((w - ones) & ~w)) &
+				       high;
+			if (hit) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				/* the first flagged byte is a real hit: skip to it */
+				p += __builtin_ctzll(hit) / 8;
+#endif
+				break;
+			}
+			p += 8;
+		}
+		if (p >= lim)
 			break;
-		if (*p == '\\') {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"')
+			break;
+		if (c == '\\') {
 			nesc++;
-			p += (p + 1 < lim) ? 2 : 1;
+			if (p + 1 < lim) {
+				unsigned char d = (unsigned char)p[1];
+				if (d == 0 || d >= 0x80)
+					odd = true;
+				p += 2;
+			} else {
+				p += 1;
+			}
 			continue;
 		}
+		if (c == 0 || c >= 0x80)
+			odd = true;
 		p++;
 	}
 	bool closed = p < lim;
@@ -150,9 +222,9 @@ static void lex_quoted(struct sv_lexer *lx, const char *q, struct sv_lex_str *ou
 
 	const char *body = q + 1, *body_end = closed ? p : lim;
 	size_t n = (size_t)(body_end - body);
-	char *s = sv_arena_alloc(lx->arena, n + 1);
+	char *s = sv_arena_alloc_nozero(lx->arena, n + 1);
 	size_t len = 0;
-	bool has_nul = memchr(body, 0, n) != NULL;
+	bool has_nul = odd && memchr(body, 0, n) != NULL;
 	if (nesc == 0 && !has_nul) {
 		memcpy(s, body, n);
 		len = n;
@@ -173,7 +245,7 @@ static void lex_quoted(struct sv_lexer *lx, const char *q, struct sv_lex_str *ou
 	if (!closed) {
 		sv_diag_error(lx->diags, loc, "unterminated string");
 		lx->hit_eof_error = true;
-	} else if (!sv_utf8_valid(s, len)) {
+	} else if (odd && !sv_utf8_valid(s, len)) {
 		sv_diag_error(lx->diags, loc, "invalid UTF-8 in string");
 	}
 	lx->cur = end;
@@ -220,7 +292,7 @@ static void lex_text(struct sv_lexer *lx, const char *t, const char *body,
 	*loc_r = loc;
 
 	size_t n = (size_t)(content_end - body);
-	char *s = sv_arena_alloc(lx->arena, n + 1);
+	char *s = sv_arena_alloc_nozero(lx->arena, n + 1);
 	size_t len = 0;
 	if (nstuffed == 0) {
 		memcpy(s, body, n);
@@ -321,6 +393,21 @@ int sv_lex_next(struct sv_lexer *lx, SV_YYSTYPE *lval, SV_YYLTYPE *loc)
 		// RFC 5228 §8.1: white-space (a bare CR is taken as white space too)
 		[ \t\r\n]+ {
 			lx->cur = CURS;
+			if (lx->pos == TOKS) {
+				/* one column each, or a new line */
+				unsigned line = lx->line, col = lx->col;
+				for (const unsigned char *q = tok; q < cur; q++) {
+					if (*q == '\n') {
+						line++;
+						col = 1;
+					} else {
+						col++;
+					}
+				}
+				lx->line = line;
+				lx->col = col;
+				lx->pos = CURS;
+			}
 			continue;
 		}
 
@@ -382,7 +469,7 @@ int sv_lex_next(struct sv_lexer *lx, SV_YYSTYPE *lval, SV_YYLTYPE *loc)
 
 		ident {
 			lx->cur = CURS;
-			*loc = loc_of(lx, TOKS, CURS);
+			*loc = loc_ascii(lx, TOKS, CURS);
 			lval->text.s = TOKS;
 			lval->text.len = (size_t)(cur - tok);
 			set_tok(lx, TOKS, CURS);
@@ -392,7 +479,7 @@ int sv_lex_next(struct sv_lexer *lx, SV_YYSTYPE *lval, SV_YYLTYPE *loc)
 		// RFC 5228 §8.1: tag = ":" identifier (the value has no colon)
 		":" ident {
 			lx->cur = CURS;
-			*loc = loc_of(lx, TOKS, CURS);
+			*loc = loc_ascii(lx, TOKS, CURS);
 			lval->text.s = TOKS + 1;
 			lval->text.len = (size_t)(cur - tok - 1);
 			set_tok(lx, TOKS, CURS);
@@ -401,7 +488,7 @@ int sv_lex_next(struct sv_lexer *lx, SV_YYSTYPE *lval, SV_YYLTYPE *loc)
 
 		[0-9]+ [KkMmGg]? {
 			lx->cur = CURS;
-			*loc = loc_of(lx, TOKS, CURS);
+			*loc = loc_ascii(lx, TOKS, CURS);
 			lval->num = number_value(lx, TOKS, CURS, *loc);
 			set_tok(lx, TOKS, CURS);
 			return SV_TOK_NUMBER;
@@ -415,7 +502,7 @@ int sv_lex_next(struct sv_lexer *lx, SV_YYSTYPE *lval, SV_YYLTYPE *loc)
 
 		[;,()[\]{}] {
 			lx->cur = CURS;
-			*loc = loc_of(lx, TOKS, CURS);
+			*loc = loc_ascii(lx, TOKS, CURS);
 			set_tok(lx, TOKS, CURS);
 			return *tok;
 		}

@@ -14,6 +14,12 @@
 #include "lib/alloc.h"
 #include "lib/utf8.h"
 
+/* Equal NUL-terminated strings (the first byte settles most). */
+static inline bool streq(const char *a, const char *b)
+{
+	return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
 void sv_validator_error(struct sv_validator *v, struct sv_loc loc, const char *fmt, ...)
 {
 	va_list ap;
@@ -355,16 +361,150 @@ static void decode_encoded_chars(struct sv_validator *v, struct sv_ast_str *s)
 	sv_buf_free(&tmp);
 }
 
+static void walk_strings(struct sv_validator *v, struct sv_ast_node *n);
+
+static void walk_strings_one(struct sv_validator *v, struct sv_ast_node *n)
+{
+	if (!streq(n->id, "require"))
+		for (struct sv_ast_arg *a = n->args; a; a = a->next)
+			for (size_t i = 0; i < a->nstrs; i++)
+				decode_encoded_chars(v, &a->strs[i]);
+	walk_strings(v, n->tests);
+	walk_strings(v, n->block);
+}
+
 static void walk_strings(struct sv_validator *v, struct sv_ast_node *n)
 {
-	for (; n; n = n->next) {
-		if (strcmp(n->id, "require") != 0)
-			for (struct sv_ast_arg *a = n->args; a; a = a->next)
-				for (size_t i = 0; i < a->nstrs; i++)
-					decode_encoded_chars(v, &a->strs[i]);
-		walk_strings(v, n->tests);
-		walk_strings(v, n->block);
+	for (; n; n = n->next)
+		walk_strings_one(v, n);
+}
+
+/* ---- name index ----
+ *
+ * Every command, attached tag, match type and address part of the
+ * registry by name, built once: a name's entries are kept in the order a
+ * walk over the registry meets them, so a lookup that takes the first
+ * entry passing its filters finds what that walk would find.
+ */
+
+struct name_ent {
+	const struct sv_ext_def *ext;
+	const void *def;   /* sv_cmd_def, sv_tag_def, sv_match_def or sv_addrpart_def */
+	unsigned k;        /* index in the extension's array */
+	char kind;         /* 'c' command, 't' attached tag, 'm' match type, 'a' address part */
+	int next;          /* next entry of the same name and family, -1: none */
+};
+
+struct name_slot {
+	const char *name;
+	int head[3], tail[3]; /* commands, tags, families (match types, address parts) */
+};
+
+#define NAME_SLOTS 512
+#define NAME_ENTS 1024
+
+static struct name_index {
+	struct name_slot slots[NAME_SLOTS];
+	struct name_ent ents[NAME_ENTS];
+	int nents;
+	bool overflow; /* too many names: fall back to the walks */
+} name_index;
+static int name_index_state; /* 0 none, 1 being built, 2 ready */
+
+/* From the first three bytes: cheap, and enough to spread the few dozen
+ * names of the registry. */
+static size_t name_hash(const char *s)
+{
+	size_t h = (unsigned char)s[0];
+	if (s[0]) {
+		h = h * 131 + (unsigned char)s[1];
+		if (s[1])
+			h = h * 131 + (unsigned char)s[2];
 	}
+	return h ^ (h >> 7);
+}
+
+static struct name_slot *name_slot(struct name_index *x, const char *name, bool add)
+{
+	size_t k = name_hash(name) & (NAME_SLOTS - 1);
+	for (size_t probes = 0; probes < NAME_SLOTS; probes++) {
+		struct name_slot *sl = &x->slots[k];
+		if (!sl->name) {
+			if (!add)
+				return NULL;
+			sl->name = name;
+			for (int f = 0; f < 3; f++)
+				sl->head[f] = sl->tail[f] = -1;
+			return sl;
+		}
+		if (streq(sl->name, name))
+			return sl;
+		k = (k + 1) & (NAME_SLOTS - 1);
+	}
+	return NULL;
+}
+
+static void name_add(struct name_index *x, const char *name, int fam, char kind,
+		     const struct sv_ext_def *e, const void *def, unsigned k)
+{
+	struct name_slot *sl = name_slot(x, name, true);
+	if (!sl || x->nents >= NAME_ENTS) {
+		x->overflow = true;
+		return;
+	}
+	int i = x->nents++;
+	x->ents[i] = (struct name_ent){e, def, k, kind, -1};
+	if (sl->tail[fam] >= 0)
+		x->ents[sl->tail[fam]].next = i;
+	else
+		sl->head[fam] = i;
+	sl->tail[fam] = i;
+}
+
+static void name_index_build(struct name_index *x)
+{
+	for (size_t i = 0; i < sv_ext_count(); i++) {
+		const struct sv_ext_def *e = sv_ext_at(i);
+		for (unsigned k = 0; e->commands && e->commands[k].id; k++)
+			name_add(x, e->commands[k].id, 0, 'c', e, &e->commands[k], k);
+		for (unsigned k = 0; e->tags && e->tags[k].name; k++)
+			name_add(x, e->tags[k].name, 1, 't', e, &e->tags[k], k);
+		for (unsigned k = 0; e->match_types && e->match_types[k]; k++)
+			name_add(x, e->match_types[k]->name, 2, 'm', e, e->match_types[k], k);
+		for (unsigned k = 0; e->addrparts && e->addrparts[k]; k++)
+			name_add(x, e->addrparts[k]->name, 2, 'a', e, e->addrparts[k], k);
+	}
+}
+
+/* The index, or NULL when the registry does not fit in it. */
+static const struct name_index *names(void)
+{
+	int st = __atomic_load_n(&name_index_state, __ATOMIC_ACQUIRE);
+	if (st != 2) {
+		int zero = 0;
+		if (__atomic_compare_exchange_n(&name_index_state, &zero, 1, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			name_index_build(&name_index);
+			__atomic_store_n(&name_index_state, 2, __ATOMIC_RELEASE);
+		} else {
+			while (__atomic_load_n(&name_index_state, __ATOMIC_ACQUIRE) != 2)
+				;
+		}
+	}
+	return name_index.overflow ? NULL : &name_index;
+}
+
+/* The first entry of a name in family fam (0 commands, 1 tags, 2 match
+ * types and address parts), -1 when none; *x_r the index (NULL: not
+ * usable, walk the registry instead). */
+static int name_first(const char *name, int fam, const struct name_index **x_r)
+{
+	const struct name_index *x = names();
+	*x_r = x;
+	if (!x)
+		return -1;
+	struct name_slot *sl = name_slot((struct name_index *)x, name, false);
+	return sl ? sl->head[fam] : -1;
 }
 
 /* ---- lookups ---- */
@@ -378,6 +518,23 @@ static const struct sv_cmd_def *find_cmd(const struct sv_validator *v, const cha
 					 bool enabled_only, const struct sv_ext_def **ext_r,
 					 enum sv_cmd_kind kind, bool any_kind)
 {
+	const struct name_index *x;
+	int j = name_first(id, 0, &x);
+	if (x) {
+		for (; j >= 0; j = x->ents[j].next) {
+			const struct sv_ext_def *e = x->ents[j].ext;
+			const struct sv_cmd_def *c = x->ents[j].def;
+			if (enabled_only && !enabled_ext(v, e))
+				continue;
+			if (e->hidden && !enabled_ext(v, e) && !enabled_only)
+				continue;
+			if (any_kind || c->kind == kind) {
+				*ext_r = e;
+				return c;
+			}
+		}
+		return NULL;
+	}
 	for (size_t i = 0; i < sv_ext_count(); i++) {
 		const struct sv_ext_def *e = sv_ext_at(i);
 		if (enabled_only && !enabled_ext(v, e))
@@ -437,12 +594,88 @@ static bool arg_fits(const struct sv_ast_arg *a, char k)
 
 /* Try the comparator/match-type/address-part families. Returns 1 when the
  * tag is one of them (handled), 0 when not, -1 on error. */
+/* A match type tag (m, the k-th of e's) of the family try_family handles. */
+static int family_match(struct sv_validator *v, const struct sv_cmd_def *cmd,
+			struct sv_vnode *vn, struct sv_ast_arg **argp,
+			const struct sv_ext_def *e, unsigned k, const struct sv_match_def *m)
+{
+	struct sv_ast_arg *a = *argp;
+	const char *name = a->tag;
+	if (!enabled_ext(v, e)) {
+		sv_validator_error(v, a->loc,
+				   "match type ':%s' needs require \"%s\"",
+				   name, e->name);
+		return -1;
+	}
+	struct sv_vtag *t = add_vtag(v, vn, a);
+	if (!t)
+		return -1;
+	t->family = 'm';
+	t->fext = e;
+	t->fidx = k;
+	if (family_taken(vn, 'm', t)) {
+		sv_validator_error(v, a->loc,
+				   "more than one match type given to %s",
+				   cmd->id);
+		return -1;
+	}
+	if (m->relation) {
+		struct sv_ast_arg *val = a->next;
+		if (!val || val->kind != SV_AST_STRING) {
+			sv_validator_error(v, a->loc,
+					   "':%s' needs a relation argument (\"gt\", \"ge\", \"lt\", \"le\", \"eq\" or \"ne\")",
+					   name);
+			return -1;
+		}
+		int rel = sv_relation_parse(val->strs[0].s, val->strs[0].len);
+		*argp = val; /* consumed, valid or not */
+		if (rel < 0) {
+			sv_validator_error(v, val->loc,
+					   "invalid relation '%.16s' for ':%s'",
+					   val->strs[0].s, name);
+			return -1;
+		}
+		t->rel = (unsigned)rel;
+		t->value = val;
+		*argp = val;
+	}
+	return 1;
+}
+
+/* An address part tag (the k-th of e's). */
+static int family_addrpart(struct sv_validator *v, const struct sv_cmd_def *cmd,
+			   struct sv_vnode *vn, struct sv_ast_arg **argp,
+			   const struct sv_ext_def *e, unsigned k)
+{
+	struct sv_ast_arg *a = *argp;
+	const char *name = a->tag;
+	if (!enabled_ext(v, e)) {
+		sv_validator_error(v, a->loc,
+				   "address part ':%s' needs require \"%s\"",
+				   name, e->name);
+		return -1;
+	}
+	struct sv_vtag *t = add_vtag(v, vn, a);
+	if (!t)
+		return -1;
+	t->family = 'a';
+	t->fext = e;
+	t->fidx = k;
+	if (family_taken(vn, 'a', t)) {
+		sv_validator_error(v, a->loc,
+				   "more than one address part given to %s",
+				   cmd->id);
+		return -1;
+	}
+	return 1;
+}
+
 static int try_family(struct sv_validator *v, struct sv_ast_node *n, const struct sv_cmd_def *cmd,
 		      struct sv_vnode *vn, struct sv_ast_arg **argp)
 {
 	struct sv_ast_arg *a = *argp;
 	const char *name = a->tag;
-	if ((cmd->flags & SV_CMDF_COMPARATOR) && strcmp(name, "comparator") == 0) {
+	if ((cmd->flags & SV_CMDF_COMPARATOR) && streq(name, "comparator")) {
 		struct sv_vtag *t = add_vtag(v, vn, a);
 		if (!t)
 			return -1;
@@ -475,79 +708,28 @@ static int try_family(struct sv_validator *v, struct sv_ast_node *n, const struc
 		t->fidx = idx;
 		return 1;
 	}
+	const struct name_index *x;
+	int j = name_first(name, 2, &x);
+	if (x) {
+		for (; j >= 0; j = x->ents[j].next) {
+			const struct name_ent *ne = &x->ents[j];
+			if (ne->kind == 'm' && (cmd->flags & SV_CMDF_MATCH))
+				return family_match(v, cmd, vn, argp, ne->ext, ne->k, ne->def);
+			if (ne->kind == 'a' && (cmd->flags & SV_CMDF_ADDRPART))
+				return family_addrpart(v, cmd, vn, argp, ne->ext, ne->k);
+		}
+		return 0;
+	}
 	for (size_t i = 0; i < sv_ext_count(); i++) {
 		const struct sv_ext_def *e = sv_ext_at(i);
-		if ((cmd->flags & SV_CMDF_MATCH) && e->match_types) {
-			for (unsigned k = 0; e->match_types[k]; k++) {
-				const struct sv_match_def *m = e->match_types[k];
-				if (strcmp(m->name, name) != 0)
-					continue;
-				if (!enabled_ext(v, e)) {
-					sv_validator_error(v, a->loc,
-							   "match type ':%s' needs require \"%s\"",
-							   name, e->name);
-					return -1;
-				}
-				struct sv_vtag *t = add_vtag(v, vn, a);
-				if (!t)
-					return -1;
-				t->family = 'm';
-				t->fext = e;
-				t->fidx = k;
-				if (family_taken(vn, 'm', t)) {
-					sv_validator_error(v, a->loc,
-							   "more than one match type given to %s",
-							   cmd->id);
-					return -1;
-				}
-				if (m->relation) {
-					struct sv_ast_arg *val = a->next;
-					if (!val || val->kind != SV_AST_STRING) {
-						sv_validator_error(v, a->loc,
-								   "':%s' needs a relation argument (\"gt\", \"ge\", \"lt\", \"le\", \"eq\" or \"ne\")",
-								   name);
-						return -1;
-					}
-					int rel = sv_relation_parse(val->strs[0].s, val->strs[0].len);
-					*argp = val; /* consumed, valid or not */
-					if (rel < 0) {
-						sv_validator_error(v, val->loc,
-								   "invalid relation '%.16s' for ':%s'",
-								   val->strs[0].s, name);
-						return -1;
-					}
-					t->rel = (unsigned)rel;
-					t->value = val;
-					*argp = val;
-				}
-				return 1;
-			}
-		}
-		if ((cmd->flags & SV_CMDF_ADDRPART) && e->addrparts) {
-			for (unsigned k = 0; e->addrparts[k]; k++) {
-				if (strcmp(e->addrparts[k]->name, name) != 0)
-					continue;
-				if (!enabled_ext(v, e)) {
-					sv_validator_error(v, a->loc,
-							   "address part ':%s' needs require \"%s\"",
-							   name, e->name);
-					return -1;
-				}
-				struct sv_vtag *t = add_vtag(v, vn, a);
-				if (!t)
-					return -1;
-				t->family = 'a';
-				t->fext = e;
-				t->fidx = k;
-				if (family_taken(vn, 'a', t)) {
-					sv_validator_error(v, a->loc,
-							   "more than one address part given to %s",
-							   cmd->id);
-					return -1;
-				}
-				return 1;
-			}
-		}
+		if ((cmd->flags & SV_CMDF_MATCH) && e->match_types)
+			for (unsigned k = 0; e->match_types[k]; k++)
+				if (strcmp(e->match_types[k]->name, name) == 0)
+					return family_match(v, cmd, vn, argp, e, k, e->match_types[k]);
+		if ((cmd->flags & SV_CMDF_ADDRPART) && e->addrparts)
+			for (unsigned k = 0; e->addrparts[k]; k++)
+				if (strcmp(e->addrparts[k]->name, name) == 0)
+					return family_addrpart(v, cmd, vn, argp, e, k);
 	}
 	return 0;
 }
@@ -569,6 +751,24 @@ static const struct sv_tag_def *find_tag(struct sv_validator *v, const struct sv
 			*ext_r = cext;
 			return &cmd->tags[i];
 		}
+	const struct name_index *x;
+	int j = name_first(name, 1, &x);
+	if (x) {
+		for (; j >= 0; j = x->ents[j].next) {
+			const struct sv_ext_def *e = x->ents[j].ext;
+			const struct sv_tag_def *t = x->ents[j].def;
+			if (!attaches_to(t, cmd->id))
+				continue;
+			if (!enabled_ext(v, e)) {
+				if (!e->hidden)
+					*missing_r = e;
+				continue;
+			}
+			*ext_r = e;
+			return t;
+		}
+		return NULL;
+	}
 	for (size_t i = 0; i < sv_ext_count(); i++) {
 		const struct sv_ext_def *e = sv_ext_at(i);
 		for (size_t k = 0; e->tags && e->tags[k].name; k++) {
@@ -663,7 +863,9 @@ static bool check_args(struct sv_validator *v, struct sv_ast_node *n, const stru
 	}
 	/* positional arguments */
 	const char *sig = cmd->sig;
-	size_t required = strcspn(sig, "?");
+	size_t required = 0;
+	while (sig[required] && sig[required] != '?')
+		required++;
 	size_t npos = 0;
 	const char *s = sig;
 	for (; a; a = a->next) {
@@ -753,15 +955,15 @@ static void validate_block(struct sv_validator *v, struct sv_ast_node *list);
 static int const_value(const struct sv_ast_node *t)
 {
 	/* 1 true, 0 false, -1 not constant */
-	if (strcmp(t->id, "true") == 0 && !t->args && !t->tests)
+	if (streq(t->id, "true") && !t->args && !t->tests)
 		return 1;
-	if (strcmp(t->id, "false") == 0 && !t->args && !t->tests)
+	if (streq(t->id, "false") && !t->args && !t->tests)
 		return 0;
-	if (strcmp(t->id, "not") == 0 && t->ntests == 1 && !t->test_list) {
+	if (streq(t->id, "not") && t->ntests == 1 && !t->test_list) {
 		int c = const_value(t->tests);
 		return c < 0 ? -1 : !c;
 	}
-	if (strcmp(t->id, "allof") == 0 && t->test_list) {
+	if (streq(t->id, "allof") && t->test_list) {
 		bool all_true = true;
 		for (const struct sv_ast_node *s = t->tests; s; s = s->next) {
 			int c = const_value(s);
@@ -772,7 +974,7 @@ static int const_value(const struct sv_ast_node *t)
 		}
 		return all_true ? 1 : -1;
 	}
-	if (strcmp(t->id, "anyof") == 0 && t->test_list) {
+	if (streq(t->id, "anyof") && t->test_list) {
 		bool all_false = true;
 		for (const struct sv_ast_node *s = t->tests; s; s = s->next) {
 			int c = const_value(s);
@@ -898,7 +1100,7 @@ static void do_require(struct sv_validator *v, struct sv_ast_node *n)
 static void validate_command(struct sv_validator *v, struct sv_ast_node *n,
 			     struct sv_ast_node *prev)
 {
-	if (strcmp(n->id, "require") == 0) {
+	if (streq(n->id, "require")) {
 		do_require(v, n);
 		return;
 	}
@@ -910,8 +1112,8 @@ static void validate_command(struct sv_validator *v, struct sv_ast_node *n,
 	int cv = -1;
 	if (found) {
 		ok = check_args(v, n, cmd, ext);
-		if ((strcmp(cmd->id, "elsif") == 0 || strcmp(cmd->id, "else") == 0) &&
-		    (!prev || (strcmp(prev->id, "if") != 0 && strcmp(prev->id, "elsif") != 0))) {
+		if ((streq(cmd->id, "elsif") || streq(cmd->id, "else")) &&
+		    (!prev || (!streq(prev->id, "if") && !streq(prev->id, "elsif")))) {
 			sv_validator_error(v, n->loc, "%s without a preceding if", cmd->id);
 			ok = false;
 		}
@@ -962,16 +1164,21 @@ static void validate_block(struct sv_validator *v, struct sv_ast_node *list)
 	}
 }
 
+static void fold_str(char *p)
+{
+	for (; *p; p++)
+		if ((unsigned char)(*p - 'A') < 26)
+			*p = (char)(*p + ('a' - 'A'));
+}
+
 /* RFC 5228 §8.1: identifiers and tags are case-insensitive */
 static void fold_ids(struct sv_ast_node *n)
 {
 	for (; n; n = n->next) {
-		for (char *p = (char *)n->id; *p; p++)
-			*p = (char)sv_ascii_lower((unsigned char)*p);
+		fold_str((char *)n->id);
 		for (struct sv_ast_arg *a = n->args; a; a = a->next)
 			if (a->kind == SV_AST_TAG)
-				for (char *p = (char *)a->tag; *p; p++)
-					*p = (char)sv_ascii_lower((unsigned char)*p);
+				fold_str((char *)a->tag);
 		fold_ids(n->tests);
 		fold_ids(n->block);
 	}
@@ -990,14 +1197,14 @@ bool sv_validate(struct sv_validator *v, struct sv_ast *ast, const struct sv_val
 	size_t before = v->diags->errors;
 	/* requires first: encoded-character changes every other string */
 	struct sv_ast_node *cmd = ast->commands;
-	for (; cmd && strcmp(cmd->id, "require") == 0; cmd = cmd->next)
+	for (; cmd && streq(cmd->id, "require"); cmd = cmd->next)
 		do_require(v, cmd);
 	if (v->encoded_chars)
 		walk_strings(v, cmd);
 	v->seen_non_require = false;
 	struct sv_ast_node *prev = NULL;
 	for (struct sv_ast_node *c = ast->commands; c; c = c->next) {
-		if (strcmp(c->id, "require") == 0 && !v->seen_non_require) {
+		if (streq(c->id, "require") && !v->seen_non_require) {
 			prev = c;
 			continue; /* already done */
 		}
@@ -1005,4 +1212,39 @@ bool sv_validate(struct sv_validator *v, struct sv_ast *ast, const struct sv_val
 		prev = c;
 	}
 	return v->diags->errors == before;
+}
+
+
+bool sv_validate_begin(struct sv_validator *v, const struct sv_validate_options *o)
+{
+	size_t n = sv_ext_count();
+	v->enabled = sv_calloc(n, sizeof *v->enabled);
+	v->order = sv_calloc(n + 1, sizeof *v->order);
+	v->order[v->norder++] = sv_ext_core();
+	v->enabled[sv_ext_core()->index] = true;
+	v->offered = o ? o->extra : NULL;
+	v->seen_non_require = false;
+	return true;
+}
+
+void sv_validate_top(struct sv_validator *v, struct sv_ast_node *list,
+		     struct sv_diags *decode_diags)
+{
+	fold_ids(list);
+	struct sv_ast_node *prev = NULL;
+	for (struct sv_ast_node *c = list; c; c = c->next) {
+		if (!v->seen_non_require && streq(c->id, "require")) {
+			do_require(v, c);
+			prev = c;
+			continue;
+		}
+		if (v->encoded_chars) {
+			struct sv_diags *d = v->diags;
+			v->diags = decode_diags;
+			walk_strings_one(v, c);
+			v->diags = d;
+		}
+		validate_command(v, c, prev);
+		prev = c;
+	}
 }

@@ -69,6 +69,18 @@ struct sv_validate_options {
 
 bool sv_validate(struct sv_validator *v, struct sv_ast *ast, const struct sv_validate_options *o);
 void sv_validator_free(struct sv_validator *v);
+/*
+ * Validation in pieces, for the compiler's streaming mode: the top-level
+ * commands are handed over in order, a few at a time (an if never apart
+ * from its elsif and else), and each piece is validated as sv_validate
+ * would: the same checks in the same order. Errors of encoded-character
+ * decoding (which sv_validate reports before everything else) go to
+ * decode_diags, the others to v->diags.
+ */
+bool sv_validate_begin(struct sv_validator *v, const struct sv_validate_options *o);
+void sv_validate_top(struct sv_validator *v, struct sv_ast_node *list,
+		     struct sv_diags *decode_diags);
+
 
 bool sv_validator_has(const struct sv_validator *v, const struct sv_ext_def *e);
 void sv_validator_error(struct sv_validator *v, struct sv_loc loc, const char *fmt, ...)

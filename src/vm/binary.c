@@ -19,34 +19,66 @@
 #include "vm/verify.h"
 #include "vm/vm.h"
 
+/* CRC-32 (IEEE), eight bytes a step (slicing-by-8). */
+static uint32_t crc_table[8][256];
+
+static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+		crc_table[0][i] = c;
+	}
+	for (uint32_t i = 0; i < 256; i++)
+		for (int t = 1; t < 8; t++)
+			crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^
+					  crc_table[0][crc_table[t - 1][i] & 0xff];
+}
+
 uint32_t sv_crc32(const void *data, size_t len)
 {
-	static uint32_t table[256];
 	static int ready;
 	if (!ready) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-			table[i] = c;
-		}
+		crc_init();
 		ready = 1;
 	}
 	const unsigned char *p = data;
 	uint32_t c = 0xffffffffu;
-	for (size_t i = 0; i < len; i++)
-		c = table[(c ^ p[i]) & 0xff] ^ (c >> 8);
+	while (len >= 8) {
+		uint32_t lo = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+			      (uint32_t)p[3] << 24;
+		uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 |
+			      (uint32_t)p[7] << 24;
+		lo ^= c;
+		c = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
+		    crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
+		    crc_table[3][hi & 0xff] ^ crc_table[2][(hi >> 8) & 0xff] ^
+		    crc_table[1][(hi >> 16) & 0xff] ^ crc_table[0][hi >> 24];
+		p += 8;
+		len -= 8;
+	}
+	while (len--)
+		c = crc_table[0][(c ^ *p++) & 0xff] ^ (c >> 8);
 	return c ^ 0xffffffffu;
 }
 
+/* FNV-1a, 64 bits. */
 uint64_t sv_hash64(const void *data, size_t len)
 {
 	const unsigned char *p = data;
+	const uint64_t prime = 0x100000001b3ull;
 	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
+	while (len >= 4) {
+		h = (h ^ p[0]) * prime;
+		h = (h ^ p[1]) * prime;
+		h = (h ^ p[2]) * prime;
+		h = (h ^ p[3]) * prime;
+		p += 4;
+		len -= 4;
 	}
+	while (len--)
+		h = (h ^ *p++) * prime;
 	return h;
 }
 
@@ -69,11 +101,24 @@ uint64_t sv_bin_fingerprint(void)
 	return fp;
 }
 
-static void put_section(struct sv_buf *out, uint8_t id, const struct sv_buf *payload)
+/* Writing straight into out: a section's length is filled in when its
+ * payload is written. */
+static size_t section_open(struct sv_buf *out, uint8_t id)
 {
 	sv_buf_put_u8(out, id);
-	sv_buf_put_u32(out, (uint32_t)payload->len);
-	sv_buf_append(out, payload->p, payload->len);
+	sv_buf_put_u32(out, 0);
+	return out->len;
+}
+
+static void put_le32(char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (char)(v >> (8 * i));
+}
+
+static void section_close(struct sv_buf *out, size_t start)
+{
+	put_le32(out->p + start - 4, (uint32_t)(out->len - start));
 }
 
 static void put_name(struct sv_buf *b, const char *s)
@@ -85,52 +130,60 @@ static void put_name(struct sv_buf *b, const char *s)
 
 void sv_bin_write(const struct sv_bin_parts *parts, struct sv_buf *out)
 {
-	struct sv_buf body = SV_BUF_INIT, sec = SV_BUF_INIT;
-
-	sv_buf_put_varint(&sec, parts->nexts);
-	for (size_t i = 0; i < parts->nexts; i++)
-		put_name(&sec, parts->exts[i]->name);
-	put_section(&body, SV_SEC_EXT, &sec);
-
-	sv_buf_reset(&sec);
-	sv_buf_put_varint(&sec, parts->npool);
-	sv_buf_append(&sec, parts->pool->p, parts->pool->len);
-	put_section(&body, SV_SEC_POOL, &sec);
-
-	sv_buf_reset(&sec);
-	sv_buf_put_varint(&sec, parts->nvars);
-	for (size_t i = 0; i < parts->nvars; i++)
-		put_name(&sec, parts->varnames[i]);
-	put_section(&body, SV_SEC_VARS, &sec);
-
-	put_section(&body, SV_SEC_CODE, parts->code);
-
-	sv_buf_reset(&sec);
-	sv_buf_put_varint(&sec, parts->nlines);
-	uint32_t prev = 0;
-	for (size_t i = 0; i < parts->nlines; i++) {
-		sv_buf_put_varint(&sec, parts->line_off[i] - prev);
-		sv_buf_put_varint(&sec, parts->line_no[i]);
-		prev = parts->line_off[i];
-	}
-	put_section(&body, SV_SEC_LINES, &sec);
-
-	sv_buf_reset(&sec);
-	put_name(&sec, parts->name ? parts->name : "");
-	put_section(&body, SV_SEC_NAME, &sec);
-
+	size_t base = out->len;
+	sv_buf_reserve(out, SV_BIN_HEADER_SIZE + 64 + parts->pool->len + parts->code->len +
+				    parts->nlines * 6 + parts->nexts * 24 + parts->nvars * 16);
 	sv_buf_append(out, SV_BIN_MAGIC, SV_BIN_MAGIC_LEN);
 	sv_buf_put_u16(out, SV_BIN_MAJOR);
 	sv_buf_put_u16(out, SV_BIN_MINOR);
 	sv_buf_put_u32(out, SV_BIN_HEADER_SIZE);
 	sv_buf_put_u32(out, 0);
-	sv_buf_put_u32(out, (uint32_t)body.len);
-	sv_buf_put_u32(out, sv_crc32(body.p, body.len));
+	size_t at_len = out->len;
+	sv_buf_put_u32(out, 0); /* body length, below */
+	sv_buf_put_u32(out, 0); /* body checksum, below */
 	sv_buf_put_u64(out, parts->src_hash);
 	sv_buf_put_u64(out, parts->fingerprint);
-	sv_buf_append(out, body.p, body.len);
-	sv_buf_free(&body);
-	sv_buf_free(&sec);
+	size_t body = out->len;
+
+	size_t sec = section_open(out, SV_SEC_EXT);
+	sv_buf_put_varint(out, parts->nexts);
+	for (size_t i = 0; i < parts->nexts; i++)
+		put_name(out, parts->exts[i]->name);
+	section_close(out, sec);
+
+	sec = section_open(out, SV_SEC_POOL);
+	sv_buf_put_varint(out, parts->npool);
+	sv_buf_append(out, parts->pool->p, parts->pool->len);
+	section_close(out, sec);
+
+	sec = section_open(out, SV_SEC_VARS);
+	sv_buf_put_varint(out, parts->nvars);
+	for (size_t i = 0; i < parts->nvars; i++)
+		put_name(out, parts->varnames[i]);
+	section_close(out, sec);
+
+	sec = section_open(out, SV_SEC_CODE);
+	sv_buf_append(out, parts->code->p, parts->code->len);
+	section_close(out, sec);
+
+	sec = section_open(out, SV_SEC_LINES);
+	sv_buf_put_varint(out, parts->nlines);
+	uint32_t prev = 0;
+	for (size_t i = 0; i < parts->nlines; i++) {
+		sv_buf_put_varint(out, parts->line_off[i] - prev);
+		sv_buf_put_varint(out, parts->line_no[i]);
+		prev = parts->line_off[i];
+	}
+	section_close(out, sec);
+
+	sec = section_open(out, SV_SEC_NAME);
+	put_name(out, parts->name ? parts->name : "");
+	section_close(out, sec);
+
+	size_t blen = out->len - body;
+	put_le32(out->p + at_len, (uint32_t)blen);
+	put_le32(out->p + at_len + 4, sv_crc32(out->p + body, blen));
+	(void)base;
 }
 
 static uint16_t rd16(const unsigned char *p)
@@ -150,9 +203,15 @@ static uint64_t rd64(const unsigned char *p)
 
 bool sv_read_varint(const unsigned char *p, size_t len, size_t *pos, uint64_t *v)
 {
+	size_t i = *pos;
+	if (i < len && p[i] < 0x80) {
+		/* the common case: one byte */
+		*v = p[i];
+		*pos = i + 1;
+		return true;
+	}
 	uint64_t r = 0;
 	unsigned shift = 0;
-	size_t i = *pos;
 	for (;;) {
 		if (i >= len || shift > 63)
 			return false;
@@ -548,8 +607,9 @@ enum sv_status sv_bin_save_file(const char *path, const void *data, size_t len,
 		p += w;
 		left -= (size_t)w;
 	}
-	if (fsync(fd) != 0)
-		goto fail;
+	/* No fsync: a binary is derived data. After a crash a torn or empty
+	   file fails the length or CRC check on load and the script is
+	   compiled again; mail files, unlike this, are synced (delivery). */
 	if (close(fd) != 0) {
 		fd = -1;
 		goto fail;

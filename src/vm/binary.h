@@ -90,7 +90,8 @@ enum sv_status sv_bin_load(const void *data, size_t len, struct sv_binary **bin_
 enum sv_status sv_bin_load_file(const char *path, struct sv_binary **bin_r, struct sv_buf *err);
 void sv_bin_free(struct sv_binary *bin);
 
-/* Write a file atomically (temp file in the same folder, fsync, rename). */
+/* Write a file atomically (temp file in the same folder, rename): readers
+ * see the old file or the new one, never a part. */
 enum sv_status sv_bin_save_file(const char *path, const void *data, size_t len,
 				struct sv_buf *err);
 
