@@ -86,9 +86,11 @@ int main(int argc, char **argv)
 			diags.errors == 1 ? "" : "s");
 		rc = 1;
 	} else {
-		struct sv_binary *bin;
+		struct sv_binary *bin = NULL;
 		struct sv_buf err = SV_BUF_INIT;
-		if (sv_bin_load(out.p, out.len, &bin, &err) != SV_OK) {
+		/* what was generated must pass the verifier every load runs */
+		if ((dump ? sv_bin_load(out.p, out.len, &bin, &err)
+			  : sv_bin_check(out.p, out.len, &err)) != SV_OK) {
 			fprintf(stderr, "sievec: internal error: generated code fails verification: %s\n",
 				err.p);
 			rc = 70;
@@ -99,7 +101,8 @@ int main(int argc, char **argv)
 				fputs(d.p, stdout);
 				sv_buf_free(&d);
 			}
-			sv_bin_free(bin);
+			if (bin)
+				sv_bin_free(bin);
 			if (!check) {
 				struct sv_buf path = SV_BUF_INIT;
 				if (optind + 1 < argc)

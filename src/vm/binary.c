@@ -496,7 +496,7 @@ void sv_bin_prepare(struct sv_binary *b)
 		b->cache = sv_calloc(b->ninsns ? b->ninsns : 1, sizeof *b->cache);
 }
 
-enum sv_status sv_bin_load(const void *data, size_t len, struct sv_binary **bin_r,
+static enum sv_status load(const void *data, size_t len, bool keep, struct sv_binary **bin_r,
 			   struct sv_buf *err)
 {
 	*bin_r = NULL;
@@ -531,12 +531,26 @@ enum sv_status sv_bin_load(const void *data, size_t len, struct sv_binary **bin_
 	b->minor = rd16(p + 10);
 	b->src_hash = rd64(p + 28);
 	b->fingerprint = rd64(p + 36);
-	if (!parse_body(b, err) || !sv_verify(b, err)) {
+	if (!parse_body(b, err) || !sv_verify(b, keep, err)) {
 		sv_bin_free(b);
 		return SV_CORRUPT;
 	}
 	*bin_r = b;
 	return SV_OK;
+}
+
+enum sv_status sv_bin_load(const void *data, size_t len, struct sv_binary **bin_r,
+			   struct sv_buf *err)
+{
+	return load(data, len, true, bin_r, err);
+}
+
+enum sv_status sv_bin_check(const void *data, size_t len, struct sv_buf *err)
+{
+	struct sv_binary *b;
+	enum sv_status st = load(data, len, false, &b, err);
+	sv_bin_free(b);
+	return st;
 }
 
 enum sv_status sv_bin_load_file(const char *path, struct sv_binary **bin_r, struct sv_buf *err)

@@ -87,6 +87,9 @@ void sv_bin_write(const struct sv_bin_parts *parts, struct sv_buf *out);
  * (SV_CORRUPT for anything wrong with the bytes). */
 enum sv_status sv_bin_load(const void *data, size_t len, struct sv_binary **bin_r,
 			   struct sv_buf *err);
+/* Check a binary as sv_bin_load does, keeping nothing (sievec checks what
+ * it wrote this way). */
+enum sv_status sv_bin_check(const void *data, size_t len, struct sv_buf *err);
 enum sv_status sv_bin_load_file(const char *path, struct sv_binary **bin_r, struct sv_buf *err);
 void sv_bin_free(struct sv_binary *bin);
 

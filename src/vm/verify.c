@@ -253,8 +253,58 @@ static size_t find_insn(const struct sv_operands *v, size_t n, size_t t)
  * against the instruction starts. A jump operand's num becomes the index of
  * its target instruction (ninsns for the end of the code).
  */
-bool sv_verify(struct sv_binary *bin, struct sv_buf *err)
+/* Verification that keeps nothing: instruction starts in a bitmap, jumps
+ * and the line table checked against it. */
+static bool verify_only(const struct sv_binary *bin, struct sv_buf *err)
 {
+	size_t n = bin->codelen;
+	unsigned char *starts = sv_calloc(n / 8 + 1, 1);
+	/* jumps seen: (instruction offset, target) pairs, checked at the end */
+	struct sv_buf jumps = SV_BUF_INIT;
+	struct sv_operands ops;
+	struct sv_decode_buf buf;
+	size_t offset = 0;
+	bool ok = true;
+	while (offset < n) {
+		if (!sv_insn_decode(bin, offset, &ops, &buf, err) ||
+		    (ops.op->verify && !ops.op->verify(&ops, err))) {
+			ok = false;
+			break;
+		}
+		starts[offset / 8] |= (unsigned char)(1u << (offset % 8));
+		for (size_t i = 0; i < ops.npos; i++) {
+			if (ops.pos[i].kind != 'j')
+				continue;
+			size_t pair[2] = {offset, (size_t)ops.pos[i].jump};
+			sv_buf_append(&jumps, pair, sizeof pair);
+		}
+		offset += ops.len;
+	}
+	const size_t *j = (const size_t *)(const void *)jumps.p;
+	for (size_t k = 0; ok && k < jumps.len / (2 * sizeof(size_t)); k++) {
+		size_t t = j[2 * k + 1];
+		if (t < n && !(starts[t / 8] & (1u << (t % 8)))) {
+			sv_buf_printf(err, "at code offset %zu: jump to %zu lands inside an instruction",
+				      j[2 * k], t);
+			ok = false;
+		}
+	}
+	for (size_t i = 0; ok && i < bin->nlines; i++) {
+		size_t t = bin->line_off[i];
+		if (t < n && !(starts[t / 8] & (1u << (t % 8)))) {
+			sv_buf_puts(err, "line table points inside an instruction");
+			ok = false;
+		}
+	}
+	sv_buf_free(&jumps);
+	sv_free(starts);
+	return ok;
+}
+
+bool sv_verify(struct sv_binary *bin, bool keep, struct sv_buf *err)
+{
+	if (!keep)
+		return verify_only(bin, err);
 	size_t n = bin->codelen;
 	size_t cap = n / 4 + 8, count = 0;
 	struct sv_operands *v = sv_malloc(cap * sizeof *v);

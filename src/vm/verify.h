@@ -13,7 +13,8 @@
 #include "lib/buf.h"
 #include "vm/binary.h"
 
-/* Verifies bin and, when it passes, fills bin->insns (see verify.c). */
-bool sv_verify(struct sv_binary *bin, struct sv_buf *err);
+/* Verifies bin and, when it passes and keep is true, fills bin->insns with
+ * the decoded instructions the VM runs (see verify.c). */
+bool sv_verify(struct sv_binary *bin, bool keep, struct sv_buf *err);
 
 #endif
