@@ -50,10 +50,6 @@ enum sv_setting_type { SV_SETTING_NUMBER, SV_SETTING_SIZE, SV_SETTING_SECONDS, S
 	  255, 1, 100000, NULL, "most variables one script may use")                              \
 	X(max_variable_size, "max-variable-size", "sieve_variables_max_variable_size|sieve_variables_max_value_size",           \
 	  SV_SETTING_SIZE, 4 * SV_KiB, 64, 64 * SV_MiB, NULL, "longest value a variable holds")   \
-	X(max_match_values, "max-match-values", "", SV_SETTING_NUMBER, 32, 10, 1000, NULL,        \
-	  "match variables ${0}..${N-1} one match may set")                                       \
-	X(max_regex_size, "max-regex-size", "", SV_SETTING_SIZE, 8 * SV_KiB, 64, 1 * SV_MiB, NULL, \
-	  "longest regular expression the compiler accepts")                                      \
 	X(max_message_size, "max-message-size", "", SV_SETTING_SIZE, 256 * SV_MiB, 1024,         \
 	  4096 * SV_MiB, NULL, "largest message read")                                            \
 	X(recipient_delimiter, "recipient-delimiter", "recipient_delimiter", SV_SETTING_TEXT, 0,  \
