@@ -36,6 +36,7 @@ struct pool_ent {
 struct label {
 	size_t *at, *insn;
 	size_t n, cap;
+	size_t at0[4], insn0[4]; /* the first references (labels stay put) */
 };
 
 struct sv_codegen {
@@ -329,8 +330,12 @@ void sv_cg_op(struct sv_codegen *g, const struct sv_ext_def *ext, unsigned op, u
 
 static void label_ref(struct sv_codegen *g, struct label *l, size_t insn)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 4;
+	if (l->cap == 0) {
+		l->at = l->at0;
+		l->insn = l->insn0;
+		l->cap = 4;
+	} else if (l->n == l->cap) {
+		l->cap *= 2;
 		size_t *at = sv_arena_array(g->arena, l->cap, sizeof *at);
 		size_t *in = sv_arena_array(g->arena, l->cap, sizeof *in);
 		if (l->n) {

@@ -115,6 +115,10 @@ static bool enter(struct sv_parser *p, struct sv_loc loc);
 static void nodes_init(struct sv_gr_nodes *l);
 static void nodes_add(struct sv_gr_nodes *l, struct sv_ast_node *n);
 static struct sv_ast_str make_str(const struct sv_lex_str *s, struct sv_loc loc);
+/* Link argument a after last (NULL: the first) of node n: the node under
+ * the arglist on the stack ($<node>0, a cmd_id or a test_id). */
+static struct sv_ast_arg *arglist_link(struct sv_ast_node *n, struct sv_ast_arg *last,
+				       struct sv_ast_arg *a);
 }
 
 %define api.prefix {sv_yy}
@@ -151,7 +155,7 @@ static struct sv_ast_str make_str(const struct sv_lex_str *s, struct sv_loc loc)
 %type <node> command test cmd_id
 %type <tnode> test_id
 %type <depth> block_open
-%type <arg> arglist argument
+%type <arg> arglist
 %type <strs> strings
 
 /* A '{' or a test identifier popped by error recovery leaves its level. */
@@ -184,20 +188,63 @@ commands:
 	| commands command		{ $$ = $1; nodes_add(&$$, $2); }
 	;
 
-/* command = identifier arguments (";" / block) */
+/* command = identifier arguments (";" / block)
+ * (arguments written out in each rule: fewer reductions per command) */
 command:
-	  cmd_id arguments ';'
+	  cmd_id arglist ';'
 		{
+			(void)$2;
 			$$ = $1;
 			$$->end = @3;
 		}
-	| cmd_id arguments block
+	| cmd_id arglist test ';'
 		{
+			(void)$2;
+			$$ = $1;
+			$$->tests = $3;
+			$$->ntests = 1;
+			$$->end = @4;
+		}
+	| cmd_id arglist '(' tests ')' ';'
+		{
+			(void)$2;
+			$$ = $1;
+			$$->tests = $4.head;
+			$$->ntests = $4.n;
+			$$->test_list = true;
+			$$->end = @6;
+		}
+	| cmd_id arglist block
+		{
+			(void)$2;
 			$$ = $1;
 			$$->has_block = true;
 			$$->block = $3.head;
 			$$->nblock = $3.n;
 			$$->end = @3;
+		}
+	| cmd_id arglist test block
+		{
+			(void)$2;
+			$$ = $1;
+			$$->tests = $3;
+			$$->ntests = 1;
+			$$->has_block = true;
+			$$->block = $4.head;
+			$$->nblock = $4.n;
+			$$->end = @4;
+		}
+	| cmd_id arglist '(' tests ')' block
+		{
+			(void)$2;
+			$$ = $1;
+			$$->tests = $4.head;
+			$$->ntests = $4.n;
+			$$->test_list = true;
+			$$->has_block = true;
+			$$->block = $6.head;
+			$$->nblock = $6.n;
+			$$->end = @6;
 		}
 	| error ';'			{ $$ = NULL; yyerrok; }
 	| error block			{ $$ = NULL; yyerrok; }
@@ -243,69 +290,47 @@ block_open:
 		}
 	;
 
-/* arguments = *argument [ test / test-list ] */
-arguments:
-	  arglist			{ (void)$1; }
-	| arglist test
-		{
-			(void)$1;
-			$<node>0->tests = $2;
-			$<node>0->ntests = 1;
-		}
-	| arglist '(' tests ')'
-		{
-			(void)$1;
-			$<node>0->tests = $3.head;
-			$<node>0->ntests = $3.n;
-			$<node>0->test_list = true;
-		}
-	;
+/* arguments = *argument [ test / test-list ]: the test or test list is
+ * in the command and test rules. */
 
-/* The value is the last argument so far (to link the next one). */
+/* The value is the last argument so far (to link the next one).
+ * argument = string-list / number / tag, one rule each (no reduction of
+ * its own). */
 arglist:
 	  %empty			{ $$ = NULL; }
-	| arglist argument
+	| arglist STRING
 		{
-			if ($1)
-				$1->next = $2;
-			else
-				$<node>0->args = $2;
-			$<node>0->nargs++;
-			$$ = $2;
+			struct sv_ast_arg *a = sv_ast_new_arg(p->arena, SV_AST_STRING, @2);
+			a->strs = sv_arena_alloc(p->arena, sizeof *a->strs);
+			a->strs[0] = make_str(&$2, @2);
+			a->nstrs = 1;
+			$$ = arglist_link($<node>0, $1, a);
 		}
-	;
-
-/* argument = string-list / number / tag */
-argument:
-	  STRING
+	| arglist NUMBER
 		{
-			$$ = sv_ast_new_arg(p->arena, SV_AST_STRING, @1);
-			$$->strs = sv_arena_alloc(p->arena, sizeof *$$->strs);
-			$$->strs[0] = make_str(&$1, @1);
-			$$->nstrs = 1;
+			struct sv_ast_arg *a = sv_ast_new_arg(p->arena, SV_AST_NUMBER, @2);
+			a->num = $2;
+			$$ = arglist_link($<node>0, $1, a);
 		}
-	| NUMBER
+	| arglist TAG
 		{
-			$$ = sv_ast_new_arg(p->arena, SV_AST_NUMBER, @1);
-			$$->num = $1;
+			struct sv_ast_arg *a = sv_ast_new_arg(p->arena, SV_AST_TAG, @2);
+			a->tag = sv_arena_strndup(p->arena, $2.s, $2.len);
+			$$ = arglist_link($<node>0, $1, a);
 		}
-	| TAG
+	| arglist '[' strings ']'
 		{
-			$$ = sv_ast_new_arg(p->arena, SV_AST_TAG, @1);
-			$$->tag = sv_arena_strndup(p->arena, $1.s, $1.len);
-		}
-	| '[' strings ']'
-		{
-			struct sv_loc loc = @1;
+			struct sv_loc loc = @2;
 			/* underline the whole list when it is on one line */
-			if (@3.line == @1.line && @3.col > @1.col)
-				loc.width = @3.col - @1.col + 1;
-			$$ = sv_ast_new_arg(p->arena, SV_AST_STRLIST, loc);
-			$$->strs = sv_arena_array(p->arena, $2.n, sizeof *$$->strs);
-			$$->nstrs = $2.n;
+			if (@4.line == @2.line && @4.col > @2.col)
+				loc.width = @4.col - @2.col + 1;
+			struct sv_ast_arg *a = sv_ast_new_arg(p->arena, SV_AST_STRLIST, loc);
+			a->strs = sv_arena_array(p->arena, $3.n, sizeof *a->strs);
+			a->nstrs = $3.n;
 			size_t i = 0;
-			for (struct sv_gr_strlink *l = $2.head; l; l = l->next)
-				$$->strs[i++] = l->str;
+			for (struct sv_gr_strlink *l = $3.head; l; l = l->next)
+				a->strs[i++] = l->str;
+			$$ = arglist_link($<node>0, $1, a);
 		}
 	;
 
@@ -337,9 +362,27 @@ tests:
 
 /* test = identifier arguments */
 test:
-	  test_id arguments
+	  test_id arglist
 		{
+			(void)$2;
 			$$ = $1;
+			p->depth--;
+		}
+	| test_id arglist test
+		{
+			(void)$2;
+			$$ = $1;
+			$$->tests = $3;
+			$$->ntests = 1;
+			p->depth--;
+		}
+	| test_id arglist '(' tests ')'
+		{
+			(void)$2;
+			$$ = $1;
+			$$->tests = $4.head;
+			$$->ntests = $4.n;
+			$$->test_list = true;
 			p->depth--;
 		}
 	;
@@ -432,6 +475,17 @@ static void nodes_add(struct sv_gr_nodes *l, struct sv_ast_node *n)
 		l->head = n;
 	l->tail = n;
 	l->n++;
+}
+
+static struct sv_ast_arg *arglist_link(struct sv_ast_node *n, struct sv_ast_arg *last,
+				       struct sv_ast_arg *a)
+{
+	if (last)
+		last->next = a;
+	else
+		n->args = a;
+	n->nargs++;
+	return a;
 }
 
 static struct sv_ast_str make_str(const struct sv_lex_str *s, struct sv_loc loc)

@@ -5,7 +5,6 @@
  *   sieve-dump [-o key=value] FILE
  */
 #include <getopt.h>
-#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,7 +21,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	setlocale(LC_ALL, "");
+	/* No setlocale: nothing in sift depends on the locale (STYLE.md). */
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
 	};

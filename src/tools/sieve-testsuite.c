@@ -9,7 +9,6 @@
  * Exit status 0 when every file passed, 1 otherwise, 64 on bad usage.
  */
 #include <getopt.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +28,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	setlocale(LC_ALL, "");
+	/* No setlocale: nothing in sift depends on the locale (STYLE.md). */
 	static const struct option longopts[] = {
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
