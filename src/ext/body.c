@@ -72,6 +72,10 @@ static void walk_parts(struct walk *w, struct sv_mime_part *p, unsigned depth)
 			   epilogue) is searched only when asked for by type */
 			if (w->types != UINT32_MAX && p->multipart && wanted(w, p))
 				sv_match_value(w->m, p->body, p->blen);
+			/* RFC 5173 §5.2: a matched message/rfc822 part offers only
+			   the header of the enclosed message, as one string */
+			if (w->types != UINT32_MAX && p->is_message && p->children && wanted(w, p))
+				sv_match_value(w->m, p->children->header, p->children->hlen);
 			if (depth < 64)
 				walk_parts(w, p->children, depth + 1);
 			continue;

@@ -193,8 +193,9 @@ static enum sv_status op_hasflag(struct sv_vm *vm, const struct sv_operands *ops
 {
 	bool vars = ops->op == &sv_ext_imap4flags_def.ops[OP_HASFLAG_VARS];
 	uint32_t keys = vars ? ops->pos[1].idx : ops->pos[0].idx;
+	/* the keys are flag lists too: "\\Seen \\Flagged" is two keys */
 	struct sv_matcher m;
-	enum sv_status st = sv_match_begin(&m, vm, ops, keys);
+	enum sv_status st = sv_match_begin_words(&m, vm, ops, keys);
 	if (st != SV_OK)
 		return st;
 	if (!vars) {

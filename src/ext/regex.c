@@ -9,13 +9,21 @@
  * compile time (they would also lose the linear-time guarantee). Only
  * i;octet and i;ascii-casemap may be used with :regex (§3). Not done yet:
  * the :quoteregex modifier of set.
+ *
+ * Matching is on characters, whatever the locale: patterns and values are
+ * decoded from UTF-8 to code points and run through TRE's wide-character
+ * interface, so "." is one character and [é] a set of one. A byte that is
+ * not valid UTF-8 becomes U+DC00 + byte, which matches only itself. TRE's
+ * case folding under the C locale is ASCII-only: exactly i;ascii-casemap.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <tre/tre.h>
+#include <wchar.h>
 
 #include "ext/registry.h"
 #include "lib/alloc.h"
+#include "lib/utf8.h"
 #include "vm/vm.h"
 
 /* Reject \1..\9 outside bracket expressions. */
@@ -46,6 +54,36 @@ static bool has_backref(const char *p, size_t len)
 	return false;
 }
 
+/* UTF-8 to code points; offs (when given) gets each character's byte
+ * offset and, last, len. The caller frees both. */
+static wchar_t *to_wide(const char *s, size_t len, size_t *wlen_r, size_t **offs_r)
+{
+	wchar_t *w = sv_malloc((len + 1) * sizeof *w);
+	size_t *offs = offs_r ? sv_malloc((len + 1) * sizeof *offs) : NULL;
+	size_t n = 0, i = 0;
+	while (i < len) {
+		uint32_t cp;
+		size_t l = (unsigned char)s[i] < 0x80 ? 1 : sv_utf8_decode(s + i, len - i, &cp);
+		if ((unsigned char)s[i] < 0x80)
+			cp = (unsigned char)s[i];
+		else if (l == 0) {
+			cp = 0xdc00 + (unsigned char)s[i];
+			l = 1;
+		}
+		if (offs)
+			offs[n] = i;
+		w[n++] = (wchar_t)cp;
+		i += l;
+	}
+	if (offs)
+		offs[n] = len;
+	w[n] = 0;
+	*wlen_r = n;
+	if (offs_r)
+		*offs_r = offs;
+	return w;
+}
+
 static bool compile_re(const char *key, size_t len, int flags, regex_t *re, struct sv_buf *err)
 {
 	if (has_backref(key, len)) {
@@ -56,7 +94,10 @@ static bool compile_re(const char *key, size_t len, int flags, regex_t *re, stru
 		sv_buf_puts(err, "regular expression too long");
 		return false;
 	}
-	int rc = tre_regncomp(re, key, len, REG_EXTENDED | flags);
+	size_t wlen;
+	wchar_t *w = to_wide(key, len, &wlen, NULL);
+	int rc = tre_regwncomp(re, w, wlen, REG_EXTENDED | flags);
+	sv_free(w);
 	if (rc != 0) {
 		char msg[200];
 		tre_regerror(rc, re, msg, sizeof msg);
@@ -102,9 +143,26 @@ static bool regex_match(const struct sv_cmp_def *cmp, unsigned rel, const char *
 {
 	regmatch_t pm[64];
 	size_t n = ms ? 64 : 0;
-	if (tre_regnexec(state, val, vlen, n, n ? pm : NULL, 0) != 0)
+	size_t wlen, *offs = NULL;
+	wchar_t *w = to_wide(val, vlen, &wlen, n ? &offs : NULL);
+	int rc = tre_regwnexec(state, w, wlen, n, n ? pm : NULL, 0);
+	sv_free(w);
+	if (rc != 0) {
+		sv_free(offs);
 		return false;
+	}
 	if (ms) {
+		/* character offsets back to byte offsets */
+		for (size_t i = 0; i < n; i++) {
+			if (pm[i].rm_so >= 0 && pm[i].rm_eo >= pm[i].rm_so &&
+			    (size_t)pm[i].rm_eo <= wlen) {
+				pm[i].rm_so = (regoff_t)offs[pm[i].rm_so];
+				pm[i].rm_eo = (regoff_t)offs[pm[i].rm_eo];
+			} else {
+				pm[i].rm_so = pm[i].rm_eo = -1;
+			}
+		}
+		sv_free(offs);
 		size_t used = 0;
 		for (size_t i = 0; i < n; i++) {
 			if (pm[i].rm_so < 0 || pm[i].rm_eo < pm[i].rm_so) {

@@ -960,6 +960,13 @@ static void run_case(const char *path)
 		        vm.error.len ? vm.error.p : sv_status_name(st));
 		case_fail(st == SV_LIMIT ? "resource limit exceeded"
 		                         : "test script execution aborted due to error");
+	} else if (ts->in_block) {
+		/* a stop inside a block ends the whole file: that block did not
+		   reach its end, and the blocks after it never ran */
+		printf("%2d: Test '%s' FAILED: the script stopped inside the test block\n",
+		       ts->index, ts->name);
+		ts->failures++;
+		ts->in_block = false;
 	}
 	sv_vm_cleanup(&vm);
 done:

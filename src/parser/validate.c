@@ -304,11 +304,14 @@ static int decode_encoding(const char *p, size_t len, bool unicode, struct sv_bu
 			size_t n = sv_utf8_encode(v, u);
 			sv_buf_append(out, u, n);
 		} else {
-			if (digits % 2)
+			/* hex-pair = 1*2HEXDIG: "${hex:4}" is 0x04, "${hex:400}" no
+			   encoding at all (it stays as written) */
+			if (digits > 2)
 				return 0;
-			for (size_t k = start; k < i; k += 2)
-				sv_buf_putc(out, (char)(hexval((unsigned char)p[k]) * 16 +
-							hexval((unsigned char)p[k + 1])));
+			unsigned v8 = 0;
+			for (size_t k = start; k < i; k++)
+				v8 = v8 * 16 + (unsigned)hexval((unsigned char)p[k]);
+			sv_buf_putc(out, (char)v8);
 		}
 		count++;
 		if (i == len)

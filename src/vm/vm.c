@@ -291,6 +291,62 @@ enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
 	return m->status = st;
 }
 
+/* Keys that are lists of space-separated words (imap4flags' flag lists,
+ * RFC 5232 §3): each word is a key of its own. Prepared for this run. */
+enum sv_status sv_match_begin_words(struct sv_matcher *m, struct sv_vm *vm,
+				    const struct sv_operands *ops, uint32_t keys)
+{
+	enum sv_status st = sv_match_begin(m, vm, ops, keys);
+	if (st != SV_OK)
+		return st;
+	size_t words = 0;
+	for (size_t i = 0; i < m->nkeys; i++)
+		for (size_t k = 0; k < m->keyv[i].len; k++)
+			if (m->keyv[i].p[k] != ' ' && (k == 0 || m->keyv[i].p[k - 1] == ' '))
+				words++;
+	struct sv_str *kv = sv_arena_array(vm->arena, words ? words : 1, sizeof *kv);
+	void **prep = sv_arena_array(vm->arena, words ? words : 1, sizeof *prep);
+	size_t n = 0;
+	for (size_t i = 0; i < m->nkeys; i++) {
+		const char *p = m->keyv[i].p;
+		size_t len = m->keyv[i].len, k = 0;
+		while (k < len) {
+			while (k < len && p[k] == ' ')
+				k++;
+			size_t e = k;
+			while (e < len && p[e] != ' ')
+				e++;
+			if (e > k) {
+				kv[n].p = p + k;
+				kv[n].len = e - k;
+				n++;
+			}
+			k = e;
+		}
+	}
+	for (size_t i = 0; i < n && st == SV_OK && m->mt->prepare; i++) {
+		struct sv_buf err = SV_BUF_INIT;
+		st = m->mt->prepare(kv[i].p, kv[i].len, m->cmp, &prep[i], &err);
+		if (st != SV_OK)
+			sv_vm_error(vm, "%s", err.p ? err.p : "bad key");
+		sv_buf_free(&err);
+		if (prep[i] && m->mt->release) {
+			if (vm->nreleases == vm->capreleases) {
+				vm->capreleases = vm->capreleases ? vm->capreleases * 2 : 8;
+				vm->releases = sv_realloc(vm->releases,
+							  vm->capreleases * sizeof *vm->releases);
+			}
+			vm->releases[vm->nreleases].fn = m->mt->release;
+			vm->releases[vm->nreleases++].state = prep[i];
+		}
+	}
+	m->keyv = kv;
+	m->prep = prep;
+	m->nkeys = n;
+	m->cache = NULL; /* the instruction's cached hash set is of whole keys */
+	return m->status = st;
+}
+
 static void commit_captures(struct sv_vm *vm, const struct sv_match_state *tmp)
 {
 	vm->match.n = tmp->n;

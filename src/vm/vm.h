@@ -196,6 +196,9 @@ struct sv_matcher {
 };
 enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
 			      const struct sv_operands *ops, uint32_t keys);
+/* Like sv_match_begin for keys that are space-separated word lists. */
+enum sv_status sv_match_begin_words(struct sv_matcher *m, struct sv_vm *vm,
+				    const struct sv_operands *ops, uint32_t keys);
 bool sv_match_value(struct sv_matcher *m, const char *val, size_t len);
 enum sv_status sv_match_end(struct sv_matcher *m, bool *outcome_r);
 
