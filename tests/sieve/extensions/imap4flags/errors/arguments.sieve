@@ -1,0 +1,4 @@
+require ["imap4flags", "variables"];
+setflag;
+addflag "v" "a" "b";
+removeflag ["v", "w"] "a";

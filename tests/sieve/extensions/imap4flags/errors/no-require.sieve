@@ -1,0 +1,4 @@
+require "fileinto";
+setflag "a";
+addflag "a";
+if hasflag "a" { keep :flags "a"; }

@@ -1,0 +1,2 @@
+require "imap4flags";
+redirect :flags "a" "x@example.com";

@@ -1,0 +1,3 @@
+require "relational";
+if header :value "gte" "subject" "x" { keep; }
+if header :count "" "subject" "1" { keep; }

@@ -1,0 +1,3 @@
+require "relational";
+if header :value "subject" "x" { keep; }
+if header :count "to" { keep; }

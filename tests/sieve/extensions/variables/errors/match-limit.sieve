@@ -1,0 +1,2 @@
+require "variables";
+if string :is "${64}" "" { keep; }

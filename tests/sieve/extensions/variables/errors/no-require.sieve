@@ -1,0 +1,2 @@
+set "a" "x";
+if string "a" "b" { keep; }

@@ -1,0 +1,3 @@
+require "variables";
+set :lower :upper "a" "x";
+set :upperfirst :lowerfirst "b" "y";

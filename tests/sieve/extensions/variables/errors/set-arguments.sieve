@@ -1,0 +1,4 @@
+require "variables";
+set "a";
+set;
+set "a" "b" "c";
