@@ -585,6 +585,16 @@ static const char *kind_name(char k)
 	}
 }
 
+/* limits.h max-list-size: one string list may hold that many strings */
+static bool list_size_ok(struct sv_validator *v, const struct sv_ast_arg *a)
+{
+	if (a->kind != SV_AST_STRLIST || a->nstrs <= v->settings->max_list_size)
+		return true;
+	sv_validator_error(v, a->loc, "string list of %zu items is longer than the limit of %llu",
+			   a->nstrs, (unsigned long long)v->settings->max_list_size);
+	return false;
+}
+
 static bool arg_fits(const struct sv_ast_arg *a, char k)
 {
 	switch (k) {
@@ -858,6 +868,7 @@ static bool check_args(struct sv_validator *v, struct sv_ast_node *n, const stru
 			}
 			t->value = val;
 			a = val;
+			ok = list_size_ok(v, val) && ok;
 			for (size_t i = 0; i < val->nstrs; i++)
 				ok = check_template(v, &val->strs[i]) && ok;
 		}
@@ -891,6 +902,7 @@ static bool check_args(struct sv_validator *v, struct sv_ast_node *n, const stru
 					   cmd->id, what, kind_name(*s));
 			ok = false;
 		}
+		ok = list_size_ok(v, a) && ok;
 		if (npos < 8)
 			vn->pos[npos] = a;
 		npos++;
