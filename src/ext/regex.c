@@ -7,8 +7,9 @@
  * (glibc's backtracking regexec is exponential on patterns such as
  * (a|aa)*(a|aa)*b). Back-references are not part of ERE and are refused at
  * compile time (they would also lose the linear-time guarantee). Only
- * i;octet and i;ascii-casemap may be used with :regex (§3). Not done yet:
- * the :quoteregex modifier of set.
+ * i;octet and i;ascii-casemap may be used with :regex (§3). With
+ * variables, set takes the :quoteregex modifier (§4, precedence 20), which
+ * escapes the characters that are special in an ERE.
  *
  * Matching is on characters, whatever the locale: patterns and values are
  * decoded from UTF-8 to code points and run through TRE's wide-character
@@ -195,7 +196,34 @@ static const struct sv_match_def match_regex = {
 
 static const struct sv_match_def *const regex_matches[] = {&match_regex, NULL};
 
+/* draft-ietf-sieve-regex §4: :quoteregex escapes every ERE special */
+static void mod_quoteregex(struct sv_buf *b)
+{
+	struct sv_buf q = SV_BUF_INIT;
+	for (size_t i = 0; i < b->len; i++) {
+		if (strchr("\\^$.[]|()*+?{}", b->p[i]) && b->p[i] != '\0')
+			sv_buf_putc(&q, '\\');
+		sv_buf_putc(&q, b->p[i]);
+	}
+	sv_buf_free(b);
+	*b = q;
+}
+
+static const struct sv_modifier_def m_quoteregex = {"quoteregex", 20, 0, mod_quoteregex};
+static const struct sv_modifier_def *const regex_modifiers[] = {&m_quoteregex, NULL};
+
+static const char *const set_target[] = {"set", NULL};
+static const struct sv_tag_def regex_tags[] = {
+	{.name = "quoteregex", .opt = 0, .attach = set_target},
+	{NULL},
+};
+static const char *const regex_opt_names[] = {"quoteregex"};
+
 struct sv_ext_def sv_ext_regex_def = {
 	.name = "regex",
 	.match_types = regex_matches,
+	.tags = regex_tags,
+	.opt_kinds = "f",
+	.opt_names = regex_opt_names,
+	.modifiers = regex_modifiers,
 };

@@ -160,6 +160,17 @@ struct sv_namespace_def {
 
 struct sv_action;
 
+/* Modifiers of the variables extension's set command (RFC 5229 §4.1): any
+ * extension may add one (regex adds :quoteregex) as a tag attached to "set"
+ * with this optional id; set applies them from the highest precedence down,
+ * and two of the same precedence may not be given together. */
+struct sv_modifier_def {
+	const char *name;
+	unsigned precedence;
+	uint8_t opt;            /* the tag's optional id in its extension */
+	void (*apply)(struct sv_buf *value); /* rewrites the value in place */
+};
+
 struct sv_ext_def {
 	const char *name;       /* capability string */
 	const char *const *implies; /* capabilities required with it, or NULL */
@@ -174,6 +185,7 @@ struct sv_ext_def {
 	const struct sv_cmp_def *const *comparators;
 	const struct sv_addrpart_def *const *addrparts;
 	const struct sv_namespace_def *const *namespaces;
+	const struct sv_modifier_def *const *modifiers; /* set modifiers */
 	/* Called when the capability is required (may be NULL). */
 	bool (*on_require)(struct sv_validator *v);
 	/* Called when a run ends without error, before the result is final

@@ -270,7 +270,7 @@ static const struct val_case val_cases[] = {
 	 "1:26: invalid variable name 'a b'"},
 	/* RFC 5229 §4.1: one modifier per precedence */
 	{"set modifiers exclude each other", "require \"variables\"; set :lower :upper \"a\" \"x\";", 1,
-	 "1:33: tagged arguments ':lower' and ':upper' of the set command exclude each other"},
+	 "1:33: modifiers :lower and :upper of set have the same precedence (RFC 5229 §4.1)"},
 	/* RFC 5173 §5 */
 	{"body transforms exclude each other", "require \"body\"; if body :raw :text \"x\" { keep; }",
 	 1, "1:30: tagged arguments ':raw' and ':text' of the body test exclude each other"},
