@@ -605,52 +605,58 @@ static bool arg_fits(const struct sv_ast_arg *a, char k)
 	return false;
 }
 
-/* Try the comparator/match-type/address-part families. Returns 1 when the
- * tag is one of them (handled), 0 when not, -1 on error. */
-/* A match type tag (m, the k-th of e's) of the family try_family handles. */
+/* Record a match type or address part tag (the k-th of e's): its
+ * extension must be required, and a command takes one of each family. */
+static struct sv_vtag *family_tag(struct sv_validator *v, const struct sv_cmd_def *cmd,
+				  struct sv_vnode *vn, struct sv_ast_arg *a,
+				  const struct sv_ext_def *e, unsigned k, char family)
+{
+	const char *what = family == 'm' ? "match type" : "address part";
+	if (!enabled_ext(v, e)) {
+		sv_validator_error(v, a->loc, "%s ':%s' needs require \"%s\"", what, a->tag,
+				   e->name);
+		return NULL;
+	}
+	struct sv_vtag *t = add_vtag(v, vn, a);
+	if (!t)
+		return NULL;
+	t->family = family;
+	t->fext = e;
+	t->fidx = k;
+	if (family_taken(vn, family, t)) {
+		sv_validator_error(v, a->loc, "more than one %s given to %s", what, cmd->id);
+		return NULL;
+	}
+	return t;
+}
+
+/* A match type tag (m, the k-th of e's); a relational one takes its
+ * relation argument. Returns 1 when handled, -1 on error. */
 static int family_match(struct sv_validator *v, const struct sv_cmd_def *cmd,
 			struct sv_vnode *vn, struct sv_ast_arg **argp,
 			const struct sv_ext_def *e, unsigned k, const struct sv_match_def *m)
 {
 	struct sv_ast_arg *a = *argp;
-	const char *name = a->tag;
-	if (!enabled_ext(v, e)) {
-		sv_validator_error(v, a->loc,
-				   "match type ':%s' needs require \"%s\"",
-				   name, e->name);
-		return -1;
-	}
-	struct sv_vtag *t = add_vtag(v, vn, a);
+	struct sv_vtag *t = family_tag(v, cmd, vn, a, e, k, 'm');
 	if (!t)
 		return -1;
-	t->family = 'm';
-	t->fext = e;
-	t->fidx = k;
-	if (family_taken(vn, 'm', t)) {
-		sv_validator_error(v, a->loc,
-				   "more than one match type given to %s",
-				   cmd->id);
-		return -1;
-	}
 	if (m->relation) {
 		struct sv_ast_arg *val = a->next;
 		if (!val || val->kind != SV_AST_STRING) {
 			sv_validator_error(v, a->loc,
 					   "':%s' needs a relation argument (\"gt\", \"ge\", \"lt\", \"le\", \"eq\" or \"ne\")",
-					   name);
+					   a->tag);
 			return -1;
 		}
 		int rel = sv_relation_parse(val->strs[0].s, val->strs[0].len);
 		*argp = val; /* consumed, valid or not */
 		if (rel < 0) {
-			sv_validator_error(v, val->loc,
-					   "invalid relation '%.16s' for ':%s'",
-					   val->strs[0].s, name);
+			sv_validator_error(v, val->loc, "invalid relation '%.16s' for ':%s'",
+					   val->strs[0].s, a->tag);
 			return -1;
 		}
 		t->rel = (unsigned)rel;
 		t->value = val;
-		*argp = val;
 	}
 	return 1;
 }
@@ -660,29 +666,11 @@ static int family_addrpart(struct sv_validator *v, const struct sv_cmd_def *cmd,
 			   struct sv_vnode *vn, struct sv_ast_arg **argp,
 			   const struct sv_ext_def *e, unsigned k)
 {
-	struct sv_ast_arg *a = *argp;
-	const char *name = a->tag;
-	if (!enabled_ext(v, e)) {
-		sv_validator_error(v, a->loc,
-				   "address part ':%s' needs require \"%s\"",
-				   name, e->name);
-		return -1;
-	}
-	struct sv_vtag *t = add_vtag(v, vn, a);
-	if (!t)
-		return -1;
-	t->family = 'a';
-	t->fext = e;
-	t->fidx = k;
-	if (family_taken(vn, 'a', t)) {
-		sv_validator_error(v, a->loc,
-				   "more than one address part given to %s",
-				   cmd->id);
-		return -1;
-	}
-	return 1;
+	return family_tag(v, cmd, vn, *argp, e, k, 'a') ? 1 : -1;
 }
 
+/* Try the comparator/match-type/address-part families. Returns 1 when the
+ * tag is one of them (handled), 0 when not, -1 on error. */
 static int try_family(struct sv_validator *v, struct sv_ast_node *n, const struct sv_cmd_def *cmd,
 		      struct sv_vnode *vn, struct sv_ast_arg **argp)
 {
