@@ -33,8 +33,8 @@ static bool validate_content(struct sv_validator *v, struct sv_ast_node *cmd,
 		const struct sv_ast_str *s = &value->strs[i];
 		if (memchr(s->s, ';', s->len) || memchr(s->s, '*', s->len)) {
 			sv_validator_error(v, s->loc,
-					   "invalid content type '%.64s' for :content (no parameters or wildcards)",
-					   s->s);
+					   "invalid content type '%s' for :content (no parameters or wildcards)",
+					   sv_validator_quote(v, s->s, s->len));
 			return false;
 		}
 	}

@@ -124,13 +124,14 @@ static bool check_header_names(struct sv_validator *v, struct sv_ast_arg *arg, b
 		if (v->templates && memchr(s->s, '$', s->len))
 			continue; /* known at run time only */
 		if (!sv_header_name_valid(s->s, s->len)) {
-			sv_validator_error(v, s->loc, "invalid header name '%.64s' in %s test", s->s,
+			sv_validator_error(v, s->loc, "invalid header name '%s' in %s test",
+					   sv_validator_quote(v, s->s, s->len),
 					   cmd);
 			ok = false;
 		} else if (addresses && !sv_is_address_header(s->s, s->len)) {
 			sv_validator_error(v, s->loc,
-					   "header '%.64s' holds no addresses: not allowed in the address test",
-					   s->s);
+					   "header '%s' holds no addresses: not allowed in the address test",
+					   sv_validator_quote(v, s->s, s->len));
 			ok = false;
 		}
 	}
@@ -167,7 +168,8 @@ static bool validate_redirect(struct sv_validator *v, struct sv_ast_node *n)
 	if (v->templates && memchr(s->s, '$', s->len))
 		return true;
 	if (!sv_redirect_address_valid(s->s, s->len)) {
-		sv_validator_error(v, s->loc, "invalid redirect address '%.128s'", s->s);
+		sv_validator_error(v, s->loc, "invalid redirect address '%s'",
+				   sv_validator_quote(v, s->s, s->len));
 		return false;
 	}
 	return true;

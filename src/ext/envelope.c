@@ -26,7 +26,8 @@ static bool validate_envelope(struct sv_validator *v, struct sv_ast_node *n)
 		if (v->templates && memchr(s->s, '$', s->len))
 			continue;
 		if (!part_known(s->s, s->len)) {
-			sv_validator_error(v, s->loc, "envelope part '%.32s' is not supported", s->s);
+			sv_validator_error(v, s->loc, "envelope part '%s' is not supported",
+					   sv_validator_quote(v, s->s, s->len));
 			ok = false;
 		}
 	}

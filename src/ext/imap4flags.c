@@ -275,8 +275,8 @@ static bool validate_flagcmd(struct sv_validator *v, struct sv_ast_node *n)
 			return false;
 		}
 		if (!sv_var_name_valid(name->strs[0].s, name->strs[0].len)) {
-			sv_validator_error(v, name->loc, "invalid variable name '%.64s'",
-					   name->strs[0].s);
+			sv_validator_error(v, name->loc, "invalid variable name '%s'",
+					   sv_validator_quote(v, name->strs[0].s, name->strs[0].len));
 			return false;
 		}
 		return sv_validator_var(v, name->strs[0].s, name->strs[0].len, name->loc) >= 0;

@@ -102,7 +102,10 @@ static bool compile_re(const char *key, size_t len, int flags, regex_t *re, stru
 	if (rc != 0) {
 		char msg[200];
 		tre_regerror(rc, re, msg, sizeof msg);
-		sv_buf_printf(err, "invalid regular expression '%.64s': %s", key, msg);
+		/* the key may come from a variable: not NUL-terminated, any bytes */
+		sv_buf_puts(err, "invalid regular expression '");
+		sv_buf_put_sanitized(err, key, len, 64);
+		sv_buf_printf(err, "': %s", msg);
 		return false;
 	}
 	return true;

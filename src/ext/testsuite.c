@@ -298,7 +298,8 @@ static bool validate_test_set(struct sv_validator *v, struct sv_ast_node *n)
 	for (size_t i = 0; set_objects[i]; i++)
 		if (sv_ascii_ieq(s->s, s->len, set_objects[i], strlen(set_objects[i])))
 			return true;
-	sv_validator_error(v, s->loc, "unknown test_set object '%.64s'", s->s);
+	sv_validator_error(v, s->loc, "unknown test_set object '%s'",
+			   sv_validator_quote(v, s->s, s->len));
 	return false;
 }
 

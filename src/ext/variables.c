@@ -29,10 +29,11 @@ static bool validate_set(struct sv_validator *v, struct sv_ast_node *n)
 	if (!sv_var_name_valid(name->s, name->len)) {
 		if (memchr(name->s, '.', name->len))
 			sv_validator_error(v, name->loc,
-					   "cannot assign to '%.64s': not a variable of the script",
-					   name->s);
+					   "cannot assign to '%s': not a variable of the script",
+					   sv_validator_quote(v, name->s, name->len));
 		else
-			sv_validator_error(v, name->loc, "invalid variable name '%.64s'", name->s);
+			sv_validator_error(v, name->loc, "invalid variable name '%s'",
+					   sv_validator_quote(v, name->s, name->len));
 		return false;
 	}
 	return validate_modifiers(v, n) && sv_validator_var(v, name->s, name->len, name->loc) >= 0;

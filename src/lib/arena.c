@@ -12,6 +12,26 @@
 
 #include "alloc.h"
 
+/* Under AddressSanitizer, memory of a chunk that was not handed out is
+ * poisoned, so a read past the end of an arena allocation is caught as it
+ * would be past a malloc'd block (the fuzzers and the sanitizer build rely
+ * on this: a loaded binary, for one, lives in an arena). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SV_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SV_ASAN 1
+#endif
+#endif
+#ifdef SV_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 #define FIRST_CHUNK 8192
 #define MAX_CHUNK 65536
 #define ALIGN alignof(max_align_t)
@@ -28,8 +48,6 @@ struct sv_arena {
 	size_t next_size; /* of the next regular chunk */
 };
 
-/* Not in arena.h (yet): for the compiler's own use. */
-
 struct sv_arena *sv_arena_new(void)
 {
 	return sv_calloc(1, sizeof(struct sv_arena));
@@ -42,6 +60,7 @@ void sv_arena_free(struct sv_arena *a)
 	struct chunk *c = a->head;
 	while (c) {
 		struct chunk *next = c->next;
+		UNPOISON(c->data, c->size);
 		sv_free(c);
 		c = next;
 	}
@@ -57,11 +76,13 @@ void sv_arena_reset(struct sv_arena *a)
 	struct chunk *c = keep->next;
 	while (c) {
 		struct chunk *next = c->next;
+		UNPOISON(c->data, c->size);
 		sv_free(c);
 		c = next;
 	}
 	keep->next = NULL;
 	keep->used = 0;
+	POISON(keep->data, keep->size);
 	a->total = 0;
 }
 
@@ -71,6 +92,7 @@ static struct chunk *new_chunk(size_t size)
 	c->size = size;
 	c->used = 0;
 	c->next = NULL;
+	POISON(c->data, size);
 	return c;
 }
 
@@ -107,17 +129,21 @@ static inline void *alloc_raw(struct sv_arena *a, size_t size)
 {
 	if (size > SIZE_MAX - ALIGN)
 		return sv_malloc(SIZE_MAX); /* runs the out-of-memory handler */
+	size_t want = size;
 	size = (size + ALIGN - 1) & ~(ALIGN - 1);
 	if (size == 0)
 		size = ALIGN;
 	struct chunk *c = a->head;
+	void *p;
 	if (c && c->size - c->used >= size) {
-		void *p = c->data + c->used;
+		p = c->data + c->used;
 		c->used += size;
 		a->total += size;
-		return p;
+	} else {
+		p = alloc_slow(a, size);
 	}
-	return alloc_slow(a, size);
+	UNPOISON(p, want);
+	return p;
 }
 
 void *sv_arena_alloc(struct sv_arena *a, size_t size)

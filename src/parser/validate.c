@@ -36,6 +36,15 @@ void sv_validator_warning(struct sv_validator *v, struct sv_loc loc, const char 
 	va_end(ap);
 }
 
+const char *sv_validator_quote(struct sv_validator *v, const char *s, size_t len)
+{
+	struct sv_buf b = SV_BUF_INIT;
+	sv_buf_put_sanitized(&b, s, len, 64);
+	const char *q = sv_arena_strndup(v->arena, b.p ? b.p : "", b.len);
+	sv_buf_free(&b);
+	return q;
+}
+
 bool sv_validator_has(const struct sv_validator *v, const struct sv_ext_def *e)
 {
 	return v->enabled[e->index];
@@ -651,8 +660,9 @@ static int family_match(struct sv_validator *v, const struct sv_cmd_def *cmd,
 		int rel = sv_relation_parse(val->strs[0].s, val->strs[0].len);
 		*argp = val; /* consumed, valid or not */
 		if (rel < 0) {
-			sv_validator_error(v, val->loc, "invalid relation '%.16s' for ':%s'",
-					   val->strs[0].s, a->tag);
+			sv_validator_error(v, val->loc, "invalid relation '%s' for ':%s'",
+					   sv_validator_quote(v, val->strs[0].s, val->strs[0].len),
+					   a->tag);
 			return -1;
 		}
 		t->rel = (unsigned)rel;
@@ -697,7 +707,8 @@ static int try_family(struct sv_validator *v, struct sv_ast_node *n, const struc
 		const struct sv_cmp_def *c =
 			sv_ext_find_comparator(val->strs[0].s, val->strs[0].len, &ce, &idx);
 		if (!c) {
-			sv_validator_error(v, val->loc, "unknown comparator '%.64s'", val->strs[0].s);
+			sv_validator_error(v, val->loc, "unknown comparator '%s'",
+					   sv_validator_quote(v, val->strs[0].s, val->strs[0].len));
 			return -1;
 		}
 		if (!enabled_ext(v, ce)) {
@@ -1081,7 +1092,8 @@ static void do_require(struct sv_validator *v, struct sv_ast_node *n)
 		for (size_t k = 0; e && e->hidden && v->offered && v->offered[k]; k++)
 			offered = offered || strcmp(v->offered[k], e->name) == 0;
 		if (!offered) {
-			sv_validator_error(v, s->loc, "unknown extension '%.64s' in require", s->s);
+			sv_validator_error(v, s->loc, "unknown extension '%s' in require",
+					   sv_validator_quote(v, s->s, s->len));
 			continue;
 		}
 		if (!v->enabled[e->index]) {

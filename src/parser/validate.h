@@ -87,6 +87,9 @@ void sv_validator_error(struct sv_validator *v, struct sv_loc loc, const char *f
 	__attribute__((format(printf, 3, 4)));
 void sv_validator_warning(struct sv_validator *v, struct sv_loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* User data for a message: control characters and bad UTF-8 escaped, cut
+ * at 64 bytes with "..." (STYLE.md); lives in the compile arena. */
+const char *sv_validator_quote(struct sv_validator *v, const char *s, size_t len);
 /* The slot of a variable name (created on first use); -1 when the script
  * already has as many variables as allowed (an error is reported). */
 int sv_validator_var(struct sv_validator *v, const char *name, size_t len, struct sv_loc loc);

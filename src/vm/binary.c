@@ -293,13 +293,17 @@ static bool parse_exts(struct sv_binary *b, struct cur *c, struct sv_buf *err)
 		if (!cur_name(c, b->arena, &name))
 			FAIL("bad extension table");
 		const struct sv_ext_def *e = sv_ext_find(name, strlen(name));
-		if (!e)
-			FAIL("binary needs extension '%.64s', which this sift lacks", name);
+		if (!e) {
+			sv_buf_puts(err, "binary needs extension '");
+			sv_buf_put_sanitized(err, name, strlen(name), 64);
+			sv_buf_puts(err, "', which this sift lacks");
+			return false;
+		}
 		if ((i == 0) != (e == sv_ext_core()))
 			FAIL("extension slot 0 must be the core");
 		for (size_t k = 0; k < i; k++)
 			if (b->exts[k] == e)
-				FAIL("extension '%.64s' listed twice", name);
+				FAIL("an extension is listed twice");
 		b->exts[i] = e;
 	}
 	return c->pos == c->len || (sv_buf_printf(err, "bad extension table"), false);
