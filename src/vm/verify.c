@@ -194,9 +194,10 @@ bool sv_insn_decode(const struct sv_binary *bin, size_t offset, struct sv_operan
 		case 'j': {
 			/* zigzag-encoded signed offset */
 			int64_t d = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-			int64_t target = (int64_t)offset + d;
-			if (target < 0 || target > (int64_t)bin->codelen)
+			/* compared before adding: a hostile offset must not overflow */
+			if (d < -(int64_t)offset || d > (int64_t)(bin->codelen - offset))
 				FAIL("jump outside the code");
+			int64_t target = (int64_t)offset + d;
 			o->jump = target;
 			break;
 		}
