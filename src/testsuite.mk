@@ -9,3 +9,4 @@ libsiftcore_la_SOURCES += \
 bin_PROGRAMS += sieve-testsuite
 sieve_testsuite_SOURCES = src/tools/sieve-testsuite.c
 sieve_testsuite_LDADD = $(SIFT_PROGRAM_LIBS)
+sieve_testsuite_LDFLAGS = $(AM_LDFLAGS) $(PROGRAM_LDFLAGS)
