@@ -69,6 +69,7 @@ struct sv_ast *sv_parse_top(struct sv_arena *arena, const char *file, const char
 	sv_lex_init(&p.lx, src, srclen, arena, diags);
 	p.arena = arena;
 	p.diags = diags;
+	p.fold = top->flush != NULL;
 	p.max_depth = opts && opts->max_nesting
 			      ? opts->max_nesting
 			      : (unsigned)sv_setting_table[SV_SET_max_nesting].def;

@@ -112,6 +112,9 @@ static void top_add(struct sv_gr_top *top, struct sv_ast_node *n);
 static void top_boundary(struct sv_parser *p, struct sv_gr_top *top, struct sv_lex_text id);
 
 static bool enter(struct sv_parser *p, struct sv_loc loc);
+static const char *id_copy(struct sv_parser *p, struct sv_lex_text t);
+static struct sv_ast_node *new_node(struct sv_parser *p, struct sv_lex_text id,
+				    struct sv_loc loc);
 static void nodes_init(struct sv_gr_nodes *l);
 static void nodes_add(struct sv_gr_nodes *l, struct sv_ast_node *n);
 static struct sv_ast_str make_str(const struct sv_lex_str *s, struct sv_loc loc);
@@ -258,7 +261,7 @@ cmd_id:
 		{
 			if (p->depth == 0 && top->head && top->flush)
 				top_boundary(p, top, $1);
-			$$ = sv_ast_new_node(p->arena, $1.s, $1.len, @1);
+			$$ = new_node(p, $1, @1);
 		}
 	;
 
@@ -315,7 +318,7 @@ arglist:
 	| arglist TAG
 		{
 			struct sv_ast_arg *a = sv_ast_new_arg(p->arena, SV_AST_TAG, @2);
-			a->tag = sv_arena_strndup(p->arena, $2.s, $2.len);
+			a->tag = id_copy(p, $2);
 			$$ = arglist_link($<node>0, $1, a);
 		}
 	| arglist '[' strings ']'
@@ -392,7 +395,7 @@ test_id:
 		{
 			if (!enter(p, @1))
 				YYABORT;
-			$$ = sv_ast_new_node(p->arena, $1.s, $1.len, @1);
+			$$ = new_node(p, $1, @1);
 		}
 	;
 
@@ -445,6 +448,47 @@ static void top_boundary(struct sv_parser *p, struct sv_gr_top *top, struct sv_l
 	top->flush(top, p, false);
 	top->head = top->tail = NULL;
 	top->n = 0;
+}
+
+/* An identifier or tag copied into the arena: as written, or (p->fold,
+ * the compiler's streaming mode) lowercased as the validator wants it
+ * (RFC 5228 §8.1: they are case-insensitive; identifiers are ASCII). */
+static const char *id_copy(struct sv_parser *p, struct sv_lex_text t)
+{
+	if (!p->fold)
+		return sv_arena_strndup(p->arena, t.s, t.len);
+	size_t i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* eight bytes at a time while they lie in the source (the bytes after
+	 * the word are transformed too, then overwritten or ignored: the
+	 * word's bytes are ASCII, so no carry leaves them) */
+	char *d = sv_arena_alloc_nozero(p->arena, (t.len + 8) & ~(size_t)7);
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	for (; i < t.len && p->lx.lim - (t.s + i) >= 8; i += 8) {
+		uint64_t w;
+		memcpy(&w, t.s + i, 8);
+		uint64_t up = (w + ones * (0x80 - 'A')) & ~(w + ones * (0x80 - 'Z' - 1)) & high;
+		w |= up >> 2;
+		memcpy(d + i, &w, 8);
+	}
+#else
+	char *d = sv_arena_alloc_nozero(p->arena, t.len + 1);
+#endif
+	for (; i < t.len; i++) {
+		unsigned char c = (unsigned char)t.s[i];
+		d[i] = (char)(c | ((unsigned char)(c - 'A') < 26) << 5);
+	}
+	d[t.len] = '\0';
+	return d;
+}
+
+static struct sv_ast_node *new_node(struct sv_parser *p, struct sv_lex_text id,
+				    struct sv_loc loc)
+{
+	struct sv_ast_node *n = sv_arena_alloc_nozero(p->arena, sizeof *n);
+	*n = (struct sv_ast_node){.loc = loc};
+	n->id = id_copy(p, id);
+	return n;
 }
 
 static bool enter(struct sv_parser *p, struct sv_loc loc)

@@ -71,6 +71,9 @@ struct sv_parser {
 	struct sv_ast *ast;
 	unsigned depth, max_depth; /* current and allowed nesting */
 	bool too_deep;             /* the nesting error was reported */
+	bool fold;                 /* lowercase identifiers and tags as they are
+				      read (the compiler's streaming mode: the
+				      validator then need not fold them) */
 };
 
 /* Run the bison parser over p (set up by sv_parse). 0 on success. */

@@ -394,18 +394,20 @@ int sv_lex_next(struct sv_lexer *lx, SV_YYSTYPE *lval, SV_YYLTYPE *loc)
 		[ \t\r\n]+ {
 			lx->cur = CURS;
 			if (lx->pos == TOKS) {
-				/* one column each, or a new line */
-				unsigned line = lx->line, col = lx->col;
-				for (const unsigned char *q = tok; q < cur; q++) {
-					if (*q == '\n') {
-						line++;
-						col = 1;
-					} else {
-						col++;
-					}
+				/* one column each, or a new line: the bytes after
+				 * the last line break give the column */
+				const unsigned char *q = cur;
+				while (q > tok && q[-1] != '\n')
+					q--;
+				if (q == tok) {
+					lx->col += (unsigned)(cur - tok);
+				} else {
+					unsigned nl = 0;
+					for (const unsigned char *r = tok; r < q; r++)
+						nl += *r == '\n';
+					lx->line += nl;
+					lx->col = 1 + (unsigned)(cur - q);
 				}
-				lx->line = line;
-				lx->col = col;
 				lx->pos = CURS;
 			}
 			continue;

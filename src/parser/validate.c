@@ -1245,7 +1245,8 @@ bool sv_validate_begin(struct sv_validator *v, const struct sv_validate_options 
 void sv_validate_top(struct sv_validator *v, struct sv_ast_node *list,
 		     struct sv_diags *decode_diags)
 {
-	fold_ids(list);
+	/* no fold_ids: the streaming parser (sv_parse_top with a flush, the
+	 * only source of these lists) has lowercased identifiers and tags */
 	struct sv_ast_node *prev = NULL;
 	for (struct sv_ast_node *c = list; c; c = c->next) {
 		if (!v->seen_non_require && streq(c->id, "require")) {

@@ -77,6 +77,9 @@ void sv_validator_free(struct sv_validator *v);
  * decoding (which sv_validate reports before everything else) go to
  * decode_diags, the others to v->diags.
  */
+/* sv_validate_top expects identifiers and tags already lowercased, as the
+ * streaming parser (sv_parse_top) produces them; sv_validate folds them
+ * itself. */
 bool sv_validate_begin(struct sv_validator *v, const struct sv_validate_options *o);
 void sv_validate_top(struct sv_validator *v, struct sv_ast_node *list,
 		     struct sv_diags *decode_diags);
