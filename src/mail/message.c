@@ -167,14 +167,19 @@ static char *unfold(struct sv_arena *a, const char *raw, size_t rawlen, size_t *
 		*len_r = e - s;
 		return sv_arena_strndup(a, raw + s, e - s);
 	}
-	char *out = sv_arena_alloc(a, e - s + 1);
-	size_t o = 0;
-	for (size_t i = s; i < e; i++) {
-		if (raw[i] == '\r' && i + 1 < e && raw[i + 1] == '\n')
-			continue;
-		if (raw[i] == '\n')
-			continue;
-		out[o++] = raw[i];
+	/* RFC 5322 §2.2.3: remove each line break (CRLF or LF), keep the rest;
+	   copied a line at a time */
+	char *out = sv_arena_alloc_nozero(a, e - s + 1);
+	size_t o = 0, i = s;
+	while (i < e) {
+		const char *nl = memchr(raw + i, '\n', e - i);
+		size_t stop = nl ? (size_t)(nl - raw) : e;
+		size_t copy = stop;
+		if (nl && copy > i && raw[copy - 1] == '\r')
+			copy--;
+		memcpy(out + o, raw + i, copy - i);
+		o += copy - i;
+		i = nl ? stop + 1 : e;
 	}
 	out[o] = '\0';
 	*len_r = o;

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "lib/alloc.h"
@@ -144,6 +145,16 @@ void sv_mail_utf8_sanitize(struct sv_buf *out, const char *s, size_t n)
 {
 	size_t i = 0, run = 0;
 	while (i < n) {
+		/* ASCII eight bytes at a time (most text is) */
+		while (i + 8 <= n) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (w & 0x8080808080808080ull)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
 		if ((unsigned char)s[i] < 0x80) {
 			i++;
 			continue;
