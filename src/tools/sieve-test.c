@@ -91,13 +91,15 @@ static int run_one(struct ctx *c, const char *name, const char *data, size_t len
 }
 
 /*
- * Large messages are mapped rather than read: a script that looks only at
- * the header never touches the pages of the body. The message model needs
- * a NUL after the bytes, which the zero-filled rest of the last page gives
- * when the size is not a multiple of the page size. Returns the run's
- * result, or -1 when the file was not mapped (the caller reads it).
+ * One message file, opened once. Large messages are mapped rather than
+ * read: a script that looks only at the header never touches the pages of
+ * the body. The message model needs a NUL after the bytes, which the
+ * zero-filled rest of the last page gives when the size is not a multiple
+ * of the page size. Small ones are read into buf (reused between
+ * messages). Returns the run's result, or -1 when the file was not
+ * handled here (the caller reads it the general way and reports errors).
  */
-static int run_mapped(struct ctx *c, const char *name, const char *path)
+static int run_file(struct ctx *c, const char *name, const char *path, struct sv_buf *buf)
 {
 	static long page;
 	if (!page)
@@ -107,14 +109,34 @@ static int run_mapped(struct ctx *c, const char *name, const char *path)
 		return -1;
 	struct stat st;
 	int rc = -1;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 64 * 1024 &&
-	    (uint64_t)st.st_size <= c->settings.max_message_size && page > 0 &&
-	    st.st_size % page != 0) {
-		size_t len = (size_t)st.st_size;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > c->settings.max_message_size) {
+		close(fd);
+		return -1;
+	}
+	size_t len = (size_t)st.st_size;
+	if (len >= 64 * 1024 && page > 0 && len % (size_t)page != 0) {
 		void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (p != MAP_FAILED) {
 			rc = run_one(c, name, p, len);
 			munmap(p, len);
+		}
+	} else {
+		sv_buf_reset(buf);
+		sv_buf_reserve(buf, len + 1);
+		size_t got = 0;
+		while (got < len) {
+			ssize_t r = read(fd, buf->p + got, len - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		if (got == len) {
+			buf->len = len;
+			buf->p[len] = '\0';
+			rc = run_one(c, name, buf->p, len);
 		}
 	}
 	close(fd);
@@ -164,12 +186,15 @@ static int batch_maildir(struct ctx *c, const char *dir, bool plain)
 		for (size_t i = 0; i < n; i++) {
 			sv_buf_reset(&file);
 			sv_buf_printf(&file, "%s/%s", path.p, names[i]);
-			sv_buf_reset(&data);
-			int mapped = run_mapped(c, names[i], file.p);
-			if (mapped >= 0) {
-				if (mapped)
+			int done = run_file(c, names[i], file.p, &data);
+			if (done >= 0) {
+				if (done)
 					rc = 1;
-			} else if (!tool_read("sieve-test", file.p, (size_t)c->settings.max_message_size,
+				sv_free(names[i]);
+				continue;
+			}
+			sv_buf_reset(&data);
+			if (!tool_read("sieve-test", file.p, (size_t)c->settings.max_message_size,
 					      &data)) {
 				rc = 1;
 			} else if (run_one(c, names[i], data.p, data.len) != 0) {
