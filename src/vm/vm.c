@@ -200,6 +200,19 @@ static void build_hash(struct match_cache *c)
 	}
 }
 
+/* A key prepared for this run only: released by sv_vm_cleanup. */
+static void release_at_cleanup(struct sv_vm *vm, void (*fn)(void *), void *state)
+{
+	if (!state)
+		return;
+	if (vm->nreleases == vm->capreleases) {
+		vm->capreleases = vm->capreleases ? vm->capreleases * 2 : 8;
+		vm->releases = sv_realloc(vm->releases, vm->capreleases * sizeof *vm->releases);
+	}
+	vm->releases[vm->nreleases].fn = fn;
+	vm->releases[vm->nreleases++].state = state;
+}
+
 enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
 			      const struct sv_operands *ops, uint32_t keys)
 {
@@ -273,17 +286,8 @@ enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
 		m->cache = nc;
 	} else if (m->mt->release) {
 		/* prepared for this run only: released at cleanup */
-		for (size_t i = 0; i < n; i++) {
-			if (!prep[i])
-				continue;
-			if (vm->nreleases == vm->capreleases) {
-				vm->capreleases = vm->capreleases ? vm->capreleases * 2 : 8;
-				vm->releases = sv_realloc(vm->releases,
-							  vm->capreleases * sizeof *vm->releases);
-			}
-			vm->releases[vm->nreleases].fn = m->mt->release;
-			vm->releases[vm->nreleases++].state = prep[i];
-		}
+		for (size_t i = 0; i < n; i++)
+			release_at_cleanup(vm, m->mt->release, prep[i]);
 	}
 	m->nkeys = n;
 	m->keyv = kv;
@@ -330,15 +334,8 @@ enum sv_status sv_match_begin_words(struct sv_matcher *m, struct sv_vm *vm,
 		if (st != SV_OK)
 			sv_vm_error(vm, "%s", err.p ? err.p : "bad key");
 		sv_buf_free(&err);
-		if (prep[i] && m->mt->release) {
-			if (vm->nreleases == vm->capreleases) {
-				vm->capreleases = vm->capreleases ? vm->capreleases * 2 : 8;
-				vm->releases = sv_realloc(vm->releases,
-							  vm->capreleases * sizeof *vm->releases);
-			}
-			vm->releases[vm->nreleases].fn = m->mt->release;
-			vm->releases[vm->nreleases++].state = prep[i];
-		}
+		if (m->mt->release)
+			release_at_cleanup(vm, m->mt->release, prep[i]);
 	}
 	m->keyv = kv;
 	m->prep = prep;
