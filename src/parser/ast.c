@@ -30,7 +30,7 @@
 #include "lib/buf.h"
 #include "lib/limits.h"
 #include "lib/utf8.h"
-#include "parser/lexer.h"
+#include "parser/lex.h"
 
 /* arena.c: memory the caller fills in completely. */
 

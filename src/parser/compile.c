@@ -11,7 +11,7 @@
 #include "lib/alloc.h"
 #include "parser/ast.h"
 #include "parser/codegen.h"
-#include "parser/lexer.h"
+#include "parser/lex.h"
 #include "parser/validate.h"
 #include "vm/binary.h"
 

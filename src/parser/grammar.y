@@ -88,7 +88,7 @@ struct sv_ast *sv_parse_top(struct sv_arena *arena, const char *file, const char
 
 #include "lib/alloc.h"
 #include "lib/buf.h"
-#include "parser/lexer.h"
+#include "parser/lex.h"
 
 /* A nonterminal's location: its first symbol's (an empty one: the
  * previous symbol's). Only the tokens' locations are used. */

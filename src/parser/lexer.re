@@ -17,7 +17,7 @@
  * Not done: encoded-character (RFC 5228 §2.4.2.4 extension) is the
  * validator's business; strings here are the decoded literal bytes.
  */
-#include "parser/lexer.h"
+#include "parser/lex.h"
 
 #include <string.h>
 

@@ -22,7 +22,7 @@ $(srcdir)/src/parser/lexer.c: $(srcdir)/src/parser/lexer.re $(srcdir)/src/parser
 
 libsiftcore_la_SOURCES += \
 	src/parser/ast.c src/parser/ast.h \
-	src/parser/lexer.h \
+	src/parser/lex.h \
 	src/parser/validate.c src/parser/validate.h \
 	src/parser/codegen.c src/parser/codegen.h \
 	src/parser/compile.c src/parser/compile.h

@@ -15,7 +15,7 @@
 #include "lib/arena.h"
 #include "lib/buf.h"
 #include "lib/diag.h"
-#include "parser/lexer.h"
+#include "parser/lex.h"
 
 struct lex_case {
 	const char *name;

@@ -1,5 +1,5 @@
 /*
- * lexer.h: the internal interface between the re2c lexer (lexer.re) and the
+ * lex.h: the internal interface between the re2c lexer (lexer.re) and the
  * bison grammar (grammar.y). Not installed; only the parser uses it (and the
  * lexer's unit tests).
  *
