@@ -9,6 +9,8 @@
 #include "parser/validate.h"
 
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/alloc.h"
@@ -419,7 +421,7 @@ static struct name_index {
 	struct name_slot slots[NAME_SLOTS];
 	struct name_ent ents[NAME_ENTS];
 	int nents;
-	bool overflow; /* too many names: fall back to the walks */
+	bool overflow; /* too many names for the arrays: a build error */
 } name_index;
 static int name_index_state; /* 0 none, 1 being built, 2 ready */
 
@@ -503,18 +505,21 @@ static const struct name_index *names(void)
 				;
 		}
 	}
-	return name_index.overflow ? NULL : &name_index;
+	if (name_index.overflow) {
+		/* the registry outgrew NAME_SLOTS/NAME_ENTS: a build error that
+		   the first compile of any test reveals */
+		fprintf(stderr, "sift: internal error: the name index is too small for the registry\n");
+		abort();
+	}
+	return &name_index;
 }
 
 /* The first entry of a name in family fam (0 commands, 1 tags, 2 match
- * types and address parts), -1 when none; *x_r the index (NULL: not
- * usable, walk the registry instead). */
+ * types and address parts), -1 when none; *x_r the index. */
 static int name_first(const char *name, int fam, const struct name_index **x_r)
 {
 	const struct name_index *x = names();
 	*x_r = x;
-	if (!x)
-		return -1;
 	struct name_slot *sl = name_slot((struct name_index *)x, name, false);
 	return sl ? sl->head[fam] : -1;
 }
@@ -531,34 +536,16 @@ static const struct sv_cmd_def *find_cmd(const struct sv_validator *v, const cha
 					 enum sv_cmd_kind kind, bool any_kind)
 {
 	const struct name_index *x;
-	int j = name_first(id, 0, &x);
-	if (x) {
-		for (; j >= 0; j = x->ents[j].next) {
-			const struct sv_ext_def *e = x->ents[j].ext;
-			const struct sv_cmd_def *c = x->ents[j].def;
-			if (enabled_only && !enabled_ext(v, e))
-				continue;
-			if (e->hidden && !enabled_ext(v, e) && !enabled_only)
-				continue;
-			if (any_kind || c->kind == kind) {
-				*ext_r = e;
-				return c;
-			}
-		}
-		return NULL;
-	}
-	for (size_t i = 0; i < sv_ext_count(); i++) {
-		const struct sv_ext_def *e = sv_ext_at(i);
+	for (int j = name_first(id, 0, &x); j >= 0; j = x->ents[j].next) {
+		const struct sv_ext_def *e = x->ents[j].ext;
+		const struct sv_cmd_def *c = x->ents[j].def;
 		if (enabled_only && !enabled_ext(v, e))
 			continue;
 		if (e->hidden && !enabled_ext(v, e) && !enabled_only)
 			continue;
-		for (size_t k = 0; e->commands && e->commands[k].id; k++) {
-			const struct sv_cmd_def *c = &e->commands[k];
-			if (strcmp(c->id, id) == 0 && (any_kind || c->kind == kind)) {
-				*ext_r = e;
-				return c;
-			}
+		if (any_kind || c->kind == kind) {
+			*ext_r = e;
+			return c;
 		}
 	}
 	return NULL;
@@ -721,27 +708,12 @@ static int try_family(struct sv_validator *v, struct sv_ast_node *n, const struc
 		return 1;
 	}
 	const struct name_index *x;
-	int j = name_first(name, 2, &x);
-	if (x) {
-		for (; j >= 0; j = x->ents[j].next) {
-			const struct name_ent *ne = &x->ents[j];
-			if (ne->kind == 'm' && (cmd->flags & SV_CMDF_MATCH))
-				return family_match(v, cmd, vn, argp, ne->ext, ne->k, ne->def);
-			if (ne->kind == 'a' && (cmd->flags & SV_CMDF_ADDRPART))
-				return family_addrpart(v, cmd, vn, argp, ne->ext, ne->k);
-		}
-		return 0;
-	}
-	for (size_t i = 0; i < sv_ext_count(); i++) {
-		const struct sv_ext_def *e = sv_ext_at(i);
-		if ((cmd->flags & SV_CMDF_MATCH) && e->match_types)
-			for (unsigned k = 0; e->match_types[k]; k++)
-				if (strcmp(e->match_types[k]->name, name) == 0)
-					return family_match(v, cmd, vn, argp, e, k, e->match_types[k]);
-		if ((cmd->flags & SV_CMDF_ADDRPART) && e->addrparts)
-			for (unsigned k = 0; e->addrparts[k]; k++)
-				if (strcmp(e->addrparts[k]->name, name) == 0)
-					return family_addrpart(v, cmd, vn, argp, e, k);
+	for (int j = name_first(name, 2, &x); j >= 0; j = x->ents[j].next) {
+		const struct name_ent *ne = &x->ents[j];
+		if (ne->kind == 'm' && (cmd->flags & SV_CMDF_MATCH))
+			return family_match(v, cmd, vn, argp, ne->ext, ne->k, ne->def);
+		if (ne->kind == 'a' && (cmd->flags & SV_CMDF_ADDRPART))
+			return family_addrpart(v, cmd, vn, argp, ne->ext, ne->k);
 	}
 	return 0;
 }
@@ -764,37 +736,18 @@ static const struct sv_tag_def *find_tag(struct sv_validator *v, const struct sv
 			return &cmd->tags[i];
 		}
 	const struct name_index *x;
-	int j = name_first(name, 1, &x);
-	if (x) {
-		for (; j >= 0; j = x->ents[j].next) {
-			const struct sv_ext_def *e = x->ents[j].ext;
-			const struct sv_tag_def *t = x->ents[j].def;
-			if (!attaches_to(t, cmd->id))
-				continue;
-			if (!enabled_ext(v, e)) {
-				if (!e->hidden)
-					*missing_r = e;
-				continue;
-			}
-			*ext_r = e;
-			return t;
+	for (int j = name_first(name, 1, &x); j >= 0; j = x->ents[j].next) {
+		const struct sv_ext_def *e = x->ents[j].ext;
+		const struct sv_tag_def *t = x->ents[j].def;
+		if (!attaches_to(t, cmd->id))
+			continue;
+		if (!enabled_ext(v, e)) {
+			if (!e->hidden)
+				*missing_r = e;
+			continue;
 		}
-		return NULL;
-	}
-	for (size_t i = 0; i < sv_ext_count(); i++) {
-		const struct sv_ext_def *e = sv_ext_at(i);
-		for (size_t k = 0; e->tags && e->tags[k].name; k++) {
-			const struct sv_tag_def *t = &e->tags[k];
-			if (strcmp(t->name, name) != 0 || !attaches_to(t, cmd->id))
-				continue;
-			if (!enabled_ext(v, e)) {
-				if (!e->hidden)
-					*missing_r = e;
-				continue;
-			}
-			*ext_r = e;
-			return t;
-		}
+		*ext_r = e;
+		return t;
 	}
 	return NULL;
 }
