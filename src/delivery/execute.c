@@ -117,6 +117,11 @@ enum sv_status sv_dlv_execute(struct sv_result *r, const struct sv_exec_ctx *c, 
 		report(c, "cannot execute the %s action here", a->def->name);
 		if (worst == SV_OK)
 			worst = SV_FAIL;
+		/* it cancelled the implicit keep; undone, it must not lose the
+		   message (a redirect without a submission, say): keep it */
+		if (a->def->cancels_keep && !a->copy &&
+		    fallback_inbox(c, NULL, 0, &inbox_done) != SV_OK)
+			worst = SV_TEMPFAIL;
 	}
 	if (implicit_keep && !r->keep_cancelled) {
 		enum sv_status st = inbox_done ? SV_OK : sv_dlv_implicit_keep(r, c);

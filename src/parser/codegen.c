@@ -618,14 +618,6 @@ bool sv_codegen_finish(struct sv_codegen *g, const char *name, uint64_t src_hash
 	return ok;
 }
 
-bool sv_codegen_run(struct sv_validator *v, struct sv_ast *ast, const char *name,
-		    uint64_t src_hash, struct sv_buf *out, struct sv_diags *diags)
-{
-	struct sv_codegen *g = sv_codegen_begin(v, ast->srclen, diags);
-	gen_block(g, ast->commands);
-	return sv_codegen_finish(g, name, src_hash, out, diags);
-}
-
 /* ---- blocks and forward jumps for custom generate hooks ---- */
 
 size_t sv_cg_offset(struct sv_codegen *g)

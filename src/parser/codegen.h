@@ -16,15 +16,11 @@
 
 struct sv_codegen;
 
-/* Generate the binary image for ast into out. */
-bool sv_codegen_run(struct sv_validator *v, struct sv_ast *ast, const char *name,
-		    uint64_t src_hash, struct sv_buf *out, struct sv_diags *diags);
-
 /*
  * Generation in pieces, for the compiler's streaming mode: begin once the
  * requires are validated, hand over the validated top-level commands in
  * order (an if never apart from its elsif and else), finish with the
- * binary (out NULL: abandon). sv_codegen_run is the three at once.
+ * binary (out NULL: abandon).
  */
 struct sv_codegen *sv_codegen_begin(struct sv_validator *v, size_t srclen,
 				    struct sv_diags *diags);

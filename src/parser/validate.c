@@ -1132,57 +1132,6 @@ static void validate_block(struct sv_validator *v, struct sv_ast_node *list)
 	}
 }
 
-static void fold_str(char *p)
-{
-	for (; *p; p++)
-		if ((unsigned char)(*p - 'A') < 26)
-			*p = (char)(*p + ('a' - 'A'));
-}
-
-/* RFC 5228 §8.1: identifiers and tags are case-insensitive */
-static void fold_ids(struct sv_ast_node *n)
-{
-	for (; n; n = n->next) {
-		fold_str((char *)n->id);
-		for (struct sv_ast_arg *a = n->args; a; a = a->next)
-			if (a->kind == SV_AST_TAG)
-				fold_str((char *)a->tag);
-		fold_ids(n->tests);
-		fold_ids(n->block);
-	}
-}
-
-bool sv_validate(struct sv_validator *v, struct sv_ast *ast, const struct sv_validate_options *o)
-{
-	fold_ids(ast->commands);
-	size_t n = sv_ext_count();
-	v->enabled = sv_calloc(n, sizeof *v->enabled);
-	v->order = sv_calloc(n + 1, sizeof *v->order);
-	v->order[v->norder++] = sv_ext_core();
-	v->enabled[sv_ext_core()->index] = true;
-	/* hidden extensions this program offers: requirable, not on */
-	v->offered = o ? o->extra : NULL;
-	size_t before = v->diags->errors;
-	/* requires first: encoded-character changes every other string */
-	struct sv_ast_node *cmd = ast->commands;
-	for (; cmd && streq(cmd->id, "require"); cmd = cmd->next)
-		do_require(v, cmd);
-	if (v->encoded_chars)
-		walk_strings(v, cmd);
-	v->seen_non_require = false;
-	struct sv_ast_node *prev = NULL;
-	for (struct sv_ast_node *c = ast->commands; c; c = c->next) {
-		if (streq(c->id, "require") && !v->seen_non_require) {
-			prev = c;
-			continue; /* already done */
-		}
-		validate_command(v, c, prev);
-		prev = c;
-	}
-	return v->diags->errors == before;
-}
-
-
 bool sv_validate_begin(struct sv_validator *v, const struct sv_validate_options *o)
 {
 	size_t n = sv_ext_count();
@@ -1198,7 +1147,7 @@ bool sv_validate_begin(struct sv_validator *v, const struct sv_validate_options 
 void sv_validate_top(struct sv_validator *v, struct sv_ast_node *list,
 		     struct sv_diags *decode_diags)
 {
-	/* no fold_ids: the streaming parser (sv_parse_top with a flush, the
+	/* no folding here: the streaming parser (sv_parse_top with a flush, the
 	 * only source of these lists) has lowercased identifiers and tags */
 	struct sv_ast_node *prev = NULL;
 	for (struct sv_ast_node *c = list; c; c = c->next) {

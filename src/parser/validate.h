@@ -67,19 +67,15 @@ struct sv_validate_options {
 	const char *const *extra;
 };
 
-bool sv_validate(struct sv_validator *v, struct sv_ast *ast, const struct sv_validate_options *o);
 void sv_validator_free(struct sv_validator *v);
 /*
- * Validation in pieces, for the compiler's streaming mode: the top-level
- * commands are handed over in order, a few at a time (an if never apart
- * from its elsif and else), and each piece is validated as sv_validate
- * would: the same checks in the same order. Errors of encoded-character
- * decoding (which sv_validate reports before everything else) go to
- * decode_diags, the others to v->diags.
+ * Validation in pieces, as the compiler streams: the top-level commands
+ * are handed over in order, a few at a time (an if never apart from its
+ * elsif and else). Errors of encoded-character decoding, which come before
+ * all others, go to decode_diags, the others to v->diags. Identifiers and
+ * tags must already be lowercased, as the streaming parser (sv_parse_top)
+ * produces them (RFC 5228 §8.1).
  */
-/* sv_validate_top expects identifiers and tags already lowercased, as the
- * streaming parser (sv_parse_top) produces them; sv_validate folds them
- * itself. */
 bool sv_validate_begin(struct sv_validator *v, const struct sv_validate_options *o);
 void sv_validate_top(struct sv_validator *v, struct sv_ast_node *list,
 		     struct sv_diags *decode_diags);

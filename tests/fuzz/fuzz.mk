@@ -44,12 +44,13 @@ TESTS += tests/fuzz/mutate tests/fuzz/replay_compile tests/fuzz/replay_load \
 tests_fuzz_mutate_SOURCES = tests/fuzz/mutate.c
 tests_fuzz_mutate_LDADD = libsift.la
 
-tests_fuzz_replay_compile_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_compile.c \
+tests_fuzz_replay_compile_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_compile.c tests/fuzz/fuzz_run.h \
 	tests/fuzz/fuzz.h
 tests_fuzz_replay_compile_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"compile"'
 tests_fuzz_replay_compile_LDADD = libsift.la
 
-tests_fuzz_replay_load_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_load.c tests/fuzz/fuzz.h
+tests_fuzz_replay_load_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_load.c tests/fuzz/fuzz.h \
+	tests/fuzz/fuzz_run.h
 tests_fuzz_replay_load_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"load"'
 tests_fuzz_replay_load_LDADD = libsift.la
 

@@ -27,60 +27,12 @@
 #include "vm/result.h"
 #include "vm/vm.h"
 
-static struct sv_settings settings;
-static bool ready;
-
-static void setup(void)
-{
-	if (ready)
-		return;
-	struct sv_buf err = SV_BUF_INIT;
-	sv_settings_init(&settings);
-	if (!sv_settings_set(&settings, "max-instructions", FUZZ_MAX_INSTRUCTIONS, &err)) {
-		fprintf(stderr, "fuzz_load: %s\n", err.p);
-		abort();
-	}
-	sv_buf_free(&err);
-	ready = true;
-}
-
-/* One run; the binary is run twice per input, since the second run of
- * a binary takes other paths (the per-instruction caches). */
-static void run(const struct sv_binary *bin)
-{
-	static const char msgtext[] = FUZZ_MESSAGE;
-	struct sv_msg *m = sv_msg_new(msgtext, sizeof msgtext - 1);
-	struct sv_envelope env = {
-		.from = "owner-list+bounces@lists.example.net",
-		.to = "alice+shop@example.org",
-		.orig_to = "alice+shop@example.org",
-		.auth = "alice@example.org",
-		.final_to = "alice@example.org",
-	};
-	struct sv_result res;
-	sv_result_init(&res, &settings);
-	struct sv_vm vm;
-	struct sv_vm_options vo = {.settings = &settings};
-	enum sv_status st = sv_vm_run(&vm, bin, m, &env, &res, &vo);
-	if ((unsigned)st > SV_NOMEM || st == SV_CORRUPT) {
-		fprintf(stderr, "fuzz_load: run of verified code returned %d (%s): %s\n", (int)st,
-			sv_status_name(st), vm.error.p ? vm.error.p : "");
-		abort();
-	}
-	if (st != SV_OK)
-		sv_result_cancel(&res);
-	struct sv_buf out = SV_BUF_INIT;
-	sv_result_summary(&res, &out);
-	sv_result_print(&res, &out);
-	sv_buf_free(&out);
-	sv_vm_cleanup(&vm);
-	sv_result_free(&res);
-	sv_msg_free(m);
-}
+static const char fuzz_name[] = "fuzz_load";
+#include "fuzz_run.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	setup();
+	fuzz_setup();
 	if (size > 0xffffffffu - SV_BIN_HEADER_SIZE)
 		return 0;
 	struct sv_buf img = SV_BUF_INIT, err = SV_BUF_INIT;
@@ -104,8 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct sv_buf text = SV_BUF_INIT;
 		sv_disasm(bin, NULL, 0, &text);
 		sv_buf_free(&text);
-		run(bin);
-		run(bin);
+		fuzz_run(bin);
+		fuzz_run(bin);
 		sv_bin_free(bin);
 	}
 	sv_buf_free(&err);
