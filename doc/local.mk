@@ -1,6 +1,6 @@
 ## doc: the bytecode reference, its opcode table built from opcodes.def
 nodist_doc_DATA = doc/bytecode.md
-EXTRA_DIST += doc/bytecode.md.in
+EXTRA_DIST += doc/bytecode.md.in doc/architecture.md
 CLEANFILES += doc/bytecode.md
 doc/bytecode.md: $(srcdir)/doc/bytecode.md.in $(srcdir)/src/vm/opcodes.def
 	$(AM_V_GEN)$(MKDIR_P) doc && \
