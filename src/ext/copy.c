@@ -13,10 +13,12 @@ static const struct sv_tag_def copy_tags[] = {
 	{NULL},
 };
 
-static void decorate(struct sv_vm *vm, const struct sv_operands *ops, struct sv_action *a)
+static enum sv_status decorate(struct sv_vm *vm, const struct sv_operands *ops,
+			       struct sv_action *a)
 {
 	if (sv_ops_opt(ops, &sv_ext_copy_def, 0))
 		a->copy = true;
+	return SV_OK;
 }
 
 static const char *const copy_opt_names[] = {"copy"};

@@ -222,16 +222,22 @@ static enum sv_status op_hasflag(struct sv_vm *vm, const struct sv_operands *ops
 
 /* ---- actions ---- */
 
-static void decorate(struct sv_vm *vm, const struct sv_operands *ops, struct sv_action *a)
+/* A store gets the :flags list, or else the internal variable's flags.
+ * A list that cannot be expanded (a string over max-string-size, say) is
+ * an error of the run: filing without the flags asked for would be a
+ * silent change of what the script said. */
+static enum sv_status decorate(struct sv_vm *vm, const struct sv_operands *ops,
+			       struct sv_action *a)
 {
 	if (!a->def->is_store)
-		return;
+		return SV_OK;
 	const struct sv_optarg *o = sv_ops_opt(ops, &sv_ext_imap4flags_def, OPT_FLAGS);
 	struct sv_buf f = SV_BUF_INIT;
 	if (o) {
-		if (flags_from_list(vm, o->idx, &f) != SV_OK) {
+		enum sv_status st = flags_from_list(vm, o->idx, &f);
+		if (st != SV_OK) {
 			sv_buf_free(&f);
-			return;
+			return st;
 		}
 	} else {
 		const struct sv_buf *b = internal_var(vm);
@@ -240,9 +246,10 @@ static void decorate(struct sv_vm *vm, const struct sv_operands *ops, struct sv_
 	split_flags(vm, f.p ? f.p : "", f.len, &a->flags, &a->nflags);
 	a->has_flags = true;
 	sv_buf_free(&f);
+	return SV_OK;
 }
 
-static void on_run_end(struct sv_vm *vm)
+static enum sv_status on_run_end(struct sv_vm *vm)
 {
 	const struct sv_buf *b = internal_var(vm);
 	struct sv_result *r = vm->result;
@@ -255,6 +262,7 @@ static void on_run_end(struct sv_vm *vm)
 	r->keep_flags = keep;
 	r->nkeep_flags = n;
 	r->keep_has_flags = true;
+	return SV_OK;
 }
 
 /* ---- validation and generation ---- */

@@ -189,12 +189,15 @@ struct sv_ext_def {
 	/* Called when the capability is required (may be NULL). */
 	bool (*on_require)(struct sv_validator *v);
 	/* Called when a run ends without error, before the result is final
-	 * (imap4flags hands the implicit keep its flags here; may be NULL). */
-	void (*on_run_end)(struct sv_vm *vm);
+	 * (imap4flags hands the implicit keep its flags here; may be NULL).
+	 * A status other than SV_OK is a runtime error of the run (with
+	 * sv_vm_error's text when the hook set one). */
+	enum sv_status (*on_run_end)(struct sv_vm *vm);
 	/* Adds what its tags say to an action another command records
-	 * (:copy, :flags; may be NULL). */
-	void (*decorate_action)(struct sv_vm *vm, const struct sv_operands *ops,
-				struct sv_action *a);
+	 * (:copy, :flags; may be NULL). A status other than SV_OK stops the
+	 * run: the action is not recorded. */
+	enum sv_status (*decorate_action)(struct sv_vm *vm, const struct sv_operands *ops,
+					  struct sv_action *a);
 	/* Frees the extension's per-run state (may be NULL). */
 	void (*free_state)(void *state);
 	/* Per-extension index in the registry, set at start-up. */

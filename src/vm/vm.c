@@ -479,10 +479,13 @@ enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct s
 			vm->opts.trace(vm->opts.trace_ctx, sv_vm_line(vm), ops->op->mnemonic, vm->test);
 		vm->ip = vm->next;
 	}
-	if (st == SV_OK) {
-		for (size_t i = 0; i < bin->nexts; i++)
-			if (bin->exts[i]->on_run_end)
-				bin->exts[i]->on_run_end(vm);
+	for (size_t i = 0; st == SV_OK && i < bin->nexts; i++) {
+		if (!bin->exts[i]->on_run_end)
+			continue;
+		st = bin->exts[i]->on_run_end(vm);
+		if (st != SV_OK && vm->error.len == 0)
+			sv_vm_error(vm, "%s: %s at the end of the run", bin->exts[i]->name,
+				    sv_status_name(st));
 	}
 	return st;
 }
@@ -514,9 +517,16 @@ enum sv_status sv_vm_add_action(struct sv_vm *vm, const struct sv_operands *ops,
 				struct sv_action *a)
 {
 	a->line = sv_vm_line(vm);
-	for (size_t i = 0; i < vm->bin->nexts; i++)
-		if (vm->bin->exts[i]->decorate_action)
-			vm->bin->exts[i]->decorate_action(vm, ops, a);
+	for (size_t i = 0; i < vm->bin->nexts; i++) {
+		if (!vm->bin->exts[i]->decorate_action)
+			continue;
+		enum sv_status st = vm->bin->exts[i]->decorate_action(vm, ops, a);
+		if (st != SV_OK) {
+			if (vm->error.len == 0)
+				sv_vm_error(vm, "%s: %s", vm->bin->exts[i]->name, sv_status_name(st));
+			return st;
+		}
+	}
 	struct sv_buf err = SV_BUF_INIT;
 	enum sv_status st = sv_result_add(vm->result, a, &err);
 	if (st != SV_OK)
