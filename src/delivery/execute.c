@@ -1,11 +1,19 @@
 /*
- * execute.c: executes a result as one delivery (DESIGN.md §5;
+ * execute.c: carries out a result as one transaction (DESIGN.md §4;
  * RFC 5228 §2.10.2 implicit keep, §2.10.6 errors, §4.2 redirect, RFC 5232
- * §5 flags). Two phases: local stores, then sending, so that a message is
- * never sent on when it could not be filed.
+ * §5 flags).
  *
- * Not done yet: vacation, reject and notify actions (no extension records
- * them yet); they are reported as failures.
+ * Every action kind says how it is carried out (prepare, commit, rollback,
+ * release in its descriptor); this file knows none of them by name. All
+ * actions are prepared first, stores before sends before state writes, so
+ * that whatever can fail fails before anything is visible; then they are
+ * committed in the same order. A temporary failure rolls every store back
+ * (committed ones too, while no send has gone out) and the delivery is
+ * retried by the MTA; an action that simply cannot be carried out is
+ * reported and the message is kept in INBOX instead, so it is never lost.
+ *
+ * Not done yet: the submission interface is single-phase (a redirect is
+ * handed over at commit); state writes have no action kind yet.
  */
 #include "delivery/execute.h"
 
@@ -31,104 +39,272 @@ static void report(const struct sv_exec_ctx *c, const char *fmt, ...)
 	sv_buf_free(&b);
 }
 
-static enum sv_status store_one(const struct sv_exec_ctx *c, const char *mailbox, size_t mlen,
-                                const char *const *flags, size_t nflags)
+/* ---- the steps of the store kinds (keep, fileinto) ---- */
+
+enum sv_status sv_dlv_store_prepare(struct sv_txn *t, struct sv_action *a, struct sv_buf *err)
 {
-	struct sv_buf err = SV_BUF_INIT, name = SV_BUF_INIT;
-	enum sv_status st =
-	    c->store->save(c->store, mailbox, mlen, c->msg, c->len, flags, nflags, &err);
-	if (st != SV_OK) {
-		sv_buf_put_sanitized(&name, mailbox, mlen, 128);
-		report(c, "failed to store into mailbox '%s': %s", name.p ? name.p : "",
-		       err.p ? err.p : sv_status_name(st));
+	const struct sv_exec_ctx *c = t->c;
+	const char *mb = a->target ? a->target : "INBOX";
+	size_t ml = a->target ? a->tlen : 5;
+	if (!c->store) {
+		sv_buf_puts(err, "no mail store to file into");
+		return SV_FAIL;
 	}
-	sv_buf_free(&err);
-	sv_buf_free(&name);
+	struct sv_store_txn *tx = NULL;
+	struct sv_buf why = SV_BUF_INIT;
+	enum sv_status st = c->store->prepare(c->store, mb, ml, c->msg, c->len, a->flags,
+					      a->has_flags ? a->nflags : 0, &tx, &why);
+	if (st == SV_OK) {
+		a->txn = tx;
+		if (sv_mailbox_is_inbox(mb, ml))
+			t->inbox_prepared = true;
+	} else {
+		sv_buf_puts(err, "failed to store into mailbox '");
+		sv_buf_put_sanitized(err, mb, ml, 128);
+		sv_buf_printf(err, "': %s", why.p ? why.p : sv_status_name(st));
+	}
+	sv_buf_free(&why);
 	return st;
 }
 
-static enum sv_status fallback_inbox(const struct sv_exec_ctx *c, const char *const *flags,
-                                     size_t nflags, bool *done)
+enum sv_status sv_dlv_store_commit(struct sv_txn *t, struct sv_action *a, struct sv_buf *err)
 {
-	if (*done)
+	return t->c->store->commit(t->c->store, a->txn, err);
+}
+
+void sv_dlv_store_rollback(struct sv_txn *t, struct sv_action *a)
+{
+	t->c->store->rollback(t->c->store, a->txn);
+	a->txn = NULL;
+}
+
+void sv_dlv_store_release(struct sv_txn *t, struct sv_action *a)
+{
+	t->c->store->release(t->c->store, a->txn);
+	a->txn = NULL;
+}
+
+/* ---- the steps of redirect ---- */
+
+enum sv_status sv_dlv_redirect_prepare(struct sv_txn *t, struct sv_action *a, struct sv_buf *err)
+{
+	if (!t->c->submit) {
+		sv_buf_puts(err, "cannot redirect: no way to send mail here");
+		return SV_FAIL;
+	}
+	return SV_OK;
+}
+
+enum sv_status sv_dlv_redirect_commit(struct sv_txn *t, struct sv_action *a, struct sv_buf *err)
+{
+	const struct sv_exec_ctx *c = t->c;
+	/* RFC 5228 §4.2: the envelope sender stays the original one */
+	char *to = sv_strndup(a->target, a->tlen);
+	const char *rcpts[1] = {to};
+	struct sv_buf why = SV_BUF_INIT;
+	const char *from = c->env && c->env->from ? c->env->from : "";
+	enum sv_status st = c->submit->send(c->submit->ctx, from, rcpts, 1, c->msg, c->len, &why);
+	if (st != SV_OK) {
+		sv_buf_puts(err, "failed to redirect message to <");
+		sv_buf_put_sanitized(err, to, strlen(to), 256);
+		sv_buf_printf(err, ">: %s", why.p ? why.p : sv_status_name(st));
+	}
+	sv_buf_free(&why);
+	sv_free(to);
+	return st;
+}
+
+/* ---- the transaction ---- */
+
+struct step {
+	struct sv_action *a;
+	bool committed;
+};
+
+struct plan {
+	struct sv_txn t;
+	struct step *v;
+	size_t n;
+	/* the INBOX store the executor adds itself: the implicit keep, or
+	   the fallback of an action that could not be carried out */
+	struct sv_action inbox;
+	bool need_inbox;
+	const char **inbox_flags;
+	size_t ninbox_flags;
+	bool inbox_has_flags;
+};
+
+/* Roll every step back, the committed stores too: stores are prepared and
+ * committed before any send, so when this runs nothing has left the host
+ * and the retry finds nothing of this attempt. */
+static void undo(struct plan *p)
+{
+	for (size_t i = p->n; i-- > 0;) {
+		const struct sv_action_def *d = p->v[i].a->def;
+		if (d->rollback)
+			d->rollback(&p->t, p->v[i].a);
+	}
+	p->n = 0;
+}
+
+static void finish(struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct sv_action_def *d = p->v[i].a->def;
+		if (d->release)
+			d->release(&p->t, p->v[i].a);
+	}
+	p->n = 0;
+}
+
+/* Prepare one action; SV_FAIL is reported here (and the message kept). */
+static enum sv_status prepare_one(struct plan *p, struct sv_action *a, enum sv_status *worst)
+{
+	struct sv_buf err = SV_BUF_INIT;
+	enum sv_status st;
+	if (!a->def->prepare) {
+		sv_buf_printf(&err, "cannot execute the %s action here", a->def->name);
+		st = SV_FAIL;
+	} else {
+		st = a->def->prepare(&p->t, a, &err);
+	}
+	if (st == SV_OK) {
+		p->v[p->n++] = (struct step){a, false};
+	} else {
+		report(p->t.c, "%s", err.p ? err.p : sv_status_name(st));
+		if (st != SV_TEMPFAIL) {
+			st = SV_OK;
+			if (*worst == SV_OK)
+				*worst = SV_FAIL;
+			/* undone, an action that cancelled the implicit keep must
+			   not lose the message: it goes to INBOX, with the flags
+			   it asked for */
+			if (a->def->cancels_keep && !a->copy && !p->need_inbox) {
+				p->need_inbox = true;
+				p->inbox_flags = a->flags;
+				p->ninbox_flags = a->has_flags ? a->nflags : 0;
+				p->inbox_has_flags = a->has_flags;
+			}
+		}
+	}
+	sv_buf_free(&err);
+	return st;
+}
+
+static enum sv_status prepare_all(struct plan *p, struct sv_result *r)
+{
+	enum sv_status worst = SV_OK;
+	static const enum sv_action_phase order[] = {SV_PHASE_STORE, SV_PHASE_SEND, SV_PHASE_STATE,
+						     SV_PHASE_NONE};
+	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+		for (size_t i = 0; i < r->n; i++) {
+			struct sv_action *a = &r->v[i];
+			if (a->executed || a->def->phase != order[k])
+				continue;
+			if (a->def->phase == SV_PHASE_NONE && !a->def->prepare)
+				continue; /* discard: nothing to carry out */
+			if (prepare_one(p, a, &worst) == SV_TEMPFAIL)
+				return SV_TEMPFAIL;
+		}
+	}
+	return worst;
+}
+
+static enum sv_status prepare_inbox(struct plan *p)
+{
+	if (!p->need_inbox || p->t.inbox_prepared)
 		return SV_OK;
-	enum sv_status st = store_one(c, "INBOX", 5, flags, nflags);
+	p->inbox = (struct sv_action){.def = &sv_action_keep,
+				      .target = "INBOX",
+				      .tlen = 5,
+				      .flags = p->inbox_flags,
+				      .nflags = p->ninbox_flags,
+				      .has_flags = p->inbox_has_flags};
+	struct sv_buf err = SV_BUF_INIT;
+	enum sv_status st = sv_dlv_store_prepare(&p->t, &p->inbox, &err);
 	if (st == SV_OK)
-		*done = true;
+		p->v[p->n++] = (struct step){&p->inbox, false};
+	else
+		report(p->t.c, "%s", err.p ? err.p : sv_status_name(st));
+	sv_buf_free(&err);
+	/* INBOX is the last resort: if it cannot be filed, retry later */
 	return st == SV_OK ? SV_OK : SV_TEMPFAIL;
+}
+
+/* Commit in preparation order. A store that fails to commit rolls back
+ * every store (the retry finds none of them); a send that fails is
+ * reported and the message kept. */
+static enum sv_status commit_all(struct plan *p, enum sv_status worst)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct step *s = &p->v[i];
+		const struct sv_action_def *d = s->a->def;
+		if (!d->commit)
+			continue;
+		struct sv_buf err = SV_BUF_INIT;
+		enum sv_status st = d->commit(&p->t, s->a, &err);
+		if (st == SV_OK) {
+			s->committed = true;
+		} else {
+			report(p->t.c, "%s", err.p ? err.p : sv_status_name(st));
+		}
+		sv_buf_free(&err);
+		if (st == SV_OK)
+			continue;
+		if (d->phase == SV_PHASE_STORE) {
+			undo(p);
+			return SV_TEMPFAIL;
+		}
+		if (worst == SV_OK)
+			worst = SV_FAIL;
+		if (d->rollback)
+			d->rollback(&p->t, s->a);
+		if (d->cancels_keep && !s->a->copy && !p->t.inbox_prepared) {
+			/* the sends come after the stores: keep it now */
+			struct sv_buf e2 = SV_BUF_INIT;
+			struct sv_exec_ctx const *c = p->t.c;
+			enum sv_status k =
+			    c->store ? sv_dlv_store_save(c->store, "INBOX", 5, c->msg, c->len, NULL, 0, &e2)
+				     : SV_TEMPFAIL;
+			if (k != SV_OK) {
+				report(c, "failed to store into mailbox 'INBOX': %s",
+				       e2.p ? e2.p : "no mail store");
+				worst = SV_TEMPFAIL;
+			} else {
+				p->t.inbox_prepared = true;
+			}
+			sv_buf_free(&e2);
+		}
+	}
+	return worst;
 }
 
 enum sv_status sv_dlv_execute(struct sv_result *r, const struct sv_exec_ctx *c, bool implicit_keep)
 {
-	enum sv_status worst = SV_OK;
-	bool inbox_done = false;
-	/* phase 1: stores */
-	for (size_t i = 0; i < r->n; i++) {
-		struct sv_action *a = &r->v[i];
-		if (a->executed || !a->def->is_store)
-			continue;
-		a->executed = true;
-		const char *mb = a->target ? a->target : "INBOX";
-		size_t ml = a->target ? a->tlen : 5;
-		enum sv_status st = store_one(c, mb, ml, a->flags, a->has_flags ? a->nflags : 0);
-		if (st == SV_OK) {
-			if (sv_mailbox_is_inbox(mb, ml))
-				inbox_done = true;
-			continue;
-		}
-		/* DESIGN.md §5: a failed store falls back to INBOX */
-		if (worst == SV_OK)
-			worst = SV_FAIL;
-		if (fallback_inbox(c, a->flags, a->has_flags ? a->nflags : 0, &inbox_done) != SV_OK)
-			return SV_TEMPFAIL;
+	struct plan p = {.t = {.c = c}};
+	p.v = sv_malloc((r->n + 1) * sizeof *p.v);
+	enum sv_status worst = prepare_all(&p, r);
+	if (worst != SV_TEMPFAIL && implicit_keep && sv_result_implicit_keep_pending(r) &&
+	    !p.need_inbox) {
+		p.need_inbox = true;
+		p.inbox_flags = r->keep_flags;
+		p.ninbox_flags = r->keep_has_flags ? r->nkeep_flags : 0;
+		p.inbox_has_flags = r->keep_has_flags;
 	}
-	/* phase 2: what sends mail, and the rest */
-	for (size_t i = 0; i < r->n; i++) {
-		struct sv_action *a = &r->v[i];
-		if (a->executed)
-			continue;
-		a->executed = true;
-		if (a->def == &sv_action_discard)
-			continue;
-		if (a->def->is_redirect && c->submit) {
-			/* RFC 5228 §4.2: the envelope sender stays the original one */
-			char *to = sv_strndup(a->target, a->tlen);
-			const char *rcpts[1] = {to};
-			struct sv_buf err = SV_BUF_INIT;
-			const char *from = c->env && c->env->from ? c->env->from : "";
-			enum sv_status st =
-			    c->submit->send(c->submit->ctx, from, rcpts, 1, c->msg, c->len, &err);
-			if (st != SV_OK) {
-				struct sv_buf q = SV_BUF_INIT;
-				sv_buf_put_sanitized(&q, to, strlen(to), 256);
-				report(c, "failed to redirect message to <%s>: %s", q.p,
-				       err.p ? err.p : sv_status_name(st));
-				sv_buf_free(&q);
-				if (worst == SV_OK)
-					worst = SV_FAIL;
-				/* the message must not be lost: keep it */
-				if (fallback_inbox(c, NULL, 0, &inbox_done) != SV_OK)
-					worst = SV_TEMPFAIL;
-			}
-			sv_buf_free(&err);
-			sv_free(to);
-			continue;
-		}
-		report(c, "cannot execute the %s action here", a->def->name);
-		if (worst == SV_OK)
-			worst = SV_FAIL;
-		/* it cancelled the implicit keep; undone, it must not lose the
-		   message (a redirect without a submission, say): keep it */
-		if (a->def->cancels_keep && !a->copy &&
-		    fallback_inbox(c, NULL, 0, &inbox_done) != SV_OK)
-			worst = SV_TEMPFAIL;
+	if (worst != SV_TEMPFAIL && prepare_inbox(&p) != SV_OK)
+		worst = SV_TEMPFAIL;
+	if (worst == SV_TEMPFAIL) {
+		undo(&p);
+		sv_free(p.v);
+		return SV_TEMPFAIL;
 	}
-	if (implicit_keep && !r->keep_cancelled) {
-		enum sv_status st = inbox_done ? SV_OK : sv_dlv_implicit_keep(r, c);
+	worst = commit_all(&p, worst);
+	finish(&p);
+	sv_free(p.v);
+	for (size_t i = 0; i < r->n; i++)
+		r->v[i].executed = true;
+	if (implicit_keep)
 		r->keep_cancelled = true;
-		if (st != SV_OK)
-			return SV_TEMPFAIL;
-	}
 	return worst;
 }
 
@@ -136,8 +312,13 @@ enum sv_status sv_dlv_implicit_keep(struct sv_result *r, const struct sv_exec_ct
 {
 	if (r->keep_cancelled)
 		return SV_OK;
-	enum sv_status st =
-	    store_one(c, "INBOX", 5, r->keep_flags, r->keep_has_flags ? r->nkeep_flags : 0);
+	struct sv_result none;
+	sv_result_init(&none, NULL);
+	none.keep_flags = r->keep_flags;
+	none.nkeep_flags = r->nkeep_flags;
+	none.keep_has_flags = r->keep_has_flags;
+	enum sv_status st = sv_dlv_execute(&none, c, true);
+	sv_result_free(&none);
 	r->keep_cancelled = true;
 	return st == SV_OK ? SV_OK : SV_TEMPFAIL;
 }

@@ -29,17 +29,46 @@ struct sv_exec_ctx {
 	void *error_ctx;
 };
 
+/* One execution of a result: the context, and what the executor learnt
+ * while preparing (whether INBOX already gets the message). Action kinds
+ * reach the services through it. */
+struct sv_txn {
+	const struct sv_exec_ctx *c;
+	bool inbox_prepared; /* a prepared store files into INBOX */
+};
+
 /*
- * Execute the result's actions that were not executed yet; then, when
- * implicit_keep is true, the implicit keep (once: it is then marked done by
- * cancelling it). SV_OK when everything succeeded, SV_FAIL when an action
- * failed but the message is safe (a store fell back to INBOX, a redirect
- * failed), SV_TEMPFAIL when it could not be stored anywhere.
+ * Execute the result's actions that were not executed yet, as one
+ * transaction (DESIGN.md §4): every action is prepared (stores, then sends,
+ * then state), then every one is committed in the same order; then, when
+ * implicit_keep is true, the implicit keep (within the same transaction).
+ * An action that cannot be carried out (SV_FAIL from prepare) is reported
+ * and, when it cancelled the implicit keep, the message is filed into
+ * INBOX instead. A temporary failure anywhere before the sends are
+ * committed rolls every store back, so that nothing of this attempt is
+ * left and the MTA's retry delivers exactly once.
+ *
+ * SV_OK when everything succeeded, SV_FAIL when an action failed but the
+ * message is safe, SV_TEMPFAIL when the delivery must be retried.
  */
 enum sv_status sv_dlv_execute(struct sv_result *r, const struct sv_exec_ctx *c, bool implicit_keep);
 
-/* Only the implicit keep (into INBOX, with the keep's flags) unless it was
- * cancelled; then marked done. */
+/* The implicit keep alone (after a chain of scripts): INBOX with the keep
+ * flags, unless it was cancelled. SV_TEMPFAIL when it failed. */
 enum sv_status sv_dlv_implicit_keep(struct sv_result *r, const struct sv_exec_ctx *c);
+
+/* The steps of the action kinds that file the message (keep, store): into
+ * a->target (INBOX when NULL) with a's flags. */
+enum sv_status sv_dlv_store_prepare(struct sv_txn *t, struct sv_action *a, struct sv_buf *err);
+enum sv_status sv_dlv_store_commit(struct sv_txn *t, struct sv_action *a, struct sv_buf *err);
+void sv_dlv_store_rollback(struct sv_txn *t, struct sv_action *a);
+void sv_dlv_store_release(struct sv_txn *t, struct sv_action *a);
+
+/* The steps of redirect (RFC 5228 §4.2): the message as it is, the envelope
+ * sender kept, to a->target through the submission interface. Prepare
+ * checks that there is a submission to send with; the submission is
+ * single-phase, so the message is handed over at commit. */
+enum sv_status sv_dlv_redirect_prepare(struct sv_txn *t, struct sv_action *a, struct sv_buf *err);
+enum sv_status sv_dlv_redirect_commit(struct sv_txn *t, struct sv_action *a, struct sv_buf *err);
 
 #endif

@@ -208,40 +208,49 @@ static enum sv_status write_all(int fd, const char *p, size_t len)
 	return SV_OK;
 }
 
-static enum sv_status md_save(struct sv_store *s, const char *mailbox, size_t mlen, const char *msg,
-                              size_t len, const char *const *flags, size_t nflags,
-                              struct sv_buf *err)
+/* One message written and fsynced into tmp/, waiting for its rename. */
+struct sv_store_txn {
+	char *tmp, *dst;
+	bool committed;
+};
+
+/* The folder of a mailbox, made when missing and autocreate is on. */
+static enum sv_status open_folder(struct maildir *md, const char *mailbox, size_t mlen,
+                                  struct sv_buf *folder, struct sv_buf *err)
 {
-	struct maildir *md = (struct maildir *)s;
-	struct sv_buf folder = SV_BUF_INIT, tmp = SV_BUF_INIT, dst = SV_BUF_INIT;
-	enum sv_status st = SV_OK;
-	if (!sv_dlv_maildir_path(s, mailbox, mlen, &folder)) {
+	if (!sv_dlv_maildir_path(&md->base, mailbox, mlen, folder)) {
 		bad_name(err, mailbox, mlen);
-		st = SV_FAIL;
-		goto out;
+		return SV_FAIL;
 	}
-	if (!md_exists(s, mailbox, mlen)) {
-		if (!md->autocreate) {
-			sv_buf_puts(err, "mailbox '");
-			sv_buf_put_sanitized(err, mailbox, mlen, 128);
-			sv_buf_puts(err, "' does not exist");
-			st = SV_FAIL;
-			goto out;
-		}
-		if ((st = md_create(s, mailbox, mlen, err)) != SV_OK)
-			goto out;
+	if (md_exists(&md->base, mailbox, mlen))
+		return SV_OK;
+	if (!md->autocreate) {
+		sv_buf_puts(err, "mailbox '");
+		sv_buf_put_sanitized(err, mailbox, mlen, 128);
+		sv_buf_puts(err, "' does not exist");
+		return SV_FAIL;
 	}
-	/* the info suffix: sorted letters */
-	char info[40];
+	return md_create(&md->base, mailbox, mlen, err);
+}
+
+/* The info suffix of the flags: their letters, sorted (Maildir "2,"). */
+static size_t info_letters(const char *folder, const char *const *flags, size_t nflags,
+                           char *info, size_t cap)
+{
 	size_t ni = 0;
-	for (size_t i = 0; i < nflags && ni < sizeof info - 1; i++) {
-		char c = flags[i][0] == '\\' ? system_flag(flags[i])
-		                             : keyword_letter(folder.p, flags[i]);
+	for (size_t i = 0; i < nflags && ni < cap - 1; i++) {
+		char c = flags[i][0] == '\\' ? system_flag(flags[i]) : keyword_letter(folder, flags[i]);
 		if (c && !memchr(info, c, ni))
 			info[ni++] = c;
 	}
 	qsort(info, ni, 1, cmp_char);
 	info[ni] = '\0';
+	return ni;
+}
+
+/* A unique name in tmp/, opened with O_EXCL (Maildir's rule). */
+static int open_unique(struct maildir *md, const char *folder, struct sv_buf *tmp)
+{
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
 	char host[64];
@@ -253,13 +262,52 @@ static enum sv_status md_save(struct sv_store *s, const char *mailbox, size_t ml
 			*h = '_';
 	int fd = -1;
 	for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
-		sv_buf_reset(&tmp);
-		sv_buf_printf(&tmp, "%s/tmp/%lld.M%06ldP%ldQ%u.%s", folder.p, (long long)tv.tv_sec,
+		sv_buf_reset(tmp);
+		sv_buf_printf(tmp, "%s/tmp/%lld.M%06ldP%ldQ%u.%s", folder, (long long)tv.tv_sec,
 		              (long)tv.tv_usec, (long)getpid(), ++md->seq, host);
-		fd = open(tmp.p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		fd = open(tmp->p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0 && errno != EEXIST)
 			break;
 	}
+	return fd;
+}
+
+/* Make a rename durable: fsync the folder that holds the new entry. */
+static int sync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return 0;
+	char *dir = sv_strndup(path, (size_t)(slash - path));
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	sv_free(dir);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static void txn_free(struct sv_store_txn *tx)
+{
+	sv_free(tx->tmp);
+	sv_free(tx->dst);
+	sv_free(tx);
+}
+
+static enum sv_status md_prepare(struct sv_store *s, const char *mailbox, size_t mlen,
+                                 const char *msg, size_t len, const char *const *flags,
+                                 size_t nflags, struct sv_store_txn **tx_r, struct sv_buf *err)
+{
+	struct maildir *md = (struct maildir *)s;
+	struct sv_buf folder = SV_BUF_INIT, tmp = SV_BUF_INIT, dst = SV_BUF_INIT;
+	*tx_r = NULL;
+	enum sv_status st = open_folder(md, mailbox, mlen, &folder, err);
+	if (st != SV_OK)
+		goto out;
+	char info[40];
+	size_t ni = info_letters(folder.p, flags, nflags, info, sizeof info);
+	int fd = open_unique(md, folder.p, &tmp);
 	if (fd < 0) {
 		sv_buf_printf(err, "cannot create %s: %s", tmp.p, strerror(errno));
 		st = SV_TEMPFAIL;
@@ -268,10 +316,13 @@ static enum sv_status md_save(struct sv_store *s, const char *mailbox, size_t ml
 	st = write_all(fd, msg, len);
 	if (st == SV_OK && fsync(fd) != 0)
 		st = SV_TEMPFAIL;
-	if (close(fd) != 0)
+	int saved = errno;
+	if (close(fd) != 0 && st == SV_OK) {
+		saved = errno;
 		st = SV_TEMPFAIL;
+	}
 	if (st != SV_OK) {
-		sv_buf_printf(err, "cannot write %s: %s", tmp.p, strerror(errno));
+		sv_buf_printf(err, "cannot write %s: %s", tmp.p, strerror(saved));
 		unlink(tmp.p);
 		goto out;
 	}
@@ -280,16 +331,48 @@ static enum sv_status md_save(struct sv_store *s, const char *mailbox, size_t ml
 		sv_buf_printf(&dst, "%s/cur/%s:2,%s", folder.p, base, info);
 	else
 		sv_buf_printf(&dst, "%s/new/%s", folder.p, base);
-	if (rename(tmp.p, dst.p) != 0) {
-		sv_buf_printf(err, "cannot rename %s: %s", tmp.p, strerror(errno));
-		unlink(tmp.p);
-		st = SV_TEMPFAIL;
-	}
+	struct sv_store_txn *tx = sv_calloc(1, sizeof *tx);
+	tx->tmp = sv_buf_steal(&tmp, NULL);
+	tx->dst = sv_buf_steal(&dst, NULL);
+	*tx_r = tx;
 out:
 	sv_buf_free(&folder);
 	sv_buf_free(&tmp);
 	sv_buf_free(&dst);
 	return st;
+}
+
+static enum sv_status md_commit(struct sv_store *s, struct sv_store_txn *tx, struct sv_buf *err)
+{
+	(void)s;
+	if (rename(tx->tmp, tx->dst) != 0) {
+		sv_buf_printf(err, "cannot rename %s: %s", tx->tmp, strerror(errno));
+		return SV_TEMPFAIL;
+	}
+	tx->committed = true;
+	if (sync_parent(tx->dst) != 0) {
+		sv_buf_printf(err, "cannot sync the folder of %s: %s", tx->dst, strerror(errno));
+		return SV_TEMPFAIL;
+	}
+	return SV_OK;
+}
+
+static void md_rollback(struct sv_store *s, struct sv_store_txn *tx)
+{
+	(void)s;
+	if (!tx)
+		return;
+	/* a committed message is taken back too: the MTA retries the whole
+	   delivery, which must then find nothing of this attempt */
+	unlink(tx->committed ? tx->dst : tx->tmp);
+	txn_free(tx);
+}
+
+static void md_release(struct sv_store *s, struct sv_store_txn *tx)
+{
+	(void)s;
+	if (tx)
+		txn_free(tx);
 }
 
 static void md_close(struct sv_store *s)
@@ -309,7 +392,10 @@ enum sv_status sv_dlv_maildir_open(const char *root, bool autocreate, struct sv_
 	if (st != SV_OK)
 		return st;
 	struct maildir *md = sv_calloc(1, sizeof *md);
-	md->base.save = md_save;
+	md->base.prepare = md_prepare;
+	md->base.commit = md_commit;
+	md->base.rollback = md_rollback;
+	md->base.release = md_release;
 	md->base.create = md_create;
 	md->base.exists = md_exists;
 	md->base.close = md_close;
@@ -461,5 +547,21 @@ out:
 	free_entries(v, count);
 	sv_buf_free(&folder);
 	sv_buf_free(&p);
+	return st;
+}
+
+enum sv_status sv_dlv_store_save(struct sv_store *s, const char *mailbox, size_t mlen,
+                                 const char *msg, size_t len, const char *const *flags,
+                                 size_t nflags, struct sv_buf *err)
+{
+	struct sv_store_txn *tx;
+	enum sv_status st = s->prepare(s, mailbox, mlen, msg, len, flags, nflags, &tx, err);
+	if (st != SV_OK)
+		return st;
+	st = s->commit(s, tx, err);
+	if (st != SV_OK)
+		s->rollback(s, tx);
+	else
+		s->release(s, tx);
 	return st;
 }

@@ -12,15 +12,29 @@
 #include "lib/buf.h"
 #include "lib/status.h"
 
+/* One message prepared for a mailbox and not yet visible in it. */
+struct sv_store_txn;
+
 /* A place messages are filed into. Mailbox names are UTF-8, '/' or '.'
- * separate hierarchy levels; "INBOX" is case-insensitive. */
+ * separate hierarchy levels; "INBOX" is case-insensitive.
+ *
+ * Filing is two-phase (DESIGN.md §4): prepare does everything that can
+ * fail (the message is written and made durable where nobody sees it),
+ * commit makes it visible (a rename), rollback takes it back (before or
+ * after commit), release forgets a committed one for good. */
 struct sv_store {
-	/* File msg into mailbox with IMAP flags ("\\Seen", keywords). SV_FAIL
-	 * when the mailbox does not exist (and the store does not create
-	 * mailboxes) or the name is not acceptable; SV_TEMPFAIL on I/O errors. */
-	enum sv_status (*save)(struct sv_store *s, const char *mailbox, size_t mlen,
-	                       const char *msg, size_t len, const char *const *flags, size_t nflags,
-	                       struct sv_buf *err);
+	/* Prepare msg for mailbox with IMAP flags ("\\Seen", keywords).
+	 * SV_FAIL when the mailbox does not exist (and the store does not
+	 * create mailboxes) or the name is not acceptable; SV_TEMPFAIL on I/O
+	 * errors. */
+	enum sv_status (*prepare)(struct sv_store *s, const char *mailbox, size_t mlen,
+	                          const char *msg, size_t len, const char *const *flags,
+	                          size_t nflags, struct sv_store_txn **tx_r, struct sv_buf *err);
+	/* Make a prepared message visible; SV_TEMPFAIL when it failed (the
+	 * caller then rolls it back). */
+	enum sv_status (*commit)(struct sv_store *s, struct sv_store_txn *tx, struct sv_buf *err);
+	void (*rollback)(struct sv_store *s, struct sv_store_txn *tx);
+	void (*release)(struct sv_store *s, struct sv_store_txn *tx);
 	/* Create a mailbox (no error when it exists). */
 	enum sv_status (*create)(struct sv_store *s, const char *mailbox, size_t mlen,
 	                         struct sv_buf *err);
@@ -35,6 +49,11 @@ struct sv_store {
  */
 enum sv_status sv_dlv_maildir_open(const char *root, bool autocreate, struct sv_store **store_r,
                                    struct sv_buf *err);
+
+/* Prepare and commit at once (one store with nothing to roll back with). */
+enum sv_status sv_dlv_store_save(struct sv_store *s, const char *mailbox, size_t mlen,
+                                 const char *msg, size_t len, const char *const *flags,
+                                 size_t nflags, struct sv_buf *err);
 
 /* Is name an acceptable mailbox name (no "..", no path escapes, no control
  * characters, no empty hierarchy level)? */

@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "delivery/execute.h"
 #include "ext/registry.h"
 #include "lib/utf8.h"
 #include "mail/message.h"
@@ -202,6 +203,43 @@ static enum sv_status op_stop(struct sv_vm *vm, const struct sv_operands *ops)
 	vm->stopped = true;
 	return SV_OK;
 }
+
+/* ---- action kinds (§4.1-§4.4) ---- */
+
+static void describe_keep(const struct sv_action *a, struct sv_buf *out)
+{
+	sv_buf_puts(out, "keep message in INBOX");
+}
+
+static void describe_redirect(const struct sv_action *a, struct sv_buf *out)
+{
+	sv_buf_puts(out, "redirect message to: ");
+	sv_buf_put_sanitized(out, a->target, a->tlen, 512);
+}
+
+static void describe_discard(const struct sv_action *a, struct sv_buf *out)
+{
+	sv_buf_puts(out, "discard message");
+}
+
+/* §4.1 keep: files into INBOX; folds with a fileinto "INBOX" */
+const struct sv_action_def sv_action_keep = {
+	.name = "keep", .cancels_keep = true, .is_store = true, .phase = SV_PHASE_STORE,
+	.duplicate = sv_action_fold_store, .describe = describe_keep,
+	.prepare = sv_dlv_store_prepare, .commit = sv_dlv_store_commit,
+	.rollback = sv_dlv_store_rollback, .release = sv_dlv_store_release,
+};
+/* §4.2 redirect: sent on after the stores */
+const struct sv_action_def sv_action_redirect = {
+	.name = "redirect", .cancels_keep = true, .is_redirect = true, .phase = SV_PHASE_SEND,
+	.duplicate = sv_action_fold_address, .describe = describe_redirect,
+	.prepare = sv_dlv_redirect_prepare, .commit = sv_dlv_redirect_commit,
+};
+/* §4.3 discard: only cancels the implicit keep */
+const struct sv_action_def sv_action_discard = {
+	.name = "discard", .cancels_keep = true, .phase = SV_PHASE_NONE,
+	.duplicate = sv_action_fold_kind, .describe = describe_discard,
+};
 
 static enum sv_status op_keep(struct sv_vm *vm, const struct sv_operands *ops)
 {

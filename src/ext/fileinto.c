@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "delivery/execute.h"
 #include "ext/registry.h"
 #include "parser/validate.h"
 #include "vm/result.h"
@@ -23,6 +24,21 @@ static bool validate_fileinto(struct sv_validator *v, struct sv_ast_node *n)
 	}
 	return true;
 }
+
+static void describe_store(const struct sv_action *a, struct sv_buf *out)
+{
+	sv_buf_puts(out, "store message in folder: ");
+	sv_buf_put_sanitized(out, a->target, a->tlen, 512);
+}
+
+/* The action kind of fileinto: a store into a named mailbox, folded with
+ * keep when that mailbox is INBOX (RFC 5228 §2.10.3). */
+const struct sv_action_def sv_action_store = {
+	.name = "store", .cancels_keep = true, .is_store = true, .phase = SV_PHASE_STORE,
+	.duplicate = sv_action_fold_store, .describe = describe_store,
+	.prepare = sv_dlv_store_prepare, .commit = sv_dlv_store_commit,
+	.rollback = sv_dlv_store_rollback, .release = sv_dlv_store_release,
+};
 
 static enum sv_status op_fileinto(struct sv_vm *vm, const struct sv_operands *ops)
 {

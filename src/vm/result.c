@@ -56,7 +56,7 @@ static bool store_target_eq(const struct sv_action *a, const struct sv_action *b
 }
 
 /* keep and store are one kind for folding: both file into a mailbox. */
-static bool dup_store(struct sv_action *a, const struct sv_action *b)
+bool sv_action_fold_store(struct sv_action *a, const struct sv_action *b)
 {
 	if (!a->def->is_store || !b->def->is_store || !store_target_eq(a, b))
 		return false;
@@ -68,7 +68,7 @@ static bool dup_store(struct sv_action *a, const struct sv_action *b)
 	return true;
 }
 
-static bool dup_redirect(struct sv_action *a, const struct sv_action *b)
+bool sv_action_fold_address(struct sv_action *a, const struct sv_action *b)
 {
 	if (a->def != b->def)
 		return false;
@@ -88,49 +88,10 @@ static bool dup_redirect(struct sv_action *a, const struct sv_action *b)
 	return true;
 }
 
-static bool dup_discard(struct sv_action *a, const struct sv_action *b)
+bool sv_action_fold_kind(struct sv_action *a, const struct sv_action *b)
 {
 	return a->def == b->def;
 }
-
-static void describe_store(const struct sv_action *a, struct sv_buf *out)
-{
-	sv_buf_puts(out, "store message in folder: ");
-	sv_buf_put_sanitized(out, a->target, a->tlen, 512);
-}
-
-static void describe_keep(const struct sv_action *a, struct sv_buf *out)
-{
-	sv_buf_puts(out, "keep message in INBOX");
-}
-
-static void describe_redirect(const struct sv_action *a, struct sv_buf *out)
-{
-	sv_buf_puts(out, "redirect message to: ");
-	sv_buf_put_sanitized(out, a->target, a->tlen, 512);
-}
-
-static void describe_discard(const struct sv_action *a, struct sv_buf *out)
-{
-	sv_buf_puts(out, "discard message");
-}
-
-const struct sv_action_def sv_action_keep = {
-	.name = "keep", .cancels_keep = true, .is_store = true,
-	.duplicate = dup_store, .describe = describe_keep,
-};
-const struct sv_action_def sv_action_store = {
-	.name = "store", .cancels_keep = true, .is_store = true,
-	.duplicate = dup_store, .describe = describe_store,
-};
-const struct sv_action_def sv_action_redirect = {
-	.name = "redirect", .cancels_keep = true, .sends = true, .is_redirect = true,
-	.duplicate = dup_redirect, .describe = describe_redirect,
-};
-const struct sv_action_def sv_action_discard = {
-	.name = "discard", .cancels_keep = true,
-	.duplicate = dup_discard, .describe = describe_discard,
-};
 
 void sv_result_init(struct sv_result *r, const struct sv_settings *settings)
 {

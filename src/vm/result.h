@@ -20,13 +20,34 @@
 #include "lib/status.h"
 
 struct sv_action;
+struct sv_txn; /* the delivery's transaction (delivery/execute.h) */
 
+/* When an action is carried out (DESIGN.md §4): every store first, then
+ * what sends mail, then state writes, so that nothing is sent or recorded
+ * for a message that could not be filed. */
+enum sv_action_phase { SV_PHASE_NONE, SV_PHASE_STORE, SV_PHASE_SEND, SV_PHASE_STATE };
+
+/* An action kind, declared by the extension whose command records it
+ * (core: keep, redirect, discard; fileinto: store). The result and the
+ * executor know actions only through these descriptors. */
 struct sv_action_def {
 	const char *name;   /* "keep", "store", "redirect", "discard", ... */
 	bool cancels_keep;  /* cancels the implicit keep (unless :copy) */
 	bool is_store;      /* files the message into a mailbox (target) */
-	bool sends;         /* sends mail: executed after the stores */
 	bool is_redirect;   /* counts against max-redirects */
+	enum sv_action_phase phase;
+	/* Do everything that can fail, so that commit cannot reasonably fail:
+	 * SV_FAIL when this action cannot be carried out (the message stays
+	 * safe: the executor keeps it instead), SV_TEMPFAIL when the whole
+	 * delivery must be retried later (everything is rolled back). NULL
+	 * with SV_PHASE_NONE: nothing to carry out (discard). */
+	enum sv_status (*prepare)(struct sv_txn *t, struct sv_action *a, struct sv_buf *err);
+	/* Make a prepared action take effect. */
+	enum sv_status (*commit)(struct sv_txn *t, struct sv_action *a, struct sv_buf *err);
+	/* Undo a prepared (or committed store) action. */
+	void (*rollback)(struct sv_txn *t, struct sv_action *a);
+	/* Forget what prepare kept, once the transaction is over. */
+	void (*release)(struct sv_txn *t, struct sv_action *a);
 	/* New action b duplicates existing a: fold (may update a). */
 	bool (*duplicate)(struct sv_action *a, const struct sv_action *b);
 	/* New action b may not come with existing a: false and a reason. */
@@ -47,6 +68,7 @@ struct sv_action {
 	unsigned line;
 	bool executed;
 	void *data;          /* the action kind's own parameters */
+	void *txn;           /* what prepare made, until commit or rollback */
 };
 
 struct sv_result {
@@ -61,8 +83,18 @@ struct sv_result {
 	struct sv_settings settings;
 };
 
+/* The action kinds of the core (ext/core.c) and of fileinto (ext/fileinto.c). */
 extern const struct sv_action_def sv_action_keep, sv_action_store, sv_action_redirect,
 	sv_action_discard;
+
+/* Duplicate folding shared by the action kinds (RFC 5228 §2.10.3). keep and
+ * store fold with each other (same mailbox, INBOX without case); a keep
+ * turns a fileinto "INBOX" into keep. */
+bool sv_action_fold_store(struct sv_action *a, const struct sv_action *b);
+/* Same kind, same address (domain without case, RFC 5228 §4.2). */
+bool sv_action_fold_address(struct sv_action *a, const struct sv_action *b);
+/* Same kind: one is enough. */
+bool sv_action_fold_kind(struct sv_action *a, const struct sv_action *b);
 
 void sv_result_init(struct sv_result *r, const struct sv_settings *settings);
 void sv_result_free(struct sv_result *r);

@@ -7,3 +7,13 @@ tests_unit_check_core_SOURCES = tests/unit/check_core.c
 tests_unit_check_core_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_core_LDADD = libsift.la $(CHECK_LIBS)
 endif
+
+## the delivery transaction and the Maildir store's two phases
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_delivery
+TESTS += tests/unit/check_delivery
+
+tests_unit_check_delivery_SOURCES = tests/unit/check_delivery.c
+tests_unit_check_delivery_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_delivery_LDADD = libsift.la $(CHECK_LIBS)
+endif

@@ -1,0 +1,378 @@
+/*
+ * check_delivery.c: the delivery transaction (src/delivery/execute.c) and
+ * the Maildir store's two phases (src/delivery/maildir.c), DESIGN.md §4.
+ *
+ * A store double wraps a real Maildir in a scratch folder: it logs every
+ * call and fails the call it is told to fail, so each test can assert the
+ * order of the steps and that nothing of a failed attempt is left behind.
+ */
+#include <check.h>
+#include <stdbool.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "delivery/execute.h"
+#include "delivery/maildir.h"
+#include "delivery/outbox.h"
+#include "lib/alloc.h"
+#include "vm/result.h"
+
+static char root[64];
+static const char msg[] = "From: a@example.org\nSubject: t\n\nbody\n";
+
+/* ---- the store double ---- */
+
+struct spy {
+	struct sv_store base;
+	struct sv_store *real;
+	char log[512];
+	int fail_prepare, fail_commit; /* 1-based call number to fail, 0 none */
+	int prepares, commits;
+	enum sv_status fail_with;
+};
+
+static void logf_(struct spy *s, const char *what, const char *mb, size_t ml)
+{
+	size_t n = strlen(s->log);
+	snprintf(s->log + n, sizeof s->log - n, "%s%s:%.*s", n ? " " : "", what, (int)ml, mb);
+}
+
+static enum sv_status spy_prepare(struct sv_store *st, const char *mb, size_t ml, const char *m,
+				  size_t len, const char *const *fl, size_t nfl,
+				  struct sv_store_txn **tx_r, struct sv_buf *err)
+{
+	struct spy *s = (struct spy *)st;
+	logf_(s, "prepare", mb, ml);
+	if (++s->prepares == s->fail_prepare) {
+		sv_buf_puts(err, "injected");
+		*tx_r = NULL;
+		return s->fail_with;
+	}
+	return s->real->prepare(s->real, mb, ml, m, len, fl, nfl, tx_r, err);
+}
+
+static enum sv_status spy_commit(struct sv_store *st, struct sv_store_txn *tx, struct sv_buf *err)
+{
+	struct spy *s = (struct spy *)st;
+	logf_(s, "commit", "", 0);
+	if (++s->commits == s->fail_commit) {
+		sv_buf_puts(err, "injected");
+		return SV_TEMPFAIL;
+	}
+	return s->real->commit(s->real, tx, err);
+}
+
+static void spy_rollback(struct sv_store *st, struct sv_store_txn *tx)
+{
+	struct spy *s = (struct spy *)st;
+	logf_(s, "rollback", "", 0);
+	s->real->rollback(s->real, tx);
+}
+
+static void spy_release(struct sv_store *st, struct sv_store_txn *tx)
+{
+	struct spy *s = (struct spy *)st;
+	s->real->release(s->real, tx);
+}
+
+static void spy_init(struct spy *s)
+{
+	memset(s, 0, sizeof *s);
+	struct sv_buf err = SV_BUF_INIT;
+	ck_assert_int_eq(sv_dlv_maildir_open(root, true, &s->real, &err), SV_OK);
+	sv_buf_free(&err);
+	s->base.prepare = spy_prepare;
+	s->base.commit = spy_commit;
+	s->base.rollback = spy_rollback;
+	s->base.release = spy_release;
+	s->fail_with = SV_TEMPFAIL;
+}
+
+/* ---- scratch Maildir ---- */
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static void setup(void)
+{
+	snprintf(root, sizeof root, "/tmp/check_delivery.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+}
+
+static void teardown(void)
+{
+	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Files in folder/sub ("" is the INBOX folder). */
+static int count_files(const char *folder, const char *sub)
+{
+	char p[256];
+	snprintf(p, sizeof p, "%s%s%s/%s", root, *folder ? "/." : "", folder, sub);
+	DIR *d = opendir(p);
+	if (!d)
+		return 0;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static int delivered(const char *folder)
+{
+	return count_files(folder, "new") + count_files(folder, "cur");
+}
+
+static int everywhere(const char *sub)
+{
+	return count_files("", sub) + count_files("A", sub) + count_files("B", sub);
+}
+
+static void add_copy(struct sv_result *r, const struct sv_action_def *d, const char *target,
+		     bool copy)
+{
+	struct sv_action a = {
+	    .def = d, .target = target, .tlen = target ? strlen(target) : 0, .copy = copy};
+	struct sv_buf err = SV_BUF_INIT;
+	ck_assert_int_eq(sv_result_add(r, &a, &err), SV_OK);
+	sv_buf_free(&err);
+}
+
+static void add(struct sv_result *r, const struct sv_action_def *d, const char *target)
+{
+	add_copy(r, d, target, false);
+}
+
+static void ctx_init(struct sv_exec_ctx *c, struct sv_store *store, const struct sv_submission *sub)
+{
+	memset(c, 0, sizeof *c);
+	c->store = store;
+	c->submit = sub;
+	c->msg = msg;
+	c->len = sizeof msg - 1;
+}
+
+/* ---- the Maildir's two phases ---- */
+
+START_TEST(test_maildir_phases)
+{
+	struct sv_store *md;
+	struct sv_buf err = SV_BUF_INIT;
+	ck_assert_int_eq(sv_dlv_maildir_open(root, true, &md, &err), SV_OK);
+	struct sv_store_txn *tx;
+	/* prepared: durable in tmp/, invisible in new/ */
+	ck_assert_int_eq(md->prepare(md, "A", 1, msg, sizeof msg - 1, NULL, 0, &tx, &err), SV_OK);
+	ck_assert_int_eq(count_files("A", "tmp"), 1);
+	ck_assert_int_eq(delivered("A"), 0);
+	ck_assert_int_eq(md->commit(md, tx, &err), SV_OK);
+	ck_assert_int_eq(count_files("A", "tmp"), 0);
+	ck_assert_int_eq(count_files("A", "new"), 1);
+	/* a committed message is taken back by rollback */
+	md->rollback(md, tx);
+	ck_assert_int_eq(delivered("A"), 0);
+	/* rolled back before commit: nothing anywhere */
+	ck_assert_int_eq(md->prepare(md, "A", 1, msg, sizeof msg - 1, NULL, 0, &tx, &err), SV_OK);
+	md->rollback(md, tx);
+	ck_assert_int_eq(count_files("A", "tmp") + delivered("A"), 0);
+	/* flags put a prepared message into cur/ with its info suffix */
+	const char *flags[] = {"\\Seen"};
+	ck_assert_int_eq(sv_dlv_store_save(md, "B", 1, msg, sizeof msg - 1, flags, 1, &err), SV_OK);
+	ck_assert_int_eq(count_files("B", "cur"), 1);
+	/* a name that escapes is refused at prepare, nothing is written */
+	ck_assert_int_eq(md->prepare(md, "../x", 4, msg, sizeof msg - 1, NULL, 0, &tx, &err),
+			 SV_FAIL);
+	md->close(md);
+	sv_buf_free(&err);
+}
+END_TEST
+
+/* ---- the transaction ---- */
+
+START_TEST(test_prepare_all_then_commit)
+{
+	struct spy s;
+	spy_init(&s);
+	struct sv_result r;
+	sv_result_init(&r, NULL);
+	add(&r, &sv_action_store, "A");
+	add(&r, &sv_action_store, "B");
+	add(&r, &sv_action_keep, "INBOX");
+	struct sv_exec_ctx c;
+	ctx_init(&c, &s.base, NULL);
+	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_OK);
+	ck_assert_str_eq(s.log, "prepare:A prepare:B prepare:INBOX commit: commit: commit:");
+	ck_assert_int_eq(delivered("A") + delivered("B") + delivered(""), 3);
+	ck_assert_int_eq(everywhere("tmp"), 0);
+	sv_result_free(&r);
+	s.real->close(s.real);
+}
+END_TEST
+
+/* A temporary failure of the n-th prepare or commit leaves nothing behind,
+ * whatever n: the MTA's retry then delivers exactly once. */
+START_TEST(test_tempfail_leaves_nothing)
+{
+	for (int phase = 0; phase < 2; phase++) {
+		for (int n = 1; n <= 3; n++) {
+			struct spy s;
+			spy_init(&s);
+			if (phase == 0)
+				s.fail_prepare = n;
+			else
+				s.fail_commit = n;
+			struct sv_result r;
+			sv_result_init(&r, NULL);
+			/* :copy leaves the implicit keep: three stores */
+			add_copy(&r, &sv_action_store, "A", true);
+			add_copy(&r, &sv_action_store, "B", true);
+			struct sv_exec_ctx c;
+			ctx_init(&c, &s.base, NULL);
+			ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_TEMPFAIL);
+			ck_assert_msg(delivered("A") + delivered("B") + delivered("") == 0,
+				      "phase %d step %d left a delivered copy (%s)", phase, n, s.log);
+			ck_assert_msg(everywhere("tmp") == 0, "phase %d step %d left tmp files", phase,
+				      n);
+			sv_result_free(&r);
+			s.real->close(s.real);
+			teardown();
+			setup();
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_bad_mailbox_falls_back_to_inbox)
+{
+	struct spy s;
+	spy_init(&s);
+	s.fail_prepare = 1;
+	s.fail_with = SV_FAIL;
+	struct sv_result r;
+	sv_result_init(&r, NULL);
+	add(&r, &sv_action_store, "A");
+	const char *flags[] = {"\\Flagged"};
+	r.v[0].flags = flags;
+	r.v[0].nflags = 1;
+	r.v[0].has_flags = true;
+	struct sv_exec_ctx c;
+	ctx_init(&c, &s.base, NULL);
+	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_FAIL);
+	ck_assert_int_eq(delivered("A"), 0);
+	/* kept in INBOX, with the flags the failed fileinto asked for */
+	ck_assert_int_eq(count_files("", "cur"), 1);
+	ck_assert_int_eq(everywhere("tmp"), 0);
+	sv_result_free(&r);
+	s.real->close(s.real);
+}
+END_TEST
+
+/* A spy submission: how many messages were filed when it was called. */
+static int filed_at_send = -1;
+static enum sv_status send_spy(void *ctx, const char *from, const char *const *rcpts, size_t n,
+			       const char *m, size_t len, struct sv_buf *err)
+{
+	(void)from;
+	(void)rcpts;
+	(void)n;
+	(void)m;
+	(void)len;
+	filed_at_send = delivered("A");
+	if (ctx) {
+		sv_buf_puts(err, "refused");
+		return SV_FAIL;
+	}
+	return SV_OK;
+}
+
+START_TEST(test_sends_after_stores)
+{
+	struct spy s;
+	spy_init(&s);
+	struct sv_result r;
+	sv_result_init(&r, NULL);
+	add(&r, &sv_action_redirect, "x@example.org");
+	add(&r, &sv_action_store, "A");
+	struct sv_submission sub = {send_spy, NULL};
+	struct sv_exec_ctx c;
+	ctx_init(&c, &s.base, &sub);
+	filed_at_send = -1;
+	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_OK);
+	ck_assert_int_eq(filed_at_send, 1);
+	ck_assert_int_eq(delivered(""), 0);
+	sv_result_free(&r);
+	s.real->close(s.real);
+}
+END_TEST
+
+START_TEST(test_failed_redirect_keeps)
+{
+	struct spy s;
+	spy_init(&s);
+	struct sv_result r;
+	sv_result_init(&r, NULL);
+	add(&r, &sv_action_redirect, "x@example.org");
+	struct sv_submission sub = {send_spy, &s};
+	struct sv_exec_ctx c;
+	ctx_init(&c, &s.base, &sub);
+	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_FAIL);
+	ck_assert_int_eq(delivered(""), 1);
+	/* without any way to send, the message is kept as well */
+	sv_result_free(&r);
+	sv_result_init(&r, NULL);
+	add(&r, &sv_action_redirect, "y@example.org");
+	ctx_init(&c, &s.base, NULL);
+	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_FAIL);
+	ck_assert_int_eq(delivered(""), 2);
+	sv_result_free(&r);
+	s.real->close(s.real);
+}
+END_TEST
+
+START_TEST(test_discard_files_nothing)
+{
+	struct spy s;
+	spy_init(&s);
+	struct sv_result r;
+	sv_result_init(&r, NULL);
+	add(&r, &sv_action_discard, NULL);
+	struct sv_exec_ctx c;
+	ctx_init(&c, &s.base, NULL);
+	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_OK);
+	ck_assert_str_eq(s.log, "");
+	ck_assert_int_eq(delivered(""), 0);
+	sv_result_free(&r);
+	s.real->close(s.real);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("delivery");
+	TCase *tc = tcase_create("transaction");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_maildir_phases);
+	tcase_add_test(tc, test_prepare_all_then_commit);
+	tcase_add_test(tc, test_tempfail_leaves_nothing);
+	tcase_add_test(tc, test_bad_mailbox_falls_back_to_inbox);
+	tcase_add_test(tc, test_sends_after_stores);
+	tcase_add_test(tc, test_failed_redirect_keeps);
+	tcase_add_test(tc, test_discard_files_nothing);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
