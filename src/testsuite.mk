@@ -1,9 +1,6 @@
-## The test-suite runner (TESTSUITE.md) and the delivery code it executes
-## results with (the LDA uses the same code).
+## The test-suite runner (TESTSUITE.md); it executes results with the
+## delivery code (src/delivery/local.mk).
 libsiftcore_la_SOURCES += \
-	src/delivery/execute.c src/delivery/execute.h \
-	src/delivery/maildir.c src/delivery/maildir.h \
-	src/delivery/outbox.c src/delivery/outbox.h \
 	src/ext/testsuite.c src/ext/testsuite.h
 
 bin_PROGRAMS += sieve-testsuite

@@ -12,8 +12,7 @@
  * retried by the MTA; an action that simply cannot be carried out is
  * reported and the message is kept in INBOX instead, so it is never lost.
  *
- * Not done yet: the submission interface is single-phase (a redirect is
- * handed over at commit); state writes have no action kind yet.
+ * Not done yet: state writes have no action kind yet.
  */
 #include "delivery/execute.h"
 
@@ -88,23 +87,27 @@ void sv_dlv_store_release(struct sv_txn *t, struct sv_action *a)
 
 enum sv_status sv_dlv_redirect_prepare(struct sv_txn *t, struct sv_action *a, struct sv_buf *err)
 {
-	if (!t->c->submit) {
+	const struct sv_exec_ctx *c = t->c;
+	if (!c->submit) {
 		sv_buf_puts(err, "cannot redirect: no way to send mail here");
 		return SV_FAIL;
 	}
-	return SV_OK;
-}
-
-enum sv_status sv_dlv_redirect_commit(struct sv_txn *t, struct sv_action *a, struct sv_buf *err)
-{
-	const struct sv_exec_ctx *c = t->c;
 	/* RFC 5228 §4.2: the envelope sender stays the original one */
 	char *to = sv_strndup(a->target, a->tlen);
 	const char *rcpts[1] = {to};
+	struct sv_mail_out m = {
+	    .from = c->env && c->env->from ? c->env->from : "",
+	    .rcpts = rcpts,
+	    .nrcpts = 1,
+	    .msg = c->msg,
+	    .len = c->len,
+	};
+	struct sv_submit_txn *tx = NULL;
 	struct sv_buf why = SV_BUF_INIT;
-	const char *from = c->env && c->env->from ? c->env->from : "";
-	enum sv_status st = c->submit->send(c->submit->ctx, from, rcpts, 1, c->msg, c->len, &why);
-	if (st != SV_OK) {
+	enum sv_status st = c->submit->prepare(c->submit, &m, &tx, &why);
+	if (st == SV_OK) {
+		a->txn = tx;
+	} else {
 		sv_buf_puts(err, "failed to redirect message to <");
 		sv_buf_put_sanitized(err, to, strlen(to), 256);
 		sv_buf_printf(err, ">: %s", why.p ? why.p : sv_status_name(st));
@@ -112,6 +115,28 @@ enum sv_status sv_dlv_redirect_commit(struct sv_txn *t, struct sv_action *a, str
 	sv_buf_free(&why);
 	sv_free(to);
 	return st;
+}
+
+enum sv_status sv_dlv_redirect_commit(struct sv_txn *t, struct sv_action *a, struct sv_buf *err)
+{
+	struct sv_buf why = SV_BUF_INIT;
+	struct sv_submission *sub = t->c->submit;
+	enum sv_status st = sub->commit(sub, a->txn, &why);
+	a->txn = NULL;
+	if (st != SV_OK) {
+		sv_buf_puts(err, "failed to redirect message to <");
+		sv_buf_put_sanitized(err, a->target, a->tlen, 256);
+		sv_buf_printf(err, ">: %s", why.p ? why.p : sv_status_name(st));
+	}
+	sv_buf_free(&why);
+	return st;
+}
+
+void sv_dlv_redirect_rollback(struct sv_txn *t, struct sv_action *a)
+{
+	if (a->txn)
+		t->c->submit->rollback(t->c->submit, a->txn);
+	a->txn = NULL;
 }
 
 /* ---- the transaction ---- */

@@ -13,14 +13,14 @@
 #include <stddef.h>
 
 #include "delivery/maildir.h"
-#include "delivery/outbox.h"
+#include "delivery/submit.h"
 #include "lib/status.h"
 #include "vm/result.h"
 #include "vm/vm.h"
 
 struct sv_exec_ctx {
 	struct sv_store *store;
-	const struct sv_submission *submit;
+	struct sv_submission *submit;
 	const struct sv_envelope *env;
 	const char *msg; /* the message as it is delivered */
 	size_t len;
@@ -65,10 +65,9 @@ void sv_dlv_store_rollback(struct sv_txn *t, struct sv_action *a);
 void sv_dlv_store_release(struct sv_txn *t, struct sv_action *a);
 
 /* The steps of redirect (RFC 5228 §4.2): the message as it is, the envelope
- * sender kept, to a->target through the submission interface. Prepare
- * checks that there is a submission to send with; the submission is
- * single-phase, so the message is handed over at commit. */
+ * sender kept, to a->target through the submission interface. */
 enum sv_status sv_dlv_redirect_prepare(struct sv_txn *t, struct sv_action *a, struct sv_buf *err);
 enum sv_status sv_dlv_redirect_commit(struct sv_txn *t, struct sv_action *a, struct sv_buf *err);
+void sv_dlv_redirect_rollback(struct sv_txn *t, struct sv_action *a);
 
 #endif

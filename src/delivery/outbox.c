@@ -11,6 +11,15 @@
 
 #include "lib/alloc.h"
 
+static void sent_free(struct sv_sent *s)
+{
+	sv_free(s->from);
+	for (size_t k = 0; k < s->nrcpts; k++)
+		sv_free(s->rcpts[k]);
+	sv_free(s->rcpts);
+	sv_free(s->msg);
+}
+
 void sv_outbox_init(struct sv_outbox *o, const char *dir)
 {
 	memset(o, 0, sizeof *o);
@@ -20,14 +29,8 @@ void sv_outbox_init(struct sv_outbox *o, const char *dir)
 
 void sv_outbox_clear(struct sv_outbox *o)
 {
-	for (size_t i = 0; i < o->n; i++) {
-		struct sv_sent *s = &o->v[i];
-		sv_free(s->from);
-		for (size_t k = 0; k < s->nrcpts; k++)
-			sv_free(s->rcpts[k]);
-		sv_free(s->rcpts);
-		sv_free(s->msg);
-	}
+	for (size_t i = 0; i < o->n; i++)
+		sent_free(&o->v[i]);
 	o->n = 0;
 }
 
@@ -39,53 +42,83 @@ void sv_outbox_free(struct sv_outbox *o)
 	memset(o, 0, sizeof *o);
 }
 
-static enum sv_status record(void *ctx, const char *from, const char *const *rcpts, size_t n,
-                             const char *msg, size_t len, struct sv_buf *err)
+/* The prepared message is a copy, recorded at commit. */
+static enum sv_status ob_prepare(struct sv_submission *sub, const struct sv_mail_out *m,
+				 struct sv_submit_txn **tx_r, struct sv_buf *err)
 {
-	struct sv_outbox *o = ctx;
+	(void)sub;
+	(void)err;
+	struct sv_sent *s = sv_calloc(1, sizeof *s);
+	s->from = sv_strdup(m->from ? m->from : "");
+	s->rcpts = sv_calloc(m->nrcpts ? m->nrcpts : 1, sizeof *s->rcpts);
+	for (size_t i = 0; i < m->nrcpts; i++)
+		s->rcpts[i] = sv_strdup(m->rcpts[i]);
+	s->nrcpts = m->nrcpts;
+	s->msg = sv_strndup(m->msg, m->len);
+	s->len = m->len;
+	*tx_r = (struct sv_submit_txn *)s;
+	return SV_OK;
+}
+
+static bool write_file(const struct sv_outbox *o, const struct sv_sent *s, struct sv_buf *err)
+{
+	struct sv_buf p = SV_BUF_INIT;
+	sv_buf_printf(&p, "%s/%zu.eml", o->dir, o->n);
+	FILE *f = fopen(p.p, "w");
+	bool ok = f != NULL;
+	if (f) {
+		fprintf(f, "MAIL FROM:<%s>\n", s->from);
+		for (size_t i = 0; i < s->nrcpts; i++)
+			fprintf(f, "RCPT TO:<%s>\n", s->rcpts[i]);
+		fputc('\n', f);
+		ok = fwrite(s->msg, 1, s->len, f) == s->len;
+		ok = fclose(f) == 0 && ok;
+	}
+	if (!ok)
+		sv_buf_printf(err, "cannot write %s", p.p);
+	sv_buf_free(&p);
+	return ok;
+}
+
+static enum sv_status ob_commit(struct sv_submission *sub, struct sv_submit_txn *tx,
+				struct sv_buf *err)
+{
+	struct sv_outbox *o = (struct sv_outbox *)sub;
+	struct sv_sent *s = (struct sv_sent *)tx;
+	if (o->dir && !write_file(o, s, err)) {
+		sent_free(s);
+		sv_free(s);
+		return SV_TEMPFAIL;
+	}
 	if (o->n == o->cap) {
 		o->cap = o->cap ? o->cap * 2 : 8;
 		o->v = sv_realloc(o->v, o->cap * sizeof *o->v);
 	}
-	struct sv_sent *s = &o->v[o->n];
-	s->from = sv_strdup(from ? from : "");
-	s->rcpts = sv_calloc(n ? n : 1, sizeof *s->rcpts);
-	for (size_t i = 0; i < n; i++)
-		s->rcpts[i] = sv_strdup(rcpts[i]);
-	s->nrcpts = n;
-	s->msg = sv_strndup(msg, len);
-	s->len = len;
-	if (o->dir) {
-		struct sv_buf p = SV_BUF_INIT;
-		sv_buf_printf(&p, "%s/%zu.eml", o->dir, o->n);
-		FILE *f = fopen(p.p, "w");
-		bool ok = f != NULL;
-		if (f) {
-			fprintf(f, "MAIL FROM:<%s>\n", s->from);
-			for (size_t i = 0; i < n; i++)
-				fprintf(f, "RCPT TO:<%s>\n", rcpts[i]);
-			fputc('\n', f);
-			ok = fwrite(msg, 1, len, f) == len;
-			ok = fclose(f) == 0 && ok;
-		}
-		if (!ok) {
-			sv_buf_printf(err, "cannot write %s", p.p);
-			sv_buf_free(&p);
-			sv_free(s->from);
-			for (size_t i = 0; i < n; i++)
-				sv_free(s->rcpts[i]);
-			sv_free(s->rcpts);
-			sv_free(s->msg);
-			return SV_TEMPFAIL;
-		}
-		sv_buf_free(&p);
-	}
-	o->n++;
+	o->v[o->n++] = *s;
+	sv_free(s);
 	return SV_OK;
 }
 
-struct sv_submission sv_outbox_submission(struct sv_outbox *o)
+static void ob_rollback(struct sv_submission *sub, struct sv_submit_txn *tx)
 {
-	struct sv_submission s = {record, o};
-	return s;
+	(void)sub;
+	struct sv_sent *s = (struct sv_sent *)tx;
+	if (!s)
+		return;
+	sent_free(s);
+	sv_free(s);
+}
+
+static void ob_close(struct sv_submission *sub)
+{
+	(void)sub; /* the outbox belongs to its owner */
+}
+
+struct sv_submission *sv_outbox_submission(struct sv_outbox *o)
+{
+	o->base.prepare = ob_prepare;
+	o->base.commit = ob_commit;
+	o->base.rollback = ob_rollback;
+	o->base.close = ob_close;
+	return &o->base;
 }

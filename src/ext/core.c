@@ -234,6 +234,7 @@ const struct sv_action_def sv_action_redirect = {
 	.name = "redirect", .cancels_keep = true, .is_redirect = true, .phase = SV_PHASE_SEND,
 	.duplicate = sv_action_fold_address, .describe = describe_redirect,
 	.prepare = sv_dlv_redirect_prepare, .commit = sv_dlv_redirect_commit,
+	.rollback = sv_dlv_redirect_rollback,
 };
 /* §4.3 discard: only cancels the implicit keep */
 const struct sv_action_def sv_action_discard = {

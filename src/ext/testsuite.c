@@ -458,12 +458,11 @@ static enum sv_status op_script_run(struct sv_vm *vm, const struct sv_operands *
 	return SV_OK;
 }
 
-static void exec_ctx(struct sv_exec_ctx *c, struct sv_submission *sub)
+static void exec_ctx(struct sv_exec_ctx *c)
 {
 	memset(c, 0, sizeof *c);
-	*sub = sv_outbox_submission(&ts->outbox);
 	c->store = ts->store;
-	c->submit = sub;
+	c->submit = sv_outbox_submission(&ts->outbox);
 	c->env = &ts->env;
 	c->msg = sv_msg_data(ts->msg, &c->len);
 	c->error = exec_error;
@@ -473,8 +472,7 @@ static enum sv_status op_result_execute(struct sv_vm *vm, const struct sv_operan
 {
 	errors_clear();
 	struct sv_exec_ctx c;
-	struct sv_submission sub;
-	exec_ctx(&c, &sub);
+	exec_ctx(&c);
 	vm->test = sv_dlv_execute(&ts->result, &c, true) == SV_OK;
 	return SV_OK;
 }
@@ -485,8 +483,7 @@ static enum sv_status op_multiscript(struct sv_vm *vm, const struct sv_operands 
 {
 	errors_clear();
 	struct sv_exec_ctx c;
-	struct sv_submission sub;
-	exec_ctx(&c, &sub);
+	exec_ctx(&c);
 	struct sv_result res;
 	sv_result_init(&res, &ts->settings);
 	bool ok = true;

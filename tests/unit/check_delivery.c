@@ -155,7 +155,7 @@ static void add(struct sv_result *r, const struct sv_action_def *d, const char *
 	add_copy(r, d, target, false);
 }
 
-static void ctx_init(struct sv_exec_ctx *c, struct sv_store *store, const struct sv_submission *sub)
+static void ctx_init(struct sv_exec_ctx *c, struct sv_store *store, struct sv_submission *sub)
 {
 	memset(c, 0, sizeof *c);
 	c->store = store;
@@ -278,22 +278,53 @@ START_TEST(test_bad_mailbox_falls_back_to_inbox)
 }
 END_TEST
 
-/* A spy submission: how many messages were filed when it was called. */
+/* A spy submission: how many messages were filed when it committed;
+ * refuse: its commit fails. */
 static int filed_at_send = -1;
-static enum sv_status send_spy(void *ctx, const char *from, const char *const *rcpts, size_t n,
-			       const char *m, size_t len, struct sv_buf *err)
+struct send_spy {
+	struct sv_submission base;
+	bool refuse;
+	int prepared, committed, rolled_back;
+};
+
+static enum sv_status spy_send_prepare(struct sv_submission *sub, const struct sv_mail_out *m,
+				       struct sv_submit_txn **tx_r, struct sv_buf *err)
 {
-	(void)from;
-	(void)rcpts;
-	(void)n;
 	(void)m;
-	(void)len;
+	(void)err;
+	struct send_spy *s = (struct send_spy *)sub;
+	s->prepared++;
+	*tx_r = (struct sv_submit_txn *)s;
+	return SV_OK;
+}
+
+static enum sv_status spy_send_commit(struct sv_submission *sub, struct sv_submit_txn *tx,
+				      struct sv_buf *err)
+{
+	(void)tx;
+	struct send_spy *s = (struct send_spy *)sub;
 	filed_at_send = delivered("A");
-	if (ctx) {
+	if (s->refuse) {
 		sv_buf_puts(err, "refused");
 		return SV_FAIL;
 	}
+	s->committed++;
 	return SV_OK;
+}
+
+static void spy_send_rollback(struct sv_submission *sub, struct sv_submit_txn *tx)
+{
+	(void)tx;
+	((struct send_spy *)sub)->rolled_back++;
+}
+
+static void send_spy_init(struct send_spy *s, bool refuse)
+{
+	memset(s, 0, sizeof *s);
+	s->base.prepare = spy_send_prepare;
+	s->base.commit = spy_send_commit;
+	s->base.rollback = spy_send_rollback;
+	s->refuse = refuse;
 }
 
 START_TEST(test_sends_after_stores)
@@ -304,12 +335,14 @@ START_TEST(test_sends_after_stores)
 	sv_result_init(&r, NULL);
 	add(&r, &sv_action_redirect, "x@example.org");
 	add(&r, &sv_action_store, "A");
-	struct sv_submission sub = {send_spy, NULL};
+	struct send_spy sub;
+	send_spy_init(&sub, false);
 	struct sv_exec_ctx c;
-	ctx_init(&c, &s.base, &sub);
+	ctx_init(&c, &s.base, &sub.base);
 	filed_at_send = -1;
 	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_OK);
 	ck_assert_int_eq(filed_at_send, 1);
+	ck_assert_int_eq(sub.committed, 1);
 	ck_assert_int_eq(delivered(""), 0);
 	sv_result_free(&r);
 	s.real->close(s.real);
@@ -323,9 +356,10 @@ START_TEST(test_failed_redirect_keeps)
 	struct sv_result r;
 	sv_result_init(&r, NULL);
 	add(&r, &sv_action_redirect, "x@example.org");
-	struct sv_submission sub = {send_spy, &s};
+	struct send_spy sub;
+	send_spy_init(&sub, true);
 	struct sv_exec_ctx c;
-	ctx_init(&c, &s.base, &sub);
+	ctx_init(&c, &s.base, &sub.base);
 	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_FAIL);
 	ck_assert_int_eq(delivered(""), 1);
 	/* without any way to send, the message is kept as well */
@@ -335,6 +369,31 @@ START_TEST(test_failed_redirect_keeps)
 	ctx_init(&c, &s.base, NULL);
 	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_FAIL);
 	ck_assert_int_eq(delivered(""), 2);
+	sv_result_free(&r);
+	s.real->close(s.real);
+}
+END_TEST
+
+/* A store that fails for now after a redirect was prepared: nothing is
+ * sent and nothing filed. */
+START_TEST(test_tempfail_abandons_sends)
+{
+	struct spy s;
+	spy_init(&s);
+	s.fail_commit = 1;
+	struct sv_result r;
+	sv_result_init(&r, NULL);
+	add(&r, &sv_action_redirect, "x@example.org");
+	add(&r, &sv_action_store, "A");
+	struct send_spy sub;
+	send_spy_init(&sub, false);
+	struct sv_exec_ctx c;
+	ctx_init(&c, &s.base, &sub.base);
+	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_TEMPFAIL);
+	ck_assert_int_eq(sub.prepared, 1);
+	ck_assert_int_eq(sub.committed, 0);
+	ck_assert_int_eq(sub.rolled_back, 1);
+	ck_assert_int_eq(delivered("A") + everywhere("tmp"), 0);
 	sv_result_free(&r);
 	s.real->close(s.real);
 }
@@ -368,6 +427,7 @@ int main(void)
 	tcase_add_test(tc, test_bad_mailbox_falls_back_to_inbox);
 	tcase_add_test(tc, test_sends_after_stores);
 	tcase_add_test(tc, test_failed_redirect_keeps);
+	tcase_add_test(tc, test_tempfail_abandons_sends);
 	tcase_add_test(tc, test_discard_files_nothing);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

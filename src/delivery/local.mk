@@ -1,0 +1,8 @@
+## src/delivery: carrying out results (DESIGN.md §4, §7): the transaction,
+## the mail stores, the submission back-ends. The test-suite runner and the
+## LDA use the same code.
+libsiftcore_la_SOURCES += \
+	src/delivery/execute.c src/delivery/execute.h \
+	src/delivery/maildir.c src/delivery/maildir.h \
+	src/delivery/outbox.c src/delivery/outbox.h \
+	src/delivery/submit.c src/delivery/submit.h
