@@ -81,6 +81,12 @@ uint32_t sv_mail_name_hash(const char *name, size_t len);
  * unknown to us and to iconv. */
 bool sv_mail_to_utf8(struct sv_buf *out, const char *cs, size_t cslen, const char *in, size_t n);
 
+/* Convert the sv_malloc'd block *p_r (*n_r bytes, NUL after them) to UTF-8
+ * in place, as sv_mail_to_utf8 would, growing it with sv_realloc instead
+ * of writing a second copy. Only for the charsets converted without iconv
+ * (UTF-8, US-ASCII, ISO-8859-1); false, block untouched, for any other. */
+bool sv_mail_to_utf8_inplace(char **p_r, size_t *n_r, const char *cs, size_t cslen);
+
 /* True when sv_mail_to_utf8 would give back in unchanged (in charset cs
  * already is valid UTF-8), so the caller can use in and need not copy. */
 bool sv_mail_utf8_unchanged(const char *cs, size_t cslen, const char *in, size_t n);

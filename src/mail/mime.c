@@ -29,7 +29,10 @@
  * Memory: decoded text is made on demand. sv_msg_part_text_use keeps it
  * only within a small budget (TEXT_CACHE_BUDGET for the whole message);
  * larger texts live for one test and are freed after matching. Text that
- * needs no decoding or conversion is the message's own bytes, not a copy.
+ * needs no decoding or conversion is the message's own bytes, not a copy;
+ * decoded UTF-8, US-ASCII and Latin-1 text is converted in its own block
+ * (other charsets go through iconv into a second one). So one delivery
+ * peaks at the message plus its largest part's text.
  *
  * Not done: message/partial reassembly, message/external-body; matching a
  * huge encoded part in bounded pieces (its decoded text is made whole).
@@ -660,6 +663,12 @@ static const char *make_text(struct sv_mime_part *p, size_t *len_r, char **owned
 	size_t cslen = strlen(cs);
 	if (sv_mail_utf8_unchanged(cs, cslen, d, n))
 		return d;
+	/* decoded into a block of our own: widen it rather than copy it, so a
+	   huge encoded part costs its text once, not decoded plus text */
+	if (dec && sv_mail_to_utf8_inplace(&dec, len_r, cs, cslen)) {
+		*owned_r = dec;
+		return dec;
+	}
 	struct sv_buf out = SV_BUF_INIT;
 	sv_buf_append(&out, "", 0);
 	/* unknown charset: the bytes are kept as they are */

@@ -280,6 +280,58 @@ bool sv_mail_utf8_unchanged(const char *cs, size_t cslen, const char *in, size_t
 	return false;
 }
 
+/* Grow the block to n + extra bytes (and a NUL) and widen it from the end:
+ * each marked byte becomes its UTF-8 form, written backwards so that
+ * nothing is read after it has been overwritten. */
+static char *widen(char *p, size_t n, size_t extra, bool latin1)
+{
+	p = sv_realloc(p, n + extra + 1);
+	char *w = p + n + extra;
+	*w = '\0';
+	for (size_t i = n; i-- > 0;) {
+		unsigned char c = (unsigned char)p[i];
+		if (c < 0x80 || (!latin1 && c != 0xff)) {
+			*--w = (char)c;
+		} else if (latin1) {
+			*--w = (char)(0x80 | (c & 0x3f));
+			*--w = (char)(0xc0 | (c >> 6));
+		} else { /* 0xff: a byte marked invalid */
+			w -= 3;
+			memcpy(w, replacement, 3);
+		}
+	}
+	return p;
+}
+
+bool sv_mail_to_utf8_inplace(char **p_r, size_t *n_r, const char *cs, size_t cslen)
+{
+	const char *star = memchr(cs, '*', cslen);
+	if (star)
+		cslen = (size_t)(star - cs);
+	char *p = *p_r;
+	size_t n = *n_r, extra = 0;
+	if (cs_is(cs, cslen, "utf-8") || cs_is(cs, cslen, "utf8") ||
+	    cs_is(cs, cslen, "us-ascii") || cs_is(cs, cslen, "ascii")) {
+		/* mark each invalid byte 0xff (never valid UTF-8) as
+		   sv_mail_utf8_sanitize would replace it; valid bytes stay */
+		for (size_t i = 0; (i = skip_utf8(p, n, i)) < n; i++) {
+			p[i] = (char)0xff;
+			extra += 2;
+		}
+		if (extra)
+			*p_r = widen(p, n, extra, false);
+	} else if (cs_is(cs, cslen, "iso-8859-1") || cs_is(cs, cslen, "latin1")) {
+		for (size_t i = 0; (i = skip_ascii(p, n, i)) < n; i++)
+			extra++;
+		if (extra)
+			*p_r = widen(p, n, extra, true);
+	} else {
+		return false;
+	}
+	*n_r = n + extra;
+	return true;
+}
+
 bool sv_mail_to_utf8(struct sv_buf *out, const char *cs, size_t cslen, const char *in, size_t n)
 {
 	/* RFC 2231 §5: charset*language */
