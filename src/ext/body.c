@@ -6,8 +6,9 @@
  *
  * Past the settings max-mime-parts and max-mime-depth the MIME tree ends
  * in undivided parts (src/mail/mime.c): they are searched as text by :text
- * and by :content whatever types it lists, so nothing past a limit goes
- * unsearched. :raw never copies the body; a decoded part lives while it is
+ * and by :content whatever types it lists (their content as it stands,
+ * then the encoded parts directly inside them decoded), so nothing past a
+ * limit goes unsearched. :raw never copies the body; a decoded part lives while it is
  * matched and is freed after, unless small enough to be cached.
  */
 #include <string.h>

@@ -59,11 +59,13 @@ enum sv_setting_type { SV_SETTING_NUMBER, SV_SETTING_SIZE, SV_SETTING_SECONDS, S
 	X(max_mime_parts, "max-mime-parts", "", SV_SETTING_NUMBER, SV_DEFAULT_MAX_MIME_PARTS, 1,  \
 	  1000000, NULL,                                                                          \
 	  "MIME parts split off one message; the rest of the enclosing part stays one undivided " \
-	  "part that body :text and every :content type search as it stands")                     \
+	  "part that body :text and every :content type search as text (parts directly in it "    \
+	  "that are base64 or quoted-printable also decoded), so nothing past it is skipped")      \
 	X(max_mime_depth, "max-mime-depth", "", SV_SETTING_NUMBER, SV_DEFAULT_MAX_MIME_DEPTH, 1,  \
 	  256, NULL,                                                                              \
 	  "deepest nesting of multipart and message/rfc822 parts split; a part this deep stays "  \
-	  "undivided and body :text and every :content type search it as it stands")              \
+	  "undivided and body :text and every :content type search it as text, as for "           \
+	  "max-mime-parts")                                                                       \
 	X(recipient_delimiter, "recipient-delimiter", "recipient_delimiter", SV_SETTING_TEXT, 0,  \
 	  0, 0, "+", "characters that separate user and detail (RFC 5233)")
 

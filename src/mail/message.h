@@ -85,9 +85,11 @@ struct sv_mime_part {
 	   header of its own, reported as text/plain, no charset); at
 	   max-mime-depth (or a multipart without a boundary) it is that part,
 	   with its own header. Its text is its content with the transfer
-	   encoding of its own header undone and no charset conversion, and
-	   body selects it for :text and for every :content type. */
+	   encoding of its own header undone and no charset conversion, then
+	   the decoded content of each encoded part directly inside it; body
+	   selects it for :text and for every :content type. */
 	bool undivided;
+	bool rest; /* undivided, and the rest past max-mime-parts */
 	/* cache for sv_msg_part_text */
 	const char *text;
 	size_t tlen;

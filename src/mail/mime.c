@@ -20,9 +20,11 @@
  * max-mime-depth (and a multipart without a boundary) is not divided
  * either. Such a part is flagged undivided: its text is its content with
  * its own transfer encoding undone and no charset conversion (the rest
- * part has no header, so it is searched as it stands), and the body test
- * searches it for :text and for every :content type, so a payload hidden
- * past a limit is still seen as text. The rest part is reported as
+ * part has no header, so it stands as it is), followed by the decoded
+ * content of every base64 or quoted-printable part directly inside it; the
+ * body test searches it for :text and for every :content type, so a
+ * payload hidden past a limit is still seen as text. Encoded parts nested
+ * further down inside it are searched only as they stand. The rest part is reported as
  * text/plain without a charset. Each open multipart level may add one rest
  * part, so a tree has at most max-mime-parts + max-mime-depth parts.
  *
@@ -362,6 +364,20 @@ static const char *filename_of(struct sv_arena *a, const struct params *ps, cons
 	return v;
 }
 
+/* RFC 2045 §6.1: the encoding token of a Content-Transfer-Encoding value
+ * (NULL: none), lowercased; "7bit" when missing. */
+static const char *encoding_of(struct sv_arena *a, const char *cte)
+{
+	if (!cte)
+		return "7bit";
+	size_t n = strlen(cte), i = 0;
+	skip_cfws(cte, n, &i);
+	size_t s = i;
+	while (i < n && is_token((unsigned char)cte[i]))
+		i++;
+	return i > s ? lower_dup(a, cte + s, i - s) : "7bit";
+}
+
 /* Fill the header-derived fields of p from p->hdrs. */
 static void read_headers(struct sv_arena *a, struct sv_mime_part *p, bool in_digest)
 {
@@ -413,18 +429,7 @@ static void read_headers(struct sv_arena *a, struct sv_mime_part *p, bool in_dig
 	p->filename = filename_of(a, &ps, "name");
 	sv_free(ps.v);
 
-	/* RFC 2045 §6.1 */
-	const char *cte = field_value(p, "content-transfer-encoding");
-	p->encoding = "7bit";
-	if (cte) {
-		size_t n = strlen(cte), i = 0;
-		skip_cfws(cte, n, &i);
-		size_t s = i;
-		while (i < n && is_token((unsigned char)cte[i]))
-			i++;
-		if (i > s)
-			p->encoding = lower_dup(a, cte + s, i - s);
-	}
+	p->encoding = encoding_of(a, field_value(p, "content-transfer-encoding"));
 
 	/* RFC 2183 §2 */
 	const char *cd = field_value(p, "content-disposition");
@@ -507,6 +512,7 @@ static void add_rest(struct ctx *c, struct sv_mime_part *p, struct sv_mime_part 
 	set_type(c->m->arena, ch, "text", "plain");
 	ch->encoding = "7bit";
 	ch->undivided = true;
+	ch->rest = true;
 }
 
 static void split_multipart(struct ctx *c, struct sv_mime_part *p)
@@ -639,6 +645,72 @@ const char *sv_msg_part_decoded(struct sv_msg *m, struct sv_mime_part *p, size_t
 	return p->decoded;
 }
 
+/* One part found inside an undivided part, s[0..len): when it has a
+ * transfer encoding, append its decoded content to out (which starts as a
+ * copy of all of the undivided part's text, all[0..alln)). */
+static void append_decoded(struct sv_buf *out, struct sv_arena **tmp, const char *s, size_t len,
+			   const char *all, size_t alln)
+{
+	if (*tmp)
+		sv_arena_reset(*tmp);
+	else
+		*tmp = sv_arena_new();
+	struct sv_hdr *h;
+	size_t nh, off;
+	sv_mail_parse_header_block(*tmp, s, len, &h, &nh, &off);
+	struct sv_hdr *cte = sv_mail_find_field(h, nh, "content-transfer-encoding");
+	struct sv_mime_part q = {.body = s + off, .blen = len - off};
+	q.encoding = encoding_of(*tmp, cte ? cte->value : NULL);
+	size_t dl;
+	char *dec = transfer_decode(&q, &dl);
+	if (!dec)
+		return;
+	if (!out->p)
+		sv_buf_append(out, all, alln);
+	sv_buf_putc(out, '\n');
+	sv_buf_append(out, dec, dl);
+	sv_free(dec);
+}
+
+/* The text of an undivided part: its content as it stands and, after it,
+ * the decoded content of each base64 or quoted-printable part found
+ * directly inside it (between delimiters of the boundary that would have
+ * split it), so that an encoded payload past a limit is seen as well.
+ * NULL when there is nothing to add (then the content alone is the text). */
+static char *undivided_text(const struct sv_mime_part *p, const char *d, size_t n, size_t *len_r)
+{
+	const char *b = p->rest ? p->parent->boundary : p->boundary;
+	if (!b)
+		return NULL;
+	size_t bl = strlen(b);
+	struct sv_buf out = SV_BUF_INIT;
+	struct sv_arena *tmp = NULL;
+	const char *end = d + n, *line = d;
+	const char *start = p->rest ? d : NULL; /* the rest starts in a part */
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *next = nl ? nl + 1 : end;
+		size_t ll = (size_t)((nl ? nl : end) - line);
+		if (ll && line[ll - 1] == '\r')
+			ll--;
+		int kind = line[0] == '-' ? delimiter(line, ll, b, bl) : 0;
+		if (kind) {
+			if (start)
+				append_decoded(&out, &tmp, start, (size_t)(line - start), d, n);
+			start = kind == 1 ? next : NULL;
+			if (kind == 2)
+				break;
+		}
+		line = next;
+	}
+	if (start)
+		append_decoded(&out, &tmp, start, (size_t)(end - start), d, n);
+	sv_arena_free(tmp);
+	if (!out.p)
+		return NULL;
+	return sv_buf_steal(&out, len_r);
+}
+
 /* Build the part's text; *owned_r gets the sv_malloc'd block it lives in
  * (NULL when it is the message's bytes or the cached decoded content). */
 static const char *make_text(struct sv_mime_part *p, size_t *len_r, char **owned_r)
@@ -657,7 +729,18 @@ static const char *make_text(struct sv_mime_part *p, size_t *len_r, char **owned
 	}
 	*owned_r = dec;
 	*len_r = n;
-	if (p->undivided || !p->type || strcmp(p->type, "text") != 0)
+	if (p->undivided) {
+		size_t ulen;
+		char *u = undivided_text(p, d, n, &ulen);
+		if (u) {
+			sv_free(dec);
+			*owned_r = u;
+			*len_r = ulen;
+			return u;
+		}
+		return d;
+	}
+	if (!p->type || strcmp(p->type, "text") != 0)
 		return d;
 	const char *cs = p->charset ? p->charset : "us-ascii";
 	size_t cslen = strlen(cs);

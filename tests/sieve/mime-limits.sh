@@ -1,8 +1,9 @@
 #!/bin/sh
 # tests/sieve/mime-limits.sh: a payload hidden past the default MIME limits
 # (max-mime-parts, max-mime-depth; src/mail/mime.c) is still found by body
-# :text and :content "text" (RFC 5173 §5.2, §5.3): after 10,000 empty parts,
-# under 1,000 levels of multipart, under 1,000 levels of message/rfc822.
+# :text and :content "text" (RFC 5173 §5.2, §5.3): after 10,000 empty parts
+# (as it stands and base64-encoded), under 1,000 levels of multipart, under
+# 1,000 levels of message/rfc822.
 # The messages are generated here (python3), never stored. make check runs
 # it in the build folder; SIEVE_TEST names the program (default ./sieve-test).
 st=${SIEVE_TEST:-./sieve-test}
@@ -20,6 +21,10 @@ def put(name, data):
 put("parts.eml", b"Content-Type: multipart/mixed; boundary=XX\n\n"
     + b"".join(b"--XX\n\np%d\n" % i for i in range(10000))
     + b"--XX\nContent-Type: text/plain\n\nevil\n--XX--\n")
+put("parts64.eml", b"Content-Type: multipart/mixed; boundary=XX\n\n"
+    + b"".join(b"--XX\n\np%d\n" % i for i in range(10000))
+    + b"--XX\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+    + b"ZXZpbAo=\n--XX--\n")
 put("deep.eml", b"".join(b"Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n" % (i, i)
                          for i in range(1000))
     + b"Content-Type: text/plain\n\nevil\n"
@@ -34,7 +39,7 @@ printf 'require ["body", "fileinto"];\nif body :content "text" :contains "evil" 
 	>"$tmp/content.sieve"
 
 rc=0
-for m in parts deep rfc822; do
+for m in parts parts64 deep rfc822; do
 	for s in text content; do
 		if "$st" "$tmp/$s.sieve" "$tmp/$m.eml" >"$tmp/out" 2>&1 &&
 			grep -q 'store message in folder: caught' "$tmp/out"; then
