@@ -3,10 +3,18 @@
  * transforms :raw (§5.1, the undecoded body), :content (§5.2, the decoded
  * parts of the given MIME types) and :text (§5.3, the text parts;
  * the default). Each part is one value; :count counts parts.
+ *
+ * Past the settings max-mime-parts and max-mime-depth the MIME tree ends
+ * in undivided parts (src/mail/mime.c): they are searched as text by :text
+ * and by :content whatever types it lists (their content as it stands,
+ * then the encoded parts directly inside them decoded), so nothing past a
+ * limit goes unsearched. :raw never copies the body; a decoded part lives while it is
+ * matched and is freed after, unless small enough to be cached.
  */
 #include <string.h>
 
 #include "ext/registry.h"
+#include "lib/alloc.h"
 #include "lib/utf8.h"
 #include "mail/message.h"
 #include "parser/validate.h"
@@ -51,6 +59,9 @@ struct walk {
 
 static bool wanted(struct walk *w, const struct sv_mime_part *p)
 {
+	/* what is past a MIME limit may be of any type: always searched */
+	if (p->undivided)
+		return true;
 	if (w->types == UINT32_MAX)
 		return strcmp(p->type, "text") == 0;
 	size_t n = sv_vm_list_len(w->vm, w->types);
@@ -64,7 +75,8 @@ static bool wanted(struct walk *w, const struct sv_mime_part *p)
 	return false;
 }
 
-static void walk_parts(struct walk *w, struct sv_mime_part *p, unsigned depth)
+/* Recursion is as deep as the tree, which max-mime-depth bounds. */
+static void walk_parts(struct walk *w, struct sv_mime_part *p)
 {
 	for (; p && !w->m->matched && w->st == SV_OK; p = p->next) {
 		if (p->multipart || p->is_message) {
@@ -76,15 +88,16 @@ static void walk_parts(struct walk *w, struct sv_mime_part *p, unsigned depth)
 			   the header of the enclosed message, as one string */
 			if (w->types != UINT32_MAX && p->is_message && p->children && wanted(w, p))
 				sv_match_value(w->m, p->children->header, p->children->hlen);
-			if (depth < 64)
-				walk_parts(w, p->children, depth + 1);
+			walk_parts(w, p->children);
 			continue;
 		}
 		if (!wanted(w, p))
 			continue;
 		size_t len;
-		const char *text = sv_msg_part_text(w->vm->msg, p, &len);
+		char *owned;
+		const char *text = sv_msg_part_text_use(w->vm->msg, p, &len, &owned);
 		sv_match_value(w->m, text, len);
+		sv_free(owned); /* match variables are copies: nothing points here */
 	}
 }
 
@@ -102,7 +115,9 @@ static enum sv_status op_body(struct sv_vm *vm, const struct sv_operands *ops)
 	} else {
 		const struct sv_optarg *c = sv_ops_opt(ops, me, OPT_CONTENT);
 		struct walk w = {vm, &m, ops, c ? c->idx : UINT32_MAX, SV_OK};
-		walk_parts(&w, sv_msg_mime(vm->msg), 0);
+		sv_msg_set_mime_limits(vm->msg, vm->settings->max_mime_parts,
+				       vm->settings->max_mime_depth);
+		walk_parts(&w, sv_msg_mime(vm->msg));
 		if (w.st != SV_OK)
 			return w.st;
 	}

@@ -23,6 +23,10 @@
 
 /* Diagnostics one compile reports before it stops listing them. */
 #define SV_DEFAULT_MAX_DIAGNOSTICS 50
+/* The MIME parser's bounds (src/mail/mime.c); a message that has not
+ * been given settings uses these. */
+#define SV_DEFAULT_MAX_MIME_PARTS 10000
+#define SV_DEFAULT_MAX_MIME_DEPTH 50
 
 enum sv_setting_type { SV_SETTING_NUMBER, SV_SETTING_SIZE, SV_SETTING_SECONDS, SV_SETTING_TEXT };
 
@@ -52,6 +56,16 @@ enum sv_setting_type { SV_SETTING_NUMBER, SV_SETTING_SIZE, SV_SETTING_SECONDS, S
 	  SV_SETTING_SIZE, 4 * SV_KiB, 64, 64 * SV_MiB, NULL, "longest value a variable holds")   \
 	X(max_message_size, "max-message-size", "", SV_SETTING_SIZE, 256 * SV_MiB, 1024,         \
 	  4096 * SV_MiB, NULL, "largest message read")                                            \
+	X(max_mime_parts, "max-mime-parts", "", SV_SETTING_NUMBER, SV_DEFAULT_MAX_MIME_PARTS, 1,  \
+	  1000000, NULL,                                                                          \
+	  "MIME parts split off one message; the rest of the enclosing part stays one undivided " \
+	  "part that body :text and every :content type search as text (parts directly in it "    \
+	  "that are base64 or quoted-printable also decoded), so nothing past it is skipped")      \
+	X(max_mime_depth, "max-mime-depth", "", SV_SETTING_NUMBER, SV_DEFAULT_MAX_MIME_DEPTH, 1,  \
+	  256, NULL,                                                                              \
+	  "deepest nesting of multipart and message/rfc822 parts split; a part this deep stays "  \
+	  "undivided and body :text and every :content type search it as text, as for "           \
+	  "max-mime-parts")                                                                       \
 	X(recipient_delimiter, "recipient-delimiter", "recipient_delimiter", SV_SETTING_TEXT, 0,  \
 	  0, 0, "+", "characters that separate user and detail (RFC 5233)")
 

@@ -41,7 +41,23 @@ struct sv_msg {
 	uint64_t size;
 
 	struct sv_mime_part *mime;
+	/* bounds of the MIME parser (max-mime-parts, max-mime-depth) */
+	uint64_t max_parts, max_depth;
+	/* decoded part texts kept for later tests, bytes in total (bounded
+	   by mime.c's cache budget) */
+	size_t text_cached;
+	/* heap blocks the message owns besides its arena (decoded parts
+	   that outlive one test), freed by sv_msg_free */
+	struct sv_heap_block *heap;
 };
+
+struct sv_heap_block {
+	void *p;
+	struct sv_heap_block *next;
+};
+
+/* Hand a sv_malloc'd block to the message: freed with it. */
+void sv_mail_keep(struct sv_msg *m, void *p);
 
 
 
@@ -64,6 +80,16 @@ uint32_t sv_mail_name_hash(const char *name, size_t len);
  * becomes U+FFFD. Returns false (and appends nothing) when the charset is
  * unknown to us and to iconv. */
 bool sv_mail_to_utf8(struct sv_buf *out, const char *cs, size_t cslen, const char *in, size_t n);
+
+/* Convert the sv_malloc'd block *p_r (*n_r bytes, NUL after them) to UTF-8
+ * in place, as sv_mail_to_utf8 would, growing it with sv_realloc instead
+ * of writing a second copy. Only for the charsets converted without iconv
+ * (UTF-8, US-ASCII, ISO-8859-1); false, block untouched, for any other. */
+bool sv_mail_to_utf8_inplace(char **p_r, size_t *n_r, const char *cs, size_t cslen);
+
+/* True when sv_mail_to_utf8 would give back in unchanged (in charset cs
+ * already is valid UTF-8), so the caller can use in and need not copy. */
+bool sv_mail_utf8_unchanged(const char *cs, size_t cslen, const char *in, size_t n);
 
 /* Append s to out with every malformed UTF-8 sequence replaced by U+FFFD. */
 void sv_mail_utf8_sanitize(struct sv_buf *out, const char *s, size_t n);

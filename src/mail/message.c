@@ -17,6 +17,7 @@
 
 #include "lib/alloc.h"
 #include "lib/buf.h"
+#include "lib/limits.h"
 #include "lib/utf8.h"
 #include "mail/mail-private.h"
 
@@ -27,6 +28,8 @@ static struct sv_msg *msg_start(const char **data_r, size_t *len_r)
 	struct sv_arena *a = sv_arena_new();
 	struct sv_msg *m = sv_arena_alloc(a, sizeof *m);
 	m->arena = a;
+	m->max_parts = SV_DEFAULT_MAX_MIME_PARTS;
+	m->max_depth = SV_DEFAULT_MAX_MIME_DEPTH;
 	const char *data = *data_r;
 	size_t len = data ? *len_r : 0;
 	if (len >= 5 && memcmp(data, "From ", 5) == 0) {
@@ -74,9 +77,32 @@ struct sv_msg *sv_msg_new_borrowed(const char *data, size_t len)
 void sv_msg_free(struct sv_msg *m)
 {
 	if (m) {
+		for (struct sv_heap_block *b = m->heap; b; b = b->next)
+			sv_free(b->p);
 		sv_free(m->owned);
 		sv_arena_free(m->arena);
 	}
+}
+
+void sv_mail_keep(struct sv_msg *m, void *p)
+{
+	struct sv_heap_block *b = sv_arena_alloc(m->arena, sizeof *b);
+	b->p = p;
+	b->next = m->heap;
+	m->heap = b;
+}
+
+void sv_msg_set_mime_limits(struct sv_msg *m, uint64_t max_parts, uint64_t max_depth)
+{
+	if (max_parts == m->max_parts && max_depth == m->max_depth)
+		return;
+	m->max_parts = max_parts;
+	m->max_depth = max_depth;
+	/* parsed with other bounds: parse again on next use (the old tree
+	   stays in the arena until the message is freed; settings change
+	   between tests only in the test suite) */
+	m->mime = NULL;
+	m->text_cached = 0;
 }
 
 struct sv_arena *sv_msg_arena(struct sv_msg *m)

@@ -80,6 +80,16 @@ struct sv_mime_part {
 	struct sv_mime_part *parent, *children, *next;
 	unsigned depth;
 	bool multipart, is_message;
+	/* Not split although it may hold parts: past max-mime-parts it is the
+	   rest of its parent's body from the first part not split off (no
+	   header of its own, reported as text/plain, no charset); at
+	   max-mime-depth (or a multipart without a boundary) it is that part,
+	   with its own header. Its text is its content with the transfer
+	   encoding of its own header undone and no charset conversion, then
+	   the decoded content of each encoded part directly inside it; body
+	   selects it for :text and for every :content type. */
+	bool undivided;
+	bool rest; /* undivided, and the rest past max-mime-parts */
 	/* cache for sv_msg_part_text */
 	const char *text;
 	size_t tlen;
@@ -129,11 +139,26 @@ const struct sv_addr_list *sv_msg_header_addresses(struct sv_msg *m, struct sv_h
 const char *sv_msg_body(struct sv_msg *m, size_t *len_r);
 /* The MIME tree (parsed on first use). Never NULL. */
 struct sv_mime_part *sv_msg_mime(struct sv_msg *m);
+/* Bounds of the MIME tree (settings max-mime-parts, max-mime-depth; the
+ * defaults of limits.h until set). Past them nothing is dropped: what is
+ * left becomes an undivided part (see struct sv_mime_part). A tree parsed
+ * with other bounds is parsed again on next use. */
+void sv_msg_set_mime_limits(struct sv_msg *m, uint64_t max_parts, uint64_t max_depth);
 /* A part's content with its transfer encoding undone (base64,
  * quoted-printable) and, for "text" parts (any subtype), converted to UTF-8 from its
- * charset. Cached. */
+ * charset. Cached for the life of the message. No copy is made when the
+ * part needs neither decoding nor conversion (7bit/8bit UTF-8 text). */
 const char *sv_msg_part_text(struct sv_msg *m, struct sv_mime_part *p, size_t *len_r);
-/* Transfer decoding only (no charset conversion). */
+/*
+ * The same text for one use (what body matches): kept for later calls
+ * only while the texts kept so far stay within a small budget; otherwise
+ * built for this call and handed over in *owned_r, which the caller
+ * releases with sv_free once done with the text (NULL: nothing to free).
+ * So a message's decoded parts are never all alive at once.
+ */
+const char *sv_msg_part_text_use(struct sv_msg *m, struct sv_mime_part *p, size_t *len_r,
+				 char **owned_r);
+/* Transfer decoding only (no charset conversion). Cached. */
 const char *sv_msg_part_decoded(struct sv_msg *m, struct sv_mime_part *p, size_t *len_r);
 
 /* Standalone helpers (also used on envelope strings and by tests). */

@@ -10,10 +10,34 @@
  * Tolerated: a missing close delimiter, garbage in base64, malformed
  * quoted-printable, base64- or quoted-printable-encoded message/rfc822
  * parts, RFC 2047 in filenames, a filename only in Content-Type's "name".
- * Bounded: nesting deeper than MAX_DEPTH or more than MAX_PARTS parts turn
- * the rest into leaves; recursion is bounded by MAX_DEPTH.
  *
- * Not done: message/partial reassembly, message/external-body.
+ * Bounded, never skipped: the settings max-mime-parts and max-mime-depth
+ * (limits.h) bound the tree, and recursion is bounded by max-mime-depth.
+ * Past them nothing is dropped: once max-mime-parts parts are split off,
+ * the rest of the enclosing part's body, from the first part not yet split
+ * off to its end (close delimiter and epilogue included), becomes one last
+ * child that is not divided further; a multipart or message/rfc822 part at
+ * max-mime-depth (and a multipart without a boundary) is not divided
+ * either. Such a part is flagged undivided: its text is its content with
+ * its own transfer encoding undone and no charset conversion (the rest
+ * part has no header, so it stands as it is), followed by the decoded
+ * content of every base64 or quoted-printable part directly inside it; the
+ * body test searches it for :text and for every :content type, so a
+ * payload hidden past a limit is still seen as text. Encoded parts nested
+ * further down inside it are searched only as they stand. The rest part is reported as
+ * text/plain without a charset. Each open multipart level may add one rest
+ * part, so a tree has at most max-mime-parts + max-mime-depth parts.
+ *
+ * Memory: decoded text is made on demand. sv_msg_part_text_use keeps it
+ * only within a small budget (TEXT_CACHE_BUDGET for the whole message);
+ * larger texts live for one test and are freed after matching. Text that
+ * needs no decoding or conversion is the message's own bytes, not a copy;
+ * decoded UTF-8, US-ASCII and Latin-1 text is converted in its own block
+ * (other charsets go through iconv into a second one). So one delivery
+ * peaks at the message plus its largest part's text.
+ *
+ * Not done: message/partial reassembly, message/external-body; matching a
+ * huge encoded part in bounded pieces (its decoded text is made whole).
  */
 #include <string.h>
 
@@ -23,14 +47,14 @@
 #include "mail/mail-private.h"
 #include "mail/message.h"
 
-/* TODO(limits.h): move next to the other budgets once settings reach here. */
-#define MAX_DEPTH 50
-#define MAX_PARTS 10000
 #define MAX_SECTIONS 1000 /* RFC 2231 continuations of one parameter */
+/* Decoded texts kept for later tests, bytes per message; beyond it a text
+ * lives for one test only. */
+#define TEXT_CACHE_BUDGET (1024u * 1024u)
 
 struct ctx {
 	struct sv_msg *m;
-	size_t nparts;
+	uint64_t nparts;
 };
 
 /* ---- structured field values (RFC 2045 §5.1, RFC 2183 §2) -------------- */
@@ -340,6 +364,20 @@ static const char *filename_of(struct sv_arena *a, const struct params *ps, cons
 	return v;
 }
 
+/* RFC 2045 §6.1: the encoding token of a Content-Transfer-Encoding value
+ * (NULL: none), lowercased; "7bit" when missing. */
+static const char *encoding_of(struct sv_arena *a, const char *cte)
+{
+	if (!cte)
+		return "7bit";
+	size_t n = strlen(cte), i = 0;
+	skip_cfws(cte, n, &i);
+	size_t s = i;
+	while (i < n && is_token((unsigned char)cte[i]))
+		i++;
+	return i > s ? lower_dup(a, cte + s, i - s) : "7bit";
+}
+
 /* Fill the header-derived fields of p from p->hdrs. */
 static void read_headers(struct sv_arena *a, struct sv_mime_part *p, bool in_digest)
 {
@@ -391,18 +429,7 @@ static void read_headers(struct sv_arena *a, struct sv_mime_part *p, bool in_dig
 	p->filename = filename_of(a, &ps, "name");
 	sv_free(ps.v);
 
-	/* RFC 2045 §6.1 */
-	const char *cte = field_value(p, "content-transfer-encoding");
-	p->encoding = "7bit";
-	if (cte) {
-		size_t n = strlen(cte), i = 0;
-		skip_cfws(cte, n, &i);
-		size_t s = i;
-		while (i < n && is_token((unsigned char)cte[i]))
-			i++;
-		if (i > s)
-			p->encoding = lower_dup(a, cte + s, i - s);
-	}
+	p->encoding = encoding_of(a, field_value(p, "content-transfer-encoding"));
 
 	/* RFC 2183 §2 */
 	const char *cd = field_value(p, "content-disposition");
@@ -473,6 +500,21 @@ static int delimiter(const char *s, size_t n, const char *b, size_t bl)
 	return kind;
 }
 
+/* Past max-mime-parts: the rest of the parent's body, from the first part
+ * not split off, as one undivided part without a header of its own. */
+static void add_rest(struct ctx *c, struct sv_mime_part *p, struct sv_mime_part **tail,
+		     const char *start, const char *end)
+{
+	struct sv_mime_part *ch = new_child(c, p, tail);
+	ch->header = start;
+	ch->body = start;
+	ch->blen = (size_t)(end - start);
+	set_type(c->m->arena, ch, "text", "plain");
+	ch->encoding = "7bit";
+	ch->undivided = true;
+	ch->rest = true;
+}
+
 static void split_multipart(struct ctx *c, struct sv_mime_part *p)
 {
 	const char *b = p->boundary;
@@ -491,7 +533,11 @@ static void split_multipart(struct ctx *c, struct sv_mime_part *p)
 			ll--;
 		int kind = line[0] == '-' ? delimiter(line, ll, b, bl) : 0;
 		if (kind) {
-			if (part_start && c->nparts < MAX_PARTS) {
+			if (part_start && c->nparts >= c->m->max_parts) {
+				add_rest(c, p, &tail, part_start, end);
+				return;
+			}
+			if (part_start) {
 				/* the line break before the delimiter belongs to it */
 				const char *pe = line;
 				if (pe > part_start && pe[-1] == '\n')
@@ -509,7 +555,11 @@ static void split_multipart(struct ctx *c, struct sv_mime_part *p)
 		}
 		line = next;
 	}
-	if (part_start && c->nparts < MAX_PARTS) {
+	if (!part_start)
+		return;
+	if (c->nparts >= c->m->max_parts) {
+		add_rest(c, p, &tail, part_start, end);
+	} else {
 		/* no close delimiter: the last part runs to the end */
 		struct sv_mime_part *ch = new_child(c, p, &tail);
 		parse_text(c, ch, part_start, (size_t)(end - part_start), digest);
@@ -520,11 +570,19 @@ static void parse_part(struct ctx *c, struct sv_mime_part *p, bool in_digest)
 {
 	struct sv_arena *a = c->m->arena;
 	read_headers(a, p, in_digest);
-	bool room = p->depth < MAX_DEPTH && c->nparts < MAX_PARTS;
-	if (strcmp(p->type, "multipart") == 0 && p->boundary && room) {
+	bool multi = strcmp(p->type, "multipart") == 0;
+	bool rfc822 = strcmp(p->type, "message") == 0 && strcmp(p->subtype, "rfc822") == 0;
+	if (!multi && !rfc822)
+		return;
+	if (p->depth >= c->m->max_depth || c->nparts >= c->m->max_parts || (multi && !p->boundary)) {
+		/* a limit, or no way to split: searched whole, not skipped */
+		p->undivided = true;
+		return;
+	}
+	if (multi) {
 		p->multipart = true;
 		split_multipart(c, p);
-	} else if (strcmp(p->type, "message") == 0 && strcmp(p->subtype, "rfc822") == 0 && room) {
+	} else {
 		/* RFC 2046 §5.2.1: the body is a message of its own */
 		p->is_message = true;
 		size_t len;
@@ -550,26 +608,34 @@ struct sv_mime_part *sv_msg_mime(struct sv_msg *m)
 	return p;
 }
 
+/* Undo the part's transfer encoding into sv_malloc'd memory; NULL when it
+ * has none to undo (7bit, 8bit, binary, and unknown encodings, which RFC
+ * 2045 §6.4 says to treat as opaque: the body is used as it is). */
+static char *transfer_decode(const struct sv_mime_part *p, size_t *len_r)
+{
+	const char *enc = p->encoding ? p->encoding : "7bit";
+	bool b64 = strcmp(enc, "base64") == 0;
+	if (!b64 && strcmp(enc, "quoted-printable") != 0)
+		return NULL;
+	/* the decoders reserve their bound first: no regrowth, no copy */
+	struct sv_buf out = SV_BUF_INIT;
+	sv_buf_append(&out, "", 0);
+	if (b64)
+		sv_mail_base64_decode(&out, p->body, p->blen);
+	else
+		sv_mail_qp_decode(&out, p->body, p->blen);
+	return sv_buf_steal(&out, len_r);
+}
+
 const char *sv_msg_part_decoded(struct sv_msg *m, struct sv_mime_part *p, size_t *len_r)
 {
 	if (!p->decoded_done) {
 		p->decoded_done = true;
-		const char *enc = p->encoding ? p->encoding : "7bit";
-		bool b64 = strcmp(enc, "base64") == 0;
-		bool qp = strcmp(enc, "quoted-printable") == 0;
-		if (b64 || qp) {
-			struct sv_buf out = SV_BUF_INIT;
-			sv_buf_append(&out, "", 0);
-			if (b64)
-				sv_mail_base64_decode(&out, p->body, p->blen);
-			else
-				sv_mail_qp_decode(&out, p->body, p->blen);
-			p->decoded = sv_arena_strndup(m->arena, out.p, out.len);
-			p->declen = out.len;
-			sv_buf_free(&out);
+		char *d = transfer_decode(p, &p->declen);
+		if (d) {
+			sv_mail_keep(m, d);
+			p->decoded = d;
 		} else {
-			/* 7bit, 8bit, binary and unknown encodings: as is
-			 * (RFC 2045 §6.4: unknown means treat as opaque) */
 			p->decoded = p->body ? p->body : "";
 			p->declen = p->blen;
 		}
@@ -579,27 +645,161 @@ const char *sv_msg_part_decoded(struct sv_msg *m, struct sv_mime_part *p, size_t
 	return p->decoded;
 }
 
+/* One part found inside an undivided part, s[0..len): when it has a
+ * transfer encoding, append its decoded content to out (which starts as a
+ * copy of all of the undivided part's text, all[0..alln)). */
+static void append_decoded(struct sv_buf *out, struct sv_arena **tmp, const char *s, size_t len,
+			   const char *all, size_t alln)
+{
+	if (*tmp)
+		sv_arena_reset(*tmp);
+	else
+		*tmp = sv_arena_new();
+	struct sv_hdr *h;
+	size_t nh, off;
+	sv_mail_parse_header_block(*tmp, s, len, &h, &nh, &off);
+	struct sv_hdr *cte = sv_mail_find_field(h, nh, "content-transfer-encoding");
+	struct sv_mime_part q = {.body = s + off, .blen = len - off};
+	q.encoding = encoding_of(*tmp, cte ? cte->value : NULL);
+	size_t dl;
+	char *dec = transfer_decode(&q, &dl);
+	if (!dec)
+		return;
+	if (!out->p)
+		sv_buf_append(out, all, alln);
+	sv_buf_putc(out, '\n');
+	sv_buf_append(out, dec, dl);
+	sv_free(dec);
+}
+
+/* The text of an undivided part: its content as it stands and, after it,
+ * the decoded content of each base64 or quoted-printable part found
+ * directly inside it (between delimiters of the boundary that would have
+ * split it), so that an encoded payload past a limit is seen as well.
+ * NULL when there is nothing to add (then the content alone is the text). */
+static char *undivided_text(const struct sv_mime_part *p, const char *d, size_t n, size_t *len_r)
+{
+	const char *b = p->rest ? p->parent->boundary : p->boundary;
+	if (!b)
+		return NULL;
+	size_t bl = strlen(b);
+	struct sv_buf out = SV_BUF_INIT;
+	struct sv_arena *tmp = NULL;
+	const char *end = d + n, *line = d;
+	const char *start = p->rest ? d : NULL; /* the rest starts in a part */
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *next = nl ? nl + 1 : end;
+		size_t ll = (size_t)((nl ? nl : end) - line);
+		if (ll && line[ll - 1] == '\r')
+			ll--;
+		int kind = line[0] == '-' ? delimiter(line, ll, b, bl) : 0;
+		if (kind) {
+			if (start)
+				append_decoded(&out, &tmp, start, (size_t)(line - start), d, n);
+			start = kind == 1 ? next : NULL;
+			if (kind == 2)
+				break;
+		}
+		line = next;
+	}
+	if (start)
+		append_decoded(&out, &tmp, start, (size_t)(end - start), d, n);
+	sv_arena_free(tmp);
+	if (!out.p)
+		return NULL;
+	return sv_buf_steal(&out, len_r);
+}
+
+/* Build the part's text; *owned_r gets the sv_malloc'd block it lives in
+ * (NULL when it is the message's bytes or the cached decoded content). */
+static const char *make_text(struct sv_mime_part *p, size_t *len_r, char **owned_r)
+{
+	size_t n;
+	char *dec = NULL;
+	const char *d;
+	if (p->decoded_done) {
+		d = p->decoded;
+		n = p->declen;
+	} else {
+		dec = transfer_decode(p, &n);
+		d = dec ? dec : p->body ? p->body : "";
+		if (!dec)
+			n = p->blen;
+	}
+	*owned_r = dec;
+	*len_r = n;
+	if (p->undivided) {
+		size_t ulen;
+		char *u = undivided_text(p, d, n, &ulen);
+		if (u) {
+			sv_free(dec);
+			*owned_r = u;
+			*len_r = ulen;
+			return u;
+		}
+		return d;
+	}
+	if (!p->type || strcmp(p->type, "text") != 0)
+		return d;
+	const char *cs = p->charset ? p->charset : "us-ascii";
+	size_t cslen = strlen(cs);
+	if (sv_mail_utf8_unchanged(cs, cslen, d, n))
+		return d;
+	/* decoded into a block of our own: widen it rather than copy it, so a
+	   huge encoded part costs its text once, not decoded plus text */
+	if (dec && sv_mail_to_utf8_inplace(&dec, len_r, cs, cslen)) {
+		*owned_r = dec;
+		return dec;
+	}
+	struct sv_buf out = SV_BUF_INIT;
+	sv_buf_append(&out, "", 0);
+	/* unknown charset: the bytes are kept as they are */
+	if (!sv_mail_to_utf8(&out, cs, cslen, d, n)) {
+		sv_buf_free(&out);
+		return d;
+	}
+	sv_free(dec);
+	*owned_r = sv_buf_steal(&out, len_r);
+	return *owned_r;
+}
+
 const char *sv_msg_part_text(struct sv_msg *m, struct sv_mime_part *p, size_t *len_r)
 {
 	if (!p->text_done) {
+		char *owned;
+		p->text = make_text(p, &p->tlen, &owned);
 		p->text_done = true;
-		size_t n;
-		const char *d = sv_msg_part_decoded(m, p, &n);
-		p->text = d;
-		p->tlen = n;
-		if (p->type && strcmp(p->type, "text") == 0) {
-			const char *cs = p->charset ? p->charset : "us-ascii";
-			struct sv_buf out = SV_BUF_INIT;
-			sv_buf_append(&out, "", 0);
-			/* unknown charset: the bytes are kept as they are */
-			if (sv_mail_to_utf8(&out, cs, strlen(cs), d, n)) {
-				p->text = sv_arena_strndup(m->arena, out.p, out.len);
-				p->tlen = out.len;
-			}
-			sv_buf_free(&out);
-		}
+		if (owned)
+			sv_mail_keep(m, owned);
 	}
 	if (len_r)
 		*len_r = p->tlen;
 	return p->text;
+}
+
+const char *sv_msg_part_text_use(struct sv_msg *m, struct sv_mime_part *p, size_t *len_r,
+				 char **owned_r)
+{
+	*owned_r = NULL;
+	if (p->text_done) {
+		*len_r = p->tlen;
+		return p->text;
+	}
+	size_t n;
+	char *owned;
+	const char *t = make_text(p, &n, &owned);
+	*len_r = n;
+	if (owned && n > TEXT_CACHE_BUDGET - m->text_cached) {
+		*owned_r = owned; /* too big to keep: the caller frees it */
+		return t;
+	}
+	if (owned) {
+		sv_mail_keep(m, owned);
+		m->text_cached += n;
+	}
+	p->text = t;
+	p->tlen = n;
+	p->text_done = true;
+	return t;
 }

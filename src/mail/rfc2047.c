@@ -141,29 +141,38 @@ void sv_mail_qp_decode(struct sv_buf *out, const char *s, size_t n)
 	out->p[out->len] = '\0';
 }
 
+/* The first byte at or after i that is not ASCII (n when none); eight
+ * bytes at a time, as most text is ASCII. */
+static size_t skip_ascii(const char *s, size_t n, size_t i)
+{
+	while (i + 8 <= n) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080ull)
+			break;
+		i += 8;
+	}
+	while (i < n && (unsigned char)s[i] < 0x80)
+		i++;
+	return i;
+}
+
+/* The first byte at or after i that does not start valid UTF-8. */
+static size_t skip_utf8(const char *s, size_t n, size_t i)
+{
+	while ((i = skip_ascii(s, n, i)) < n) {
+		size_t l = sv_utf8_seq_len(s + i, n - i);
+		if (!l)
+			break;
+		i += l;
+	}
+	return i;
+}
+
 void sv_mail_utf8_sanitize(struct sv_buf *out, const char *s, size_t n)
 {
 	size_t i = 0, run = 0;
-	while (i < n) {
-		/* ASCII eight bytes at a time (most text is) */
-		while (i + 8 <= n) {
-			uint64_t w;
-			memcpy(&w, s + i, 8);
-			if (w & 0x8080808080808080ull)
-				break;
-			i += 8;
-		}
-		if (i >= n)
-			break;
-		if ((unsigned char)s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		size_t l = sv_utf8_seq_len(s + i, n - i);
-		if (l) {
-			i += l;
-			continue;
-		}
+	while ((i = skip_utf8(s, n, i)) < n) {
 		sv_buf_append(out, s + run, i - run);
 		sv_buf_append(out, replacement, 3);
 		i++;
@@ -252,6 +261,74 @@ static bool to_utf8_iconv(struct sv_buf *out, const char *cs, size_t cslen, cons
 	}
 	out->p[out->len] = '\0';
 	iconv_close(cd);
+	return true;
+}
+
+bool sv_mail_utf8_unchanged(const char *cs, size_t cslen, const char *in, size_t n)
+{
+	const char *star = memchr(cs, '*', cslen);
+	if (star)
+		cslen = (size_t)(star - cs);
+	/* the charsets sv_mail_to_utf8 handles itself, so the answer is
+	   exact: UTF-8 (and us-ascii, read as UTF-8) when valid, Latin-1
+	   when all ASCII */
+	if (cs_is(cs, cslen, "utf-8") || cs_is(cs, cslen, "utf8") ||
+	    cs_is(cs, cslen, "us-ascii") || cs_is(cs, cslen, "ascii"))
+		return skip_utf8(in, n, 0) == n;
+	if (cs_is(cs, cslen, "iso-8859-1") || cs_is(cs, cslen, "latin1"))
+		return skip_ascii(in, n, 0) == n;
+	return false;
+}
+
+/* Grow the block to n + extra bytes (and a NUL) and widen it from the end:
+ * each marked byte becomes its UTF-8 form, written backwards so that
+ * nothing is read after it has been overwritten. */
+static char *widen(char *p, size_t n, size_t extra, bool latin1)
+{
+	p = sv_realloc(p, n + extra + 1);
+	char *w = p + n + extra;
+	*w = '\0';
+	for (size_t i = n; i-- > 0;) {
+		unsigned char c = (unsigned char)p[i];
+		if (c < 0x80 || (!latin1 && c != 0xff)) {
+			*--w = (char)c;
+		} else if (latin1) {
+			*--w = (char)(0x80 | (c & 0x3f));
+			*--w = (char)(0xc0 | (c >> 6));
+		} else { /* 0xff: a byte marked invalid */
+			w -= 3;
+			memcpy(w, replacement, 3);
+		}
+	}
+	return p;
+}
+
+bool sv_mail_to_utf8_inplace(char **p_r, size_t *n_r, const char *cs, size_t cslen)
+{
+	const char *star = memchr(cs, '*', cslen);
+	if (star)
+		cslen = (size_t)(star - cs);
+	char *p = *p_r;
+	size_t n = *n_r, extra = 0;
+	if (cs_is(cs, cslen, "utf-8") || cs_is(cs, cslen, "utf8") ||
+	    cs_is(cs, cslen, "us-ascii") || cs_is(cs, cslen, "ascii")) {
+		/* mark each invalid byte 0xff (never valid UTF-8) as
+		   sv_mail_utf8_sanitize would replace it; valid bytes stay */
+		for (size_t i = 0; (i = skip_utf8(p, n, i)) < n; i++) {
+			p[i] = (char)0xff;
+			extra += 2;
+		}
+		if (extra)
+			*p_r = widen(p, n, extra, false);
+	} else if (cs_is(cs, cslen, "iso-8859-1") || cs_is(cs, cslen, "latin1")) {
+		for (size_t i = 0; (i = skip_ascii(p, n, i)) < n; i++)
+			extra++;
+		if (extra)
+			*p_r = widen(p, n, extra, true);
+	} else {
+		return false;
+	}
+	*n_r = n + extra;
 	return true;
 }
 

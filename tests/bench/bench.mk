@@ -4,22 +4,31 @@
 ##   make bench CORPUS=DIR           use an existing gen-corpus folder
 ##   make bench QUICK=1              3 runs, 30-message sample (< 2 min)
 ##   make bench RUNS=N SAMPLE=K      more or fewer runs / messages
+## tests/bench/memory.sh prints the peak RSS of sieve-test on generated 1 MB
+## and 100 MB messages ("make bench" runs it first; "make bench-memory"
+## alone, SIZES="1 100" by default).
 ## tests/bench/differential.sh compares sift's actions with Pigeonhole's on
 ## every message (see tests/bench/DIFFERENCES.md); "make bench-differential".
-EXTRA_DIST += tests/bench/bench.sh tests/bench/differential.sh tests/bench/DIFFERENCES.md
+EXTRA_DIST += tests/bench/bench.sh tests/bench/differential.sh tests/bench/DIFFERENCES.md \
+	tests/bench/memory.sh
 
 GEN_CORPUS = $(abs_top_srcdir)/../shared/bench/gen-corpus
 BENCH_ROOT = $(abs_top_builddir)/bench-root
 BENCH_WORK = $(abs_top_builddir)/bench-work
 
-.PHONY: bench bench-install bench-differential
+.PHONY: bench bench-install bench-differential bench-memory
 
 # Installed binaries, not libtool wrappers, are timed.
 bench-install: all
 	rm -rf "$(BENCH_ROOT)"
 	$(MAKE) $(AM_MAKEFLAGS) install DESTDIR="$(BENCH_ROOT)"
 
-bench: bench-install
+# Peak memory of one delivery; messages are made in a temporary folder.
+bench-memory: bench-install
+	SIFT_BIN="$(BENCH_ROOT)$(bindir)" SIFT_LIB="$(BENCH_ROOT)$(libdir)" \
+	SIZES="$(SIZES)" KINDS="$(KINDS)" bash "$(abs_top_srcdir)/tests/bench/memory.sh"
+
+bench: bench-memory
 	@if test -z "$(CORPUS)" && test ! -f "$(GEN_CORPUS)"; then \
 	  echo "bench: gen-corpus not found at $(GEN_CORPUS);" \
 	       "set CORPUS=DIR (a gen-corpus folder) or GEN_CORPUS=PATH" >&2; \

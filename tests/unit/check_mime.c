@@ -366,51 +366,189 @@ START_TEST(test_filename)
 }
 END_TEST
 
-/* hostile: deep nesting is capped, many parts are capped, no crash */
+/* The text of part p contains want (the undivided parts are searched). */
+static void assert_text_has(struct sv_msg *m, struct sv_mime_part *p, const char *want)
+{
+	size_t n;
+	const char *t = sv_msg_part_text(m, p, &n);
+	ck_assert_msg(memmem(t, n, want, strlen(want)) != NULL, "[%s] not in [%.*s]", want,
+		      (int)(n > 200 ? 200 : n), t);
+}
+
+/* hostile: deep nesting is capped at max-mime-depth, and what is below
+ * stays reachable as one undivided part (mime.c header) */
 START_TEST(test_deep)
 {
 	struct sv_buf b = SV_BUF_INIT;
-	int depth = 2000;
+	int depth = 1000;
 	for (int i = 0; i < depth; i++)
 		sv_buf_printf(&b, "Content-Type: multipart/mixed; boundary=\"b%d\"\n\n--b%d\n", i, i);
-	sv_buf_puts(&b, "\nleaf\n");
+	sv_buf_puts(&b, "\nleaf evil\n");
 	struct sv_msg *m = sv_msg_new(b.p, b.len);
 	struct sv_mime_part *p = sv_msg_mime(m);
-	unsigned maxd = 0;
-	while (p->children) {
+	while (p->children)
 		p = p->children;
-		maxd = p->depth;
-	}
-	ck_assert_uint_le(maxd, 50);
-	ck_assert_uint_ge(maxd, 40);
+	ck_assert_uint_eq(p->depth, 50); /* SV_DEFAULT_MAX_MIME_DEPTH */
+	ck_assert(p->undivided);
+	ck_assert(!p->multipart);
+	ck_assert_str_eq(p->ctype, "multipart/mixed"); /* its own header */
+	assert_text_has(m, p, "leaf evil");
+	assert_text_has(m, p, "--b999");
 	sv_msg_free(m);
 
 	/* message/rfc822 inside message/rfc822 ... */
 	sv_buf_reset(&b);
 	for (int i = 0; i < depth; i++)
 		sv_buf_puts(&b, "Content-Type: message/rfc822\n\n");
+	sv_buf_puts(&b, "Content-Type: text/plain\n\nevil\n");
 	m = sv_msg_new(b.p, b.len);
 	p = sv_msg_mime(m);
 	while (p->children)
 		p = p->children;
-	ck_assert_uint_le(p->depth, 50);
+	ck_assert_uint_eq(p->depth, 50);
+	ck_assert(p->undivided && !p->is_message);
+	assert_text_has(m, p, "evil");
+	sv_msg_free(m);
+
+	/* a settable bound; an undivided part's own transfer encoding is
+	   undone ("Content-Type: text/plain\n\nevil\n" in base64) */
+	m = msg("Content-Type: message/rfc822\n\n"
+		"Content-Type: message/rfc822\n"
+		"Content-Transfer-Encoding: base64\n\n"
+		"Q29udGVudC1UeXBlOiB0ZXh0L3BsYWluCgpldmlsCg==\n");
+	sv_msg_set_mime_limits(m, 100, 1);
+	p = sv_msg_mime(m);
+	ck_assert(p->is_message);
+	p = p->children;
+	ck_assert_uint_eq(p->depth, 1);
+	ck_assert(p->undivided && !p->children);
+	assert_text_has(m, p, "\n\nevil\n");
 	sv_msg_free(m);
 	sv_buf_free(&b);
 }
 END_TEST
 
+/* hostile: past max-mime-parts the rest is one undivided part */
 START_TEST(test_many_parts)
 {
 	struct sv_buf b = SV_BUF_INIT;
 	sv_buf_puts(&b, "Content-Type: multipart/mixed; boundary=M\n\n");
 	for (int i = 0; i < 30000; i++)
 		sv_buf_puts(&b, "--M\n\nx\n");
-	sv_buf_puts(&b, "--M--\n");
+	sv_buf_puts(&b, "--M\nContent-Type: image/png\n\nevil\n"
+			"--M\nContent-Transfer-Encoding: base64\n\naGlkZGVu\n" /* "hidden" */
+			"--M\nContent-Transfer-Encoding: quoted-printable\n\nq=70\n"
+			"--M--\nepilogue\n"
+			"--M\nContent-Transfer-Encoding: base64\n\nZXBpbG9ndWU=\n");
 	struct sv_msg *m = sv_msg_new(b.p, b.len);
 	struct sv_mime_part *p = sv_msg_mime(m);
-	size_t n = nchildren(p);
-	ck_assert_uint_le(n, 10000);
-	ck_assert_uint_ge(n, 9000);
+	ck_assert_uint_eq(nchildren(p), 10000); /* the root is the 10,000th */
+	struct sv_mime_part *rest = child(p, 9999);
+	ck_assert(rest->undivided && !rest->next);
+	ck_assert_str_eq(rest->ctype, "text/plain");
+	ck_assert_ptr_null(rest->charset);
+	ck_assert_uint_eq(rest->nhdrs, 0);
+	ck_assert(rest->rest);
+	/* as it stands, then its encoded parts decoded (not the epilogue's) */
+	size_t n;
+	const char *t = sv_msg_part_text(m, rest, &n);
+	size_t raw = (size_t)(p->body + p->blen - rest->body);
+	ck_assert_uint_eq(n, raw + strlen("\nhidden\nqp\n"));
+	ck_assert(memcmp(t, rest->body, raw) == 0);
+	ck_assert(memcmp(t + raw, "\nhidden\nqp\n", n - raw) == 0);
+	sv_msg_free(m);
+
+	/* nothing encoded inside: the message's bytes, not a copy */
+	m = msg("Content-Type: multipart/mixed; boundary=M\n\n--M\n\na\n--M\n\nevil\n--M--\n");
+	sv_msg_set_mime_limits(m, 2, 50);
+	p = sv_msg_mime(m);
+	rest = child(p, 1);
+	ck_assert(rest->undivided);
+	t = sv_msg_part_text(m, rest, &n);
+	ck_assert_ptr_eq(t, rest->body);
+	ck_assert_ptr_eq(t + n, p->body + p->blen);
+	sv_msg_free(m);
+	sv_buf_free(&b);
+}
+END_TEST
+
+/* The part limit inside a nested multipart: the inner rest, then the
+ * outer rest, so nothing after the limit is lost at either level. */
+START_TEST(test_parts_limit_nested)
+{
+	struct sv_msg *m = msg("Content-Type: multipart/mixed; boundary=o\n\n"
+			       "--o\n"
+			       "Content-Type: multipart/mixed; boundary=i\n\n"
+			       "--i\n\ninner-one\n"
+			       "--i\n\ninner-two\n"
+			       "--i--\n"
+			       "--o\n\nouter-two\n"
+			       "--o--\n");
+	sv_msg_set_mime_limits(m, 3, 50);
+	struct sv_mime_part *p = sv_msg_mime(m);
+	ck_assert_uint_eq(nchildren(p), 2);
+	struct sv_mime_part *in = child(p, 0), *orest = child(p, 1);
+	ck_assert(in->multipart);
+	ck_assert_uint_eq(nchildren(in), 2);
+	assert_text(m, child(in, 0), "inner-one");
+	ck_assert(child(in, 1)->undivided);
+	assert_text_has(m, child(in, 1), "inner-two");
+	ck_assert(orest->undivided);
+	assert_text_has(m, orest, "outer-two");
+
+	/* other bounds: the tree is parsed again */
+	sv_msg_set_mime_limits(m, 100, 50);
+	p = sv_msg_mime(m);
+	ck_assert_uint_eq(nchildren(child(p, 0)), 2);
+	ck_assert(!child(child(p, 0), 1)->undivided);
+	assert_text(m, child(p, 1), "outer-two");
+	/* a multipart without a boundary cannot be split: undivided */
+	sv_msg_free(m);
+	m = msg("Content-Type: multipart/mixed\n\n--x\n\nevil\n");
+	p = sv_msg_mime(m);
+	ck_assert(p->undivided && !p->multipart);
+	assert_text_has(m, p, "evil");
+	sv_msg_free(m);
+}
+END_TEST
+
+/* Memory: text needing no decoding is the message's bytes; a large
+ * decoded text is handed to the caller, not kept; a small one is cached. */
+START_TEST(test_text_use)
+{
+	struct sv_msg *m = msg("Content-Type: text/plain; charset=utf-8\n\ncaf\xc3\xa9\n");
+	struct sv_mime_part *p = sv_msg_mime(m);
+	size_t n;
+	char *owned;
+	const char *t = sv_msg_part_text_use(m, p, &n, &owned);
+	ck_assert_ptr_null(owned);
+	ck_assert_ptr_eq(t, p->body);
+	sv_msg_free(m);
+
+	/* 2 MiB of quoted-printable Latin-1: converted, too big to keep */
+	struct sv_buf b = SV_BUF_INIT;
+	sv_buf_puts(&b, "Content-Type: multipart/mixed; boundary=B\n\n--B\n"
+			"Content-Type: text/plain; charset=iso-8859-1\n"
+			"Content-Transfer-Encoding: quoted-printable\n\n");
+	for (int i = 0; i < 2 * 1024 * 1024 / 32; i++)
+		sv_buf_puts(&b, "caf=E9 caf=E9 caf=E9 caf=E9 ab\n");
+	sv_buf_puts(&b, "--B\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+			"c21hbGw=\n--B--\n");
+	m = sv_msg_new(b.p, b.len);
+	p = sv_msg_mime(m);
+	struct sv_mime_part *big = child(p, 0), *small = child(p, 1);
+	t = sv_msg_part_text_use(m, big, &n, &owned);
+	ck_assert_ptr_nonnull(owned);
+	ck_assert_ptr_eq(t, owned);
+	ck_assert(!big->text_done);
+	ck_assert(memcmp(t, "caf\xc3\xa9 caf", 9) == 0);
+	ck_assert_uint_eq(n, 2 * 1024 * 1024 / 32 * 27 - 1); /* the last line break is the delimiter's */
+	sv_free(owned);
+	t = sv_msg_part_text_use(m, small, &n, &owned);
+	ck_assert_ptr_null(owned);
+	ck_assert(small->text_done);
+	ck_assert(n == 5 && memcmp(t, "small", 5) == 0);
+	ck_assert_ptr_eq(sv_msg_part_text_use(m, small, &n, &owned), t);
 	sv_msg_free(m);
 	sv_buf_free(&b);
 }
@@ -476,6 +614,8 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_filename, 0, (int)(sizeof fn_cases / sizeof fn_cases[0]));
 	tcase_add_test(tc, test_deep);
 	tcase_add_test(tc, test_many_parts);
+	tcase_add_test(tc, test_parts_limit_nested);
+	tcase_add_test(tc, test_text_use);
 	tcase_add_test(tc, test_random);
 	suite_add_tcase(s, tc);
 	return s;

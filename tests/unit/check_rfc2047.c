@@ -11,6 +11,7 @@
 #include "lib/arena.h"
 #include "lib/buf.h"
 #include "lib/utf8.h"
+#include "mail/mail-private.h"
 #include "mail/message.h"
 
 static const struct {
@@ -116,6 +117,38 @@ START_TEST(test_hostile)
 }
 END_TEST
 
+/* The in-place conversion gives what sv_mail_to_utf8 gives, for random
+ * bytes (invalid UTF-8, 0xff, truncated sequences at the end). */
+START_TEST(test_inplace)
+{
+	static const char *const cs[] = {"utf-8", "US-ASCII", "iso-8859-1", "latin1*en"};
+	unsigned seed = 2045;
+	for (int round = 0; round < 2000; round++) {
+		size_t n = (size_t)(rand_r(&seed) % 40);
+		char *p = sv_malloc(n + 1);
+		for (size_t i = 0; i < n; i++) {
+			int r = rand_r(&seed) % 4;
+			p[i] = (char)(r == 0 ? 'a' : r == 1 ? 0xc3 : r == 2 ? 0xa9 : rand_r(&seed) % 256);
+		}
+		p[n] = '\0';
+		const char *c = cs[round % 4];
+		struct sv_buf want = SV_BUF_INIT;
+		sv_buf_append(&want, "", 0);
+		ck_assert(sv_mail_to_utf8(&want, c, strlen(c), p, n));
+		ck_assert(sv_mail_to_utf8_inplace(&p, &n, c, strlen(c)));
+		ck_assert_uint_eq(n, want.len);
+		ck_assert(memcmp(p, want.p, n) == 0 && p[n] == '\0');
+		sv_free(p);
+		sv_buf_free(&want);
+	}
+	char *p = sv_malloc(2);
+	size_t n = 1;
+	memcpy(p, "x", 2);
+	ck_assert(!sv_mail_to_utf8_inplace(&p, &n, "shift_jis", 9)); /* iconv's */
+	sv_free(p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("rfc2047");
@@ -123,6 +156,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_decode, 0, (int)(sizeof cases / sizeof cases[0]));
 	tcase_add_test(tc, test_hostile);
+	tcase_add_test(tc, test_inplace);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,3 @@
+# body :text finds "evil" anywhere (limits.svtest)
+require ["body", "fileinto"];
+if body :text :contains "evil" { fileinto "caught"; }

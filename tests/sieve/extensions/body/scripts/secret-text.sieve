@@ -1,0 +1,3 @@
+# body :text finds the base64 "secret payload" (limits.svtest)
+require ["body", "fileinto"];
+if body :text :contains "secret payload" { fileinto "caught"; }
