@@ -24,18 +24,40 @@ EXTRA_DIST += \
 	tests/golden/dump/variables.sieve \
 	tests/golden/errors/arguments.out \
 	tests/golden/errors/arguments.sieve \
+	tests/golden/errors/bom-first-line.out \
+	tests/golden/errors/bom-first-line.sieve \
+	tests/golden/errors/bom.out \
+	tests/golden/errors/bom.sieve \
 	tests/golden/errors/comparator.out \
 	tests/golden/errors/comparator.sieve \
 	tests/golden/errors/elsif-without-if.out \
 	tests/golden/errors/elsif-without-if.sieve \
+	tests/golden/errors/excerpt-bad-utf8.out \
+	tests/golden/errors/excerpt-bad-utf8.sieve \
+	tests/golden/errors/excerpt-escapes.out \
+	tests/golden/errors/excerpt-escapes.sieve \
 	tests/golden/errors/header-names.out \
 	tests/golden/errors/header-names.sieve \
+	tests/golden/errors/long-line-end.out \
+	tests/golden/errors/long-line-end.sieve \
+	tests/golden/errors/long-line-many.out \
+	tests/golden/errors/long-line-many.sieve \
+	tests/golden/errors/long-line-middle.out \
+	tests/golden/errors/long-line-middle.sieve \
+	tests/golden/errors/long-line-start.out \
+	tests/golden/errors/long-line-start.sieve \
+	tests/golden/errors/long-line-utf8.out \
+	tests/golden/errors/long-line-utf8.sieve \
 	tests/golden/errors/missing-require.out \
 	tests/golden/errors/missing-require.sieve \
+	tests/golden/errors/number-too-large.out \
+	tests/golden/errors/number-too-large.sieve \
 	tests/golden/errors/redirect.out \
 	tests/golden/errors/redirect.sieve \
 	tests/golden/errors/regex.out \
 	tests/golden/errors/regex.sieve \
+	tests/golden/errors/require-many-unknown.out \
+	tests/golden/errors/require-many-unknown.sieve \
 	tests/golden/errors/require-not-first.out \
 	tests/golden/errors/require-not-first.sieve \
 	tests/golden/errors/syntax-two.out \
