@@ -71,7 +71,8 @@ int main(int argc, char **argv)
 	}
 	const char *script = argv[optind];
 	struct sv_buf src = SV_BUF_INIT, out = SV_BUF_INIT, msg = SV_BUF_INIT;
-	if (!tool_read("sievec", script, (size_t)settings.max_script_size + 1, &src))
+	/* exactly max-script-size bytes are accepted, one more is refused */
+	if (!tool_read("sievec", script, (size_t)settings.max_script_size, &src))
 		return 1;
 	struct sv_diags diags;
 	sv_diags_init(&diags);
