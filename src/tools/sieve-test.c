@@ -318,7 +318,10 @@ int main(int argc, char **argv)
 		struct sv_buf out = SV_BUF_INIT;
 		sv_diags_render(&diags, &out, script, src.p, src.len);
 		fputs(out.p ? out.p : "", stderr);
-		if (err.len)
+		if (st == SV_CORRUPT)
+			/* a binary that does not load: gcc-style, naming the file */
+			fprintf(stderr, "%s: error: %s\n", script, err.p ? err.p : "corrupt binary");
+		else if (err.len)
 			fprintf(stderr, "sieve-test: %s\n", err.p);
 		sv_buf_free(&out);
 		return 1;

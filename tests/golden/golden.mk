@@ -1,10 +1,12 @@
 ## tests/golden: golden-output tests of sievec --check and sieve-dump, and
-## the examples round trip (scripts/examples). The runners find the
+## the examples round trip (scripts/examples), the programs' errors about
+## files they cannot use (tool-errors.sh). The runners find the
 ## programs in the build folder (the working directory of make check) and
 ## the data through $(srcdir), which the test driver exports. Data files
 ## are listed one by one: automake cannot distribute wildcards.
-TESTS += tests/golden/run-golden.sh tests/golden/examples.sh
-dist_noinst_SCRIPTS += tests/golden/run-golden.sh tests/golden/examples.sh
+TESTS += tests/golden/run-golden.sh tests/golden/examples.sh tests/golden/tool-errors.sh
+dist_noinst_SCRIPTS += tests/golden/run-golden.sh tests/golden/examples.sh \
+	tests/golden/tool-errors.sh
 EXTRA_DIST += \
 	tests/golden/dump/body-encoded.out \
 	tests/golden/dump/body-encoded.sieve \
