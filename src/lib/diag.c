@@ -61,16 +61,14 @@ void sv_diag_vadd(struct sv_diags *d, enum sv_severity sev, struct sv_loc loc,
 		d->cap = d->cap ? d->cap * 2 : 8;
 		d->v = sv_realloc(d->v, d->cap * sizeof *d->v);
 	}
-	struct sv_buf b = SV_BUF_INIT;
-	sv_buf_vprintf(&b, fmt, ap);
-	if (b.len > MSG_MAX) {
-		/* cut on a character boundary */
-		size_t cut = MSG_MAX;
-		while (cut > 0 && ((unsigned char)b.p[cut] & 0xc0) == 0x80)
-			cut--;
-		b.len = cut;
-		sv_buf_puts(&b, "...");
-	}
+	struct sv_buf raw = SV_BUF_INIT, b = SV_BUF_INIT;
+	sv_buf_vprintf(&raw, fmt, ap);
+	/* whatever a caller quoted: no raw control bytes, cut on a character
+	   boundary */
+	sv_buf_put_sanitized(&b, raw.p ? raw.p : "", raw.len, MSG_MAX);
+	sv_buf_free(&raw);
+	if (!b.p)
+		sv_buf_reserve(&b, 0);
 	d->v[d->n].sev = sev;
 	d->v[d->n].loc = loc;
 	d->v[d->n].msg = sv_buf_steal(&b, NULL);
