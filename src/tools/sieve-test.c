@@ -68,8 +68,13 @@ static int run_one(struct ctx *c, const char *name, const char *data, size_t len
 	if (st != SV_OK) {
 		/* RFC 5228 §2.10.6: a runtime error cancels the actions; keep */
 		sv_result_cancel(&res);
-		fprintf(stderr, "sieve-test: %s: %s: line %u: error: %s\n", name, c->bin->name,
-			vm.error_line, vm.error.p ? vm.error.p : sv_status_name(st));
+		/* the script name comes from the binary: any bytes, up to 4 KB */
+		struct sv_buf sname = SV_BUF_INIT;
+		sv_buf_put_sanitized(&sname, c->bin->name, strlen(c->bin->name), 200);
+		fprintf(stderr, "sieve-test: %s: %s: line %u: error: %s\n", name,
+			sname.p ? sname.p : "", vm.error_line,
+			vm.error.p ? vm.error.p : sv_status_name(st));
+		sv_buf_free(&sname);
 	}
 	if (c->batch) {
 		sv_buf_puts(&out, name);
