@@ -93,22 +93,12 @@ static const char *sev_name(enum sv_severity sev)
 	}
 }
 
-/* Bytes of the character at s for column counting: a UTF-8 sequence, or
- * one byte when malformed (as the lexer counts). */
-static size_t char_len(const char *s, size_t n)
-{
-	if ((unsigned char)*s < 0x80)
-		return 1;
-	size_t l = sv_utf8_seq_len(s, n);
-	return l ? l : 1;
-}
-
 /* Byte offset of the count-th character of s (n bytes), or n. */
 static size_t skip_chars(const char *s, size_t n, size_t count)
 {
 	size_t pos = 0;
 	for (size_t c = 0; c < count && pos < n; c++)
-		pos += char_len(s + pos, n - pos);
+		pos += sv_utf8_char_len(s + pos, n - pos);
 	return pos;
 }
 
@@ -201,7 +191,7 @@ static void render_excerpt(struct sv_buf *out, struct sv_loc loc, const char *ls
 	   past the line's end (a token that goes on) one ~ a column */
 	size_t want = loc.width > 1 ? loc.width - 1 : 0, tildes = 0;
 	if (caret < last) {
-		size_t bn = bc + char_len(ls + bc, b1 - bc);
+		size_t bn = bc + sv_utf8_char_len(ls + bc, b1 - bc);
 		size_t bw = bn + skip_chars(ls + bn, b1 - bn, want);
 		size_t shown = sv_utf8_count(ls + bn, bw - bn);
 		struct sv_buf sink = SV_BUF_INIT;

@@ -45,15 +45,10 @@ void sv_lex_init(struct sv_lexer *lx, const char *src, size_t len, struct sv_are
 		lx->cur = lx->pos = src + 3;
 }
 
-/* Length of the character at s for column counting: a UTF-8 sequence, or
- * one byte when malformed (as sv_utf8_count and the diagnostics renderer
- * count). */
+/* Length of the character at s for column counting. */
 static inline size_t char_len(const char *s, const char *e)
 {
-	if ((unsigned char)*s < 0x80)
-		return 1;
-	size_t l = sv_utf8_seq_len(s, (size_t)(e - s));
-	return l ? l : 1;
+	return sv_utf8_char_len(s, (size_t)(e - s));
 }
 
 /* Move a line and column from byte s to byte e. */
