@@ -4,6 +4,7 @@
 #   - a file named *.svbin is a binary: empty, without the magic number,
 #     with a truncated header or a damaged body, it is an error naming the
 #     file and the reason (sieve-test and sieve-dump), never a script;
+#   - sievec refuses a binary (by name or magic number) as its script;
 #   - max-script-size is exact: a script of that many bytes is accepted,
 #     one byte more is refused, and the message gives the limit itself.
 #
@@ -79,6 +80,13 @@ for prog in sieve-test sieve-dump; do
 " "$bindir/$prog" crc.svbin $args
 	check "$prog good binary" 0 "" "$bindir/$prog" ok.svbin $args
 done
+
+# sievec compiles scripts: a binary (by name or by magic) is refused
+cp ok.svbin magic.sieve
+check "sievec binary by name" 1 "ok.svbin: error: named as a sift binary (.svbin), not a Sieve script (sieve-dump shows binaries)
+" "$bindir/sievec" --check ok.svbin
+check "sievec binary by magic" 1 "magic.sieve: error: a sift binary, not a Sieve script (sieve-dump shows binaries)
+" "$bindir/sievec" --check magic.sieve
 
 # max-script-size, exactly
 head -c 1023 /dev/zero | tr '\0' '#' >exact.sieve
