@@ -102,17 +102,29 @@ static size_t skip_chars(const char *s, size_t n, size_t count)
 	return pos;
 }
 
-/* The start of line `line` (1-based), searched from *at (line *at_line, a
- * line start at or before it; diagnostics come sorted, so a compile's
- * lines are found in one pass). A leading byte order mark is not shown:
- * the lexer skips it too. */
-static bool find_line(const char *src, size_t srclen, unsigned line, const char **at,
-		      unsigned *at_line, const char **start_r, size_t *len_r)
+/* Where rendering is in the source. Diagnostics come sorted, so the lines
+ * and the characters of a long line are walked about once per compile,
+ * not once per diagnostic. */
+struct cursor {
+	const char *src;
+	size_t srclen;
+	const char *at;   /* the start of line at_line */
+	unsigned at_line;
+	const char *ls;   /* that line without its break */
+	size_t ll, total; /* its bytes and characters */
+	size_t ci, bi;    /* a character index in it and its byte offset */
+};
+
+/* Move the cursor to line `line` (1-based); false when there is none. A
+ * leading byte order mark is not shown: the lexer skips it too. */
+static bool find_line(struct cursor *c, unsigned line)
 {
-	const char *p = *at, *end = src + srclen;
-	unsigned l = *at_line;
+	if (c->ls && c->at_line == line)
+		return true;
+	const char *p = c->at, *end = c->src + c->srclen;
+	unsigned l = c->at_line;
 	if (line < l) {
-		p = src;
+		p = c->src;
 		l = 1;
 	}
 	for (; l < line; l++) {
@@ -121,17 +133,29 @@ static bool find_line(const char *src, size_t srclen, unsigned line, const char 
 			return false;
 		p = nl + 1;
 	}
-	*at = p;
-	*at_line = l;
-	if (p == src && srclen >= 3 && memcmp(src, "\xef\xbb\xbf", 3) == 0)
+	c->at = p;
+	c->at_line = l;
+	if (p == c->src && c->srclen >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
 	const char *nl = memchr(p, '\n', (size_t)(end - p));
 	size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 	if (len && p[len - 1] == '\r')
 		len--;
-	*start_r = p;
-	*len_r = len;
+	c->ls = p;
+	c->ll = len;
+	c->total = sv_utf8_count(p, len);
+	c->ci = c->bi = 0;
 	return true;
+}
+
+/* Byte offset of character idx (<= total) of the cursor's line. */
+static size_t char_offset(struct cursor *c, size_t idx)
+{
+	if (idx < c->ci)
+		c->ci = c->bi = 0;
+	c->bi += skip_chars(c->ls + c->bi, c->ll - c->bi, idx - c->ci);
+	c->ci = idx;
+	return c->bi;
 }
 
 /* Append the characters [from, to) of ls sanitised, tabs kept so the caret
@@ -163,9 +187,10 @@ static size_t put_chars(struct sv_buf *out, const char *ls, size_t ll, size_t fr
 }
 
 /* The source line and the caret line of a diagnostic at loc. */
-static void render_excerpt(struct sv_buf *out, struct sv_loc loc, const char *ls, size_t ll)
+static void render_excerpt(struct sv_buf *out, struct sv_loc loc, struct cursor *cur)
 {
-	size_t total = sv_utf8_count(ls, ll);
+	const char *ls = cur->ls;
+	size_t ll = cur->ll, total = cur->total;
 	size_t caret = loc.col ? loc.col - 1 : 0; /* character index */
 	size_t first = 0, last = total;           /* the window, in characters */
 	if (total > EXCERPT_CHARS) {
@@ -174,7 +199,7 @@ static void render_excerpt(struct sv_buf *out, struct sv_loc loc, const char *ls
 			first = total - EXCERPT_CHARS;
 		last = first + EXCERPT_CHARS;
 	}
-	size_t b0 = skip_chars(ls, ll, first);
+	size_t b0 = char_offset(cur, first);
 	size_t b1 = b0 + skip_chars(ls + b0, ll - b0, last - first);
 	size_t bc = caret < last ? b0 + skip_chars(ls + b0, ll - b0, caret - first) : b1;
 	sv_buf_printf(out, "%5u | %s", loc.line, first ? "..." : "");
@@ -211,8 +236,7 @@ void sv_diags_render(const struct sv_diags *d, struct sv_buf *out, const char *f
 		     const char *src, size_t srclen)
 {
 	size_t start = out->len, errors_shown = 0, i;
-	const char *at = src;
-	unsigned at_line = 1;
+	struct cursor cur = {.src = src, .srclen = srclen, .at = src, .at_line = 1};
 	struct sv_buf one = SV_BUF_INIT;
 	for (i = 0; i < d->n; i++) {
 		const struct sv_diag *g = &d->v[i];
@@ -222,11 +246,8 @@ void sv_diags_render(const struct sv_diags *d, struct sv_buf *out, const char *f
 				      sev_name(g->sev), g->msg);
 		else
 			sv_buf_printf(&one, "%s: %s: %s\n", file, sev_name(g->sev), g->msg);
-		const char *ls;
-		size_t ll;
-		if (src && g->loc.line &&
-		    find_line(src, srclen, g->loc.line, &at, &at_line, &ls, &ll))
-			render_excerpt(&one, g->loc, ls, ll);
+		if (src && g->loc.line && find_line(&cur, g->loc.line))
+			render_excerpt(&one, g->loc, &cur);
 		if (out->len - start + one.len > SV_DIAG_MAX_OUTPUT)
 			break;
 		sv_buf_append(out, one.p, one.len);
