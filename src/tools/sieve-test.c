@@ -329,6 +329,10 @@ int main(int argc, char **argv)
 		else if (err.len)
 			fprintf(stderr, "sieve-test: %s\n", err.p);
 		sv_buf_free(&out);
+		sv_buf_free(&src);
+		sv_buf_free(&err);
+		sv_diags_free(&diags);
+		sv_settings_free(&c.settings);
 		return 1;
 	}
 	sv_buf_free(&src);

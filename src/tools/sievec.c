@@ -72,8 +72,11 @@ int main(int argc, char **argv)
 	const char *script = argv[optind];
 	struct sv_buf src = SV_BUF_INIT, out = SV_BUF_INIT, msg = SV_BUF_INIT;
 	/* exactly max-script-size bytes are accepted, one more is refused */
-	if (!tool_read("sievec", script, (size_t)settings.max_script_size, &src))
+	if (!tool_read("sievec", script, (size_t)settings.max_script_size, &src)) {
+		sv_buf_free(&src);
+		sv_settings_free(&settings);
 		return 1;
+	}
 	if (sv_script_is_binary(script, src.p, src.len)) {
 		/* its bytes would only give a screenful of syntax errors, and
 		   the default output would be SCRIPT.svbin.svbin */
