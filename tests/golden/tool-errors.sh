@@ -4,7 +4,8 @@
 #   - a file named *.svbin is a binary: empty, without the magic number,
 #     with a truncated header or a damaged body, it is an error naming the
 #     file and the reason (sieve-test and sieve-dump), never a script;
-#   - sievec refuses a binary (by name or magic number) as its script;
+#   - sievec and sieve-testsuite refuse a binary (by name or magic number)
+#     as their script;
 #   - max-script-size is exact: a script of that many bytes is accepted,
 #     one byte more is refused, and the message gives the limit itself.
 #
@@ -13,7 +14,7 @@
 
 bindir=${SIFT_BINDIR:-$(pwd)}
 case $bindir in /*) ;; *) bindir=$(pwd)/$bindir ;; esac
-for prog in sievec sieve-test sieve-dump; do
+for prog in sievec sieve-test sieve-dump sieve-testsuite; do
 	if [ ! -x "$bindir/$prog" ]; then
 		echo "tool-errors.sh: $bindir/$prog not found (set SIFT_BINDIR)" >&2
 		exit 99
@@ -87,6 +88,10 @@ check "sievec binary by name" 1 "ok.svbin: error: named as a sift binary (.svbin
 " "$bindir/sievec" --check ok.svbin
 check "sievec binary by magic" 1 "magic.sieve: error: a sift binary, not a Sieve script (sieve-dump shows binaries)
 " "$bindir/sievec" --check magic.sieve
+
+# sieve-testsuite runs test scripts: a binary is a failed file
+check "sieve-testsuite binary" 1 "ok.svbin: error: a sift binary, not a test script
+" "$bindir/sieve-testsuite" -W "$tmp" ok.svbin
 
 # max-script-size, exactly
 head -c 1023 /dev/zero | tr '\0' '#' >exact.sieve
