@@ -1203,6 +1203,29 @@ END_TEST
 
 /* Running one binary twice gives the same result (prepared-matcher caches
  * must not leak state between runs, DESIGN.md §9). */
+/* The script name and variable names of a binary are any bytes: the
+ * disassembly shows them escaped (a binary from elsewhere is hostile). */
+START_TEST(test_disasm_names_sanitised)
+{
+	const char *src = "require \"variables\"; set \"a\" \"1\"; keep;";
+	struct sv_diags d;
+	sv_diags_init(&d);
+	struct sv_buf img = SV_BUF_INIT, out = SV_BUF_INIT, err = SV_BUF_INIT;
+	ck_assert_int_eq(sv_compile("evil\x1b[2J.sieve", src, strlen(src), NULL, &d, &img, NULL),
+			 SV_OK);
+	struct sv_binary *bin = NULL;
+	ck_assert_int_eq(sv_bin_load(img.p, img.len, &bin, &err), SV_OK);
+	sv_disasm(bin, NULL, 0, &out);
+	ck_assert_ptr_null(memchr(out.p, 0x1b, out.len));
+	ck_assert_ptr_nonnull(strstr(out.p, "script \"evil\\x1b[2J\""));
+	sv_bin_free(bin);
+	sv_diags_free(&d);
+	sv_buf_free(&img);
+	sv_buf_free(&out);
+	sv_buf_free(&err);
+}
+END_TEST
+
 /* A runtime error quoting a huge value with control bytes in it: kept
  * bounded and escaped, as compile diagnostics are (sieve-test prints it). */
 START_TEST(test_runtime_error_bounded)
@@ -1282,6 +1305,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_regex_linear);
 	tcase_add_test(tc, test_run_twice);
 	tcase_add_test(tc, test_runtime_error_bounded);
+	tcase_add_test(tc, test_disasm_names_sanitised);
 	suite_add_tcase(s, tc);
 	return s;
 }
