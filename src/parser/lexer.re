@@ -547,6 +547,10 @@ int sv_lex_next(struct sv_lexer *lx, SV_YYSTYPE *lval, SV_YYLTYPE *loc)
 			struct sv_loc l = loc_of(lx, TOKS, lx->cur);
 			if (*tok == 0) {
 				sv_diag_error(lx->diags, l, "nul byte in script");
+			} else if (n == 3 && memcmp(TOKS, "\xef\xbb\xbf", 3) == 0) {
+				sv_diag_error(lx->diags, l,
+					      "byte order mark (U+FEFF) is allowed only at the "
+					      "start of the script");
 			} else {
 				struct sv_buf b = SV_BUF_INIT;
 				sv_buf_put_sanitized(&b, TOKS, n, 16);

@@ -27,6 +27,8 @@ EXTRA_DIST += \
 	tests/golden/errors/arguments.out \
 	tests/golden/errors/arguments.sieve \
 	tests/golden/errors/bom-first-line.out \
+	tests/golden/errors/bom-middle.out \
+	tests/golden/errors/bom-middle.sieve \
 	tests/golden/errors/bom-first-line.sieve \
 	tests/golden/errors/bom.out \
 	tests/golden/errors/bom.sieve \

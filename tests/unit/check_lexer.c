@@ -138,7 +138,7 @@ static const struct lex_case lex_cases[] = {
 	/* a leading byte order mark is skipped, not a column */
 	{"leading BOM", "\xef\xbb\xbfkeep", 0, "id[keep]@1:1/4 eof@1:5/1", ""},
 	{"BOM not leading", "a\xef\xbb\xbf", 0, "id[a]@1:1/1 eof@1:3/1",
-	 "1:2: unexpected character '<U+FEFF>'\n"},
+	 "1:2: byte order mark (U+FEFF) is allowed only at the start of the script\n"},
 	/* RFC 5228 §2.4.2: quoted strings and their escapes */
 	{"string", "\"abc\"", 0, "str[\"abc\"]@1:1/5 eof@1:6/1", ""},
 	{"empty string", "\"\"", 0, "str[\"\"]@1:1/2 eof@1:3/1", ""},
