@@ -219,8 +219,10 @@ static void render_excerpt(struct sv_buf *out, struct sv_loc loc, struct cursor 
 		size_t bn = bc + sv_utf8_char_len(ls + bc, b1 - bc);
 		size_t bw = bn + skip_chars(ls + bn, b1 - bn, want);
 		size_t shown = sv_utf8_count(ls + bn, bw - bn);
+		/* from the caret's own character: an escape (\x01, <U+FEFF>)
+		   is underlined whole */
 		struct sv_buf sink = SV_BUF_INIT;
-		tildes = put_chars(&sink, ls, b1, bn, bw, true);
+		tildes = put_chars(&sink, ls, b1, bc, bw, true) - 1;
 		sv_buf_free(&sink);
 		if (last == total && want > shown)
 			tildes += want - shown;

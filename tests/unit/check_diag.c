@@ -41,6 +41,8 @@ static const struct render_case render_cases[] = {
 	 "t.sieve:1:5: error: oops\n    1 | \"\\x01\" x\n      |        ^\n"},
 	{"escape inside the underline", "\"a\x02\"", 1, 1, 4,
 	 "t.sieve:1:1: error: oops\n    1 | \"a\\x02\"\n      | ^~~~~~~\n"},
+	{"escape under the caret underlined whole", "a\x01" "b", 1, 2, 1,
+	 "t.sieve:1:2: error: oops\n    1 | a\\x01b\n      |  ^~~~\n"},
 	{"bad UTF-8 is one column", "\xff x", 1, 3, 1,
 	 "t.sieve:1:3: error: oops\n    1 | \\xff x\n      |      ^\n"},
 	{"right-to-left override escaped", "\"\xe2\x80\xae\" x", 1, 5, 1,
