@@ -36,6 +36,7 @@
 #include "mail/message.h"
 #include "parser/codegen.h"
 #include "parser/compile.h"
+#include "parser/script.h"
 #include "parser/validate.h"
 #include "vm/binary.h"
 #include "vm/result.h"
@@ -930,6 +931,13 @@ static void run_case(const char *path)
 	struct sv_binary *bin = NULL;
 	if (sv_read_file(path, (size_t)ts->settings.max_script_size, &src, &err) != SV_OK) {
 		fprintf(stderr, "sieve-testsuite: %s\n", err.p ? err.p : path);
+		case_fail("failed to compile testcase script");
+		goto done;
+	}
+	if (sv_script_is_binary(path, src.p, src.len)) {
+		/* test files are scripts; a binary's bytes would only give a
+		   screenful of syntax errors */
+		fprintf(stderr, "%s: error: a sift binary, not a test script\n", path);
 		case_fail("failed to compile testcase script");
 		goto done;
 	}

@@ -140,6 +140,47 @@ void sv_buf_put_varint(struct sv_buf *b, uint64_t v)
 	b->p[b->len] = '\0';
 }
 
+/* Code points that print as nothing or reorder what follows: C1 controls,
+ * zero-width and bidirectional formatting characters, the byte order mark.
+ * Echoed raw they hide or disguise script text ("Trojan source"). */
+static bool invisible(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0xad || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+size_t sv_buf_put_sanitized_char(struct sv_buf *b, const char *s, size_t n, size_t *cells_r)
+{
+	size_t start = b->len, cells = 1, took = 1;
+	unsigned char c = (unsigned char)s[0];
+	uint32_t cp;
+	if (c < 0x20 || c == 0x7f) {
+		if (c == '\n')
+			sv_buf_puts(b, "\\n");
+		else if (c == '\r')
+			sv_buf_puts(b, "\\r");
+		else if (c == '\t')
+			sv_buf_puts(b, "\\t");
+		else
+			sv_buf_printf(b, "\\x%02x", c);
+		cells = b->len - start;
+	} else if (c < 0x80) {
+		sv_buf_putc(b, (char)c);
+	} else if ((took = sv_utf8_decode(s, n, &cp)) == 0) {
+		sv_buf_printf(b, "\\x%02x", c);
+		took = 1;
+		cells = b->len - start;
+	} else if (invisible(cp)) {
+		sv_buf_printf(b, "<U+%04X>", (unsigned)cp);
+		cells = b->len - start;
+	} else {
+		sv_buf_append(b, s, took);
+	}
+	if (cells_r)
+		*cells_r = cells;
+	return took;
+}
+
 void sv_buf_put_sanitized(struct sv_buf *b, const char *s, size_t n, size_t max)
 {
 	size_t start = b->len;
@@ -149,29 +190,6 @@ void sv_buf_put_sanitized(struct sv_buf *b, const char *s, size_t n, size_t max)
 			sv_buf_puts(b, "...");
 			return;
 		}
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f) {
-			if (c == '\n')
-				sv_buf_puts(b, "\\n");
-			else if (c == '\r')
-				sv_buf_puts(b, "\\r");
-			else if (c == '\t')
-				sv_buf_puts(b, "\\t");
-			else
-				sv_buf_printf(b, "\\x%02x", c);
-			i++;
-		} else if (c < 0x80) {
-			sv_buf_putc(b, (char)c);
-			i++;
-		} else {
-			size_t l = sv_utf8_seq_len(s + i, n - i);
-			if (l == 0) {
-				sv_buf_printf(b, "\\x%02x", c);
-				i++;
-			} else {
-				sv_buf_append(b, s + i, l);
-				i += l;
-			}
-		}
+		i += sv_buf_put_sanitized_char(b, s + i, n - i, NULL);
 	}
 }

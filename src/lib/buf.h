@@ -40,5 +40,12 @@ void sv_buf_put_varint(struct sv_buf *b, uint64_t v);
 /* Append s with control characters and non-UTF-8 bytes escaped, cut at
  * max bytes with "..." (for quoting user data in messages). */
 void sv_buf_put_sanitized(struct sv_buf *b, const char *s, size_t n, size_t max);
+/* Append the first character of s (n >= 1 bytes) as sv_buf_put_sanitized
+ * shows it: control bytes and malformed UTF-8 as \xNN (\n, \r, \t),
+ * invisible or bidirectional characters (U+200B..U+200F, U+202A..U+202E,
+ * U+2060..U+2069, U+FEFF, C1 controls) as <U+XXXX>. Returns the bytes of s
+ * it took; *cells_r (may be NULL) is the columns it occupies: 1 for a
+ * character shown as itself, the escape's length otherwise. */
+size_t sv_buf_put_sanitized_char(struct sv_buf *b, const char *s, size_t n, size_t *cells_r);
 
 #endif

@@ -38,6 +38,8 @@ struct sv_diags {
 void sv_diags_init(struct sv_diags *d);
 void sv_diags_free(struct sv_diags *d);
 void sv_diags_clear(struct sv_diags *d);
+/* Add a diagnostic; the message is sanitised (no raw control bytes) and
+ * cut at 1 KiB. Errors past max_errors are only counted. */
 void sv_diag_add(struct sv_diags *d, enum sv_severity sev, struct sv_loc loc,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void sv_diag_vadd(struct sv_diags *d, enum sv_severity sev, struct sv_loc loc,
@@ -46,7 +48,13 @@ void sv_diag_vadd(struct sv_diags *d, enum sv_severity sev, struct sv_loc loc,
 #define sv_diag_warning(d, loc, ...) sv_diag_add((d), SV_DIAG_WARNING, (loc), __VA_ARGS__)
 
 /* Render every diagnostic: "file:line:col: error: msg", then (when src is
- * given) the source line and a caret line, as gcc does. */
+ * given) the source line and a caret line, as gcc does. Bounded whatever
+ * the script: a line longer than 120 characters is shown as a window of
+ * 120 around the column ("..." where cut, never inside a character), the
+ * caret and its ~~~ within it; control bytes, malformed UTF-8 and invisible
+ * characters are escaped with the caret still under them. The whole
+ * rendering stops before SV_DIAG_MAX_OUTPUT bytes; a last note counts the
+ * errors not shown (dropped after max_errors or by that cap). */
 void sv_diags_render(const struct sv_diags *d, struct sv_buf *out, const char *file,
 		     const char *src, size_t srclen);
 

@@ -28,6 +28,15 @@
 #define SV_DEFAULT_MAX_MIME_PARTS 10000
 #define SV_DEFAULT_MAX_MIME_DEPTH 50
 
+/* Bytes of diagnostics one compile renders at most; the rest is counted in
+ * a closing note. Not a setting: each diagnostic is bounded (diag.c: a
+ * message of 1 KiB, a window of 120 characters; a few hundred bytes for
+ * ordinary ones, so the default 50 fit many times over), and this only
+ * keeps a raised max-diagnostics or a script of escapes from turning into
+ * megabytes of output (stderr, a ManageSieve reply). max-diagnostics stays
+ * the one knob a user turns. */
+#define SV_DIAG_MAX_OUTPUT (64 * SV_KiB)
+
 enum sv_setting_type { SV_SETTING_NUMBER, SV_SETTING_SIZE, SV_SETTING_SECONDS, SV_SETTING_TEXT };
 
 /* X(field, key, alias, type, default, min, max, text-default, help) */

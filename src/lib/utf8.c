@@ -92,8 +92,7 @@ size_t sv_utf8_count(const char *s, size_t n)
 {
 	size_t i = 0, count = 0;
 	while (i < n) {
-		size_t l = (unsigned char)s[i] < 0x80 ? 1 : sv_utf8_seq_len(s + i, n - i);
-		i += l ? l : 1;
+		i += sv_utf8_char_len(s + i, n - i);
 		count++;
 	}
 	return count;

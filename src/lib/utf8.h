@@ -21,6 +21,16 @@ size_t sv_utf8_encode(uint32_t cp, char out[4]);
 bool sv_utf8_valid(const char *s, size_t n);
 /* Number of code points in valid UTF-8 (malformed bytes count one each). */
 size_t sv_utf8_count(const char *s, size_t n);
+/* Bytes of the character at s (n >= 1) as columns count them: a UTF-8
+ * sequence, or one byte when malformed (the lexer's columns, the
+ * diagnostics' caret and sv_utf8_count agree on this). */
+static inline size_t sv_utf8_char_len(const char *s, size_t n)
+{
+	if ((unsigned char)*s < 0x80)
+		return 1;
+	size_t l = sv_utf8_seq_len(s, n);
+	return l ? l : 1;
+}
 
 static inline unsigned char sv_ascii_lower(unsigned char c)
 {

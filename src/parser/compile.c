@@ -105,7 +105,7 @@ enum sv_status sv_compile(const char *file, const char *src, size_t len,
 	s.dec.max_errors = s.val.max_errors = s.cg.max_errors = SIZE_MAX;
 	if (len > set->max_script_size) {
 		sv_diag_error(diags, ((struct sv_loc){0, 0, 0}),
-			      "script is larger than the limit of %llu bytes",
+			      "script is larger than the limit of %llu bytes (max-script-size)",
 			      (unsigned long long)set->max_script_size);
 		goto done;
 	}

@@ -38,17 +38,17 @@ void sv_lex_init(struct sv_lexer *lx, const char *src, size_t len, struct sv_are
 	lx->pos = src;
 	lx->line = 1;
 	lx->col = 1;
+	/* RFC 5228 §2.2 has scripts in UTF-8; Windows editors often start them
+	 * with a byte order mark (EF BB BF). It means nothing in UTF-8 and is
+	 * invisible in an editor, so it is skipped, not counted as a column. */
+	if (len >= 3 && memcmp(src, "\xef\xbb\xbf", 3) == 0)
+		lx->cur = lx->pos = src + 3;
 }
 
-/* Length of the character at s for column counting: a UTF-8 sequence, or
- * one byte when malformed (as sv_utf8_count and the diagnostics renderer
- * count). */
+/* Length of the character at s for column counting. */
 static inline size_t char_len(const char *s, const char *e)
 {
-	if ((unsigned char)*s < 0x80)
-		return 1;
-	size_t l = sv_utf8_seq_len(s, (size_t)(e - s));
-	return l ? l : 1;
+	return sv_utf8_char_len(s, (size_t)(e - s));
 }
 
 /* Move a line and column from byte s to byte e. */
@@ -360,6 +360,25 @@ static uint64_t number_value(struct sv_lexer *lx, const char *s, const char *e,
 	return v;
 }
 
+/* RFC 5228 §2.4.1: the quantifiers are K, M and G only. T, P and E are
+ * what users mean by the larger ones, and would overflow anyway. */
+static void bad_quantifier(struct sv_lexer *lx, const char *s, const char *e, struct sv_loc loc)
+{
+	const char *q = s;
+	while (q < e && sv_ascii_isdigit((unsigned char)*q))
+		q++;
+	struct sv_buf b = SV_BUF_INIT;
+	sv_buf_put_sanitized(&b, s, (size_t)(e - s), 40);
+	unsigned char c = sv_ascii_upper((unsigned char)*q);
+	if (e - q == 1 && (c == 'T' || c == 'P' || c == 'E'))
+		sv_diag_error(lx->diags, loc,
+			      "number too large: '%s' (the largest quantifier is G, 2^30)", b.p);
+	else
+		sv_diag_error(lx->diags, loc,
+			      "bad number '%s': digits with an optional K, M or G quantifier", b.p);
+	sv_buf_free(&b);
+}
+
 int sv_lex_next(struct sv_lexer *lx, SV_YYSTYPE *lval, SV_YYLTYPE *loc)
 {
 	const unsigned char *lim = (const unsigned char *)lx->lim;
@@ -496,6 +515,17 @@ int sv_lex_next(struct sv_lexer *lx, SV_YYSTYPE *lval, SV_YYLTYPE *loc)
 			return SV_TOK_NUMBER;
 		}
 
+		// a number run into letters ("16E", "10KB", "5days"): one error
+		// at the number, not a confusing one about the word that follows
+		[0-9]+ [A-Za-z_][A-Za-z0-9_]* {
+			lx->cur = CURS;
+			*loc = loc_ascii(lx, TOKS, CURS);
+			bad_quantifier(lx, TOKS, CURS, *loc);
+			lval->num = UINT64_MAX;
+			set_tok(lx, TOKS, CURS);
+			return SV_TOK_NUMBER;
+		}
+
 		["] {
 			lex_quoted(lx, TOKS, &lval->str, loc);
 			set_tok(lx, TOKS, lx->cur);
@@ -517,6 +547,10 @@ int sv_lex_next(struct sv_lexer *lx, SV_YYSTYPE *lval, SV_YYLTYPE *loc)
 			struct sv_loc l = loc_of(lx, TOKS, lx->cur);
 			if (*tok == 0) {
 				sv_diag_error(lx->diags, l, "nul byte in script");
+			} else if (n == 3 && memcmp(TOKS, "\xef\xbb\xbf", 3) == 0) {
+				sv_diag_error(lx->diags, l,
+					      "byte order mark (U+FEFF) is allowed only at the "
+					      "start of the script");
 			} else {
 				struct sv_buf b = SV_BUF_INIT;
 				sv_buf_put_sanitized(&b, TOKS, n, 16);

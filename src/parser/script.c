@@ -17,6 +17,14 @@ void sv_script_binary_path(const char *path, struct sv_buf *out)
 	sv_buf_puts(out, ".svbin");
 }
 
+bool sv_script_is_binary(const char *path, const char *data, size_t len)
+{
+	size_t n = strlen(path);
+	if (n >= 6 && strcmp(path + n - 6, ".svbin") == 0)
+		return true;
+	return data && len >= SV_BIN_MAGIC_LEN && memcmp(data, SV_BIN_MAGIC, SV_BIN_MAGIC_LEN) == 0;
+}
+
 enum sv_status sv_script_open(const char *path, const struct sv_script_options *o,
 			      struct sv_binary **bin_r, struct sv_diags *diags, struct sv_buf *src_r,
 			      struct sv_buf *err)
@@ -26,12 +34,18 @@ enum sv_status sv_script_open(const char *path, const struct sv_script_options *
 	sv_settings_init(&defaults);
 	const struct sv_settings *set = o && o->compile.settings ? o->compile.settings : &defaults;
 	struct sv_buf src = SV_BUF_INIT;
-	enum sv_status st = sv_read_file(path, (size_t)set->max_script_size + 1, &src, err);
+	/* a script of exactly max-script-size bytes is accepted; a binary
+	   named as one is bounded as cached binaries are */
+	size_t max = sv_script_is_binary(path, NULL, 0) ? SV_BIN_MAX_FILE
+						       : (size_t)set->max_script_size;
+	enum sv_status st = sv_read_file(path, max, &src, err);
 	if (st != SV_OK)
 		goto out;
-	if (src.len >= SV_BIN_MAGIC_LEN && memcmp(src.p, SV_BIN_MAGIC, SV_BIN_MAGIC_LEN) == 0) {
-		/* a binary given directly: there is no source to fall back on */
-		st = sv_bin_load(src.p, src.len, bin_r, err);
+	if (sv_script_is_binary(path, src.p, src.len)) {
+		/* a binary given directly: there is no source to fall back on,
+		   and a .svbin without a valid header is an error (empty, no
+		   magic, truncated), never a script to compile */
+		st = sv_bin_load(src.p ? src.p : "", src.len, bin_r, err);
 		goto out;
 	}
 	uint64_t hash = sv_hash64(src.p, src.len);
@@ -43,7 +57,7 @@ enum sv_status sv_script_open(const char *path, const struct sv_script_options *
 		uint64_t bh, bf;
 		if (stat(path, &ss) == 0 && stat(binpath.p, &bs) == 0 &&
 		    bs.st_mtime >= ss.st_mtime &&
-		    sv_read_file(binpath.p, 256u << 20, &data, &lerr) == SV_OK &&
+		    sv_read_file(binpath.p, SV_BIN_MAX_FILE, &data, &lerr) == SV_OK &&
 		    sv_bin_peek(data.p, data.len, &bh, &bf) && bh == hash &&
 		    bf == sv_bin_fingerprint() &&
 		    sv_bin_load(data.p, data.len, bin_r, &lerr) == SV_OK) {

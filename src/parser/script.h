@@ -23,14 +23,21 @@ struct sv_script_options {
 };
 
 /*
- * path is a script (*.sieve or anything not a binary) or a binary (*.svbin,
- * recognised by its magic). On SV_FAIL diags holds the compile errors; err
+ * path is a script (*.sieve or anything not a binary) or a binary (named
+ * *.svbin, or any file that starts with the magic number): a binary that
+ * does not load is SV_CORRUPT with err saying why (without the path: the
+ * caller names the file). On SV_FAIL diags holds the compile errors; err
  * says what went wrong otherwise. src_r (may be NULL) receives the source
- * when it was read.
+ * when it was read (the binary's bytes for a binary).
  */
 enum sv_status sv_script_open(const char *path, const struct sv_script_options *o,
 			      struct sv_binary **bin_r, struct sv_diags *diags, struct sv_buf *src_r,
 			      struct sv_buf *err);
+
+/* Whether sv_script_open takes path (read as data, len bytes) as a binary:
+ * named *.svbin, or starting with the magic number (data may be NULL:
+ * the name alone decides). */
+bool sv_script_is_binary(const char *path, const char *data, size_t len);
 
 /* The .svbin path for a script path (".sieve" replaced, else appended). */
 void sv_script_binary_path(const char *path, struct sv_buf *out);

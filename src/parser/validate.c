@@ -1022,6 +1022,31 @@ static bool validate_test(struct sv_validator *v, struct sv_ast_node *t)
 	return ok;
 }
 
+static bool offered(const struct sv_validator *v, const struct sv_ext_def *e)
+{
+	if (!e)
+		return false;
+	if (e->always || !e->hidden)
+		return true;
+	for (size_t k = 0; v->offered && v->offered[k]; k++)
+		if (strcmp(v->offered[k], e->name) == 0)
+			return true;
+	return false;
+}
+
+/* Unknown names of a require's list from index `from` on. */
+static size_t count_unknown(const struct sv_validator *v, const struct sv_ast_arg *list,
+			    size_t from)
+{
+	size_t n = 0;
+	for (size_t i = from; i < list->nstrs; i++)
+		n += !offered(v, sv_ext_find(list->strs[i].s, list->strs[i].len));
+	return n;
+}
+
+/* Unknown capabilities one require names before it only counts them. */
+enum { REQUIRE_UNKNOWN_SHOWN = 5 };
+
 static void do_require(struct sv_validator *v, struct sv_ast_node *n)
 {
 	if (v->seen_non_require || v->depth > 0) {
@@ -1036,17 +1061,24 @@ static void do_require(struct sv_validator *v, struct sv_ast_node *n)
 		sv_validator_error(v, n->loc, "require needs one string list of capabilities");
 		return;
 	}
+	size_t unknown = 0;
 	for (size_t i = 0; i < n->args->nstrs; i++) {
 		const struct sv_ast_str *s = &n->args->strs[i];
 		struct sv_ext_def *e = sv_ext_find(s->s, s->len);
 		if (e && e->always)
 			continue;
-		bool offered = e && !e->hidden;
-		for (size_t k = 0; e && e->hidden && v->offered && v->offered[k]; k++)
-			offered = offered || strcmp(v->offered[k], e->name) == 0;
-		if (!offered) {
-			sv_validator_error(v, s->loc, "unknown extension '%s' in require",
-					   sv_validator_quote(v, s->s, s->len));
+		if (!offered(v, e)) {
+			/* a few by name, then one count: a list of a thousand
+			   unknown names is one mistake, not a thousand */
+			if (unknown < REQUIRE_UNKNOWN_SHOWN)
+				sv_validator_error(v, s->loc, "unknown extension '%s' in require",
+						   sv_validator_quote(v, s->s, s->len));
+			else if (unknown == REQUIRE_UNKNOWN_SHOWN)
+				sv_validator_error(v, s->loc,
+						   "%zu more unknown extensions in this require, from '%s'",
+						   count_unknown(v, n->args, i),
+						   sv_validator_quote(v, s->s, s->len));
+			unknown++;
 			continue;
 		}
 		if (!v->enabled[e->index]) {

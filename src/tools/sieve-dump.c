@@ -54,11 +54,14 @@ int main(int argc, char **argv)
 	if (st != SV_OK) {
 		sv_diags_render(&diags, &out, path, src.p, src.len);
 		fputs(out.p ? out.p : "", stderr);
-		if (err.len)
-			fprintf(stderr, "sieve-dump: %s: %s\n", path, err.p);
+		if (st == SV_CORRUPT)
+			/* a binary that does not load: gcc-style, naming the file */
+			fprintf(stderr, "%s: error: %s\n", path, err.p ? err.p : "corrupt binary");
+		else if (err.len)
+			fprintf(stderr, "sieve-dump: %s\n", err.p);
 		rc = 1;
 	} else {
-		bool is_bin = src.len >= 8 && memcmp(src.p, SV_BIN_MAGIC, 8) == 0;
+		bool is_bin = sv_script_is_binary(path, src.p, src.len);
 		sv_disasm(bin, is_bin ? NULL : src.p, src.len, &out);
 		fputs(out.p, stdout);
 		sv_bin_free(bin);

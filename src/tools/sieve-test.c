@@ -68,8 +68,13 @@ static int run_one(struct ctx *c, const char *name, const char *data, size_t len
 	if (st != SV_OK) {
 		/* RFC 5228 §2.10.6: a runtime error cancels the actions; keep */
 		sv_result_cancel(&res);
-		fprintf(stderr, "sieve-test: %s: %s: line %u: error: %s\n", name, c->bin->name,
-			vm.error_line, vm.error.p ? vm.error.p : sv_status_name(st));
+		/* the script name comes from the binary: any bytes, up to 4 KB */
+		struct sv_buf sname = SV_BUF_INIT;
+		sv_buf_put_sanitized(&sname, c->bin->name, strlen(c->bin->name), 200);
+		fprintf(stderr, "sieve-test: %s: %s: line %u: error: %s\n", name,
+			sname.p ? sname.p : "", vm.error_line,
+			vm.error.p ? vm.error.p : sv_status_name(st));
+		sv_buf_free(&sname);
 	}
 	if (c->batch) {
 		sv_buf_puts(&out, name);
@@ -318,9 +323,16 @@ int main(int argc, char **argv)
 		struct sv_buf out = SV_BUF_INIT;
 		sv_diags_render(&diags, &out, script, src.p, src.len);
 		fputs(out.p ? out.p : "", stderr);
-		if (err.len)
+		if (st == SV_CORRUPT)
+			/* a binary that does not load: gcc-style, naming the file */
+			fprintf(stderr, "%s: error: %s\n", script, err.p ? err.p : "corrupt binary");
+		else if (err.len)
 			fprintf(stderr, "sieve-test: %s\n", err.p);
 		sv_buf_free(&out);
+		sv_buf_free(&src);
+		sv_buf_free(&err);
+		sv_diags_free(&diags);
+		sv_settings_free(&c.settings);
 		return 1;
 	}
 	sv_buf_free(&src);

@@ -71,8 +71,23 @@ int main(int argc, char **argv)
 	}
 	const char *script = argv[optind];
 	struct sv_buf src = SV_BUF_INIT, out = SV_BUF_INIT, msg = SV_BUF_INIT;
-	if (!tool_read("sievec", script, (size_t)settings.max_script_size + 1, &src))
+	/* exactly max-script-size bytes are accepted, one more is refused */
+	if (!tool_read("sievec", script, (size_t)settings.max_script_size, &src)) {
+		sv_buf_free(&src);
+		sv_settings_free(&settings);
 		return 1;
+	}
+	if (sv_script_is_binary(script, src.p, src.len)) {
+		/* its bytes would only give a screenful of syntax errors, and
+		   the default output would be SCRIPT.svbin.svbin */
+		fprintf(stderr, "%s: error: %s, not a Sieve script (sieve-dump shows binaries)\n",
+			script,
+			sv_script_is_binary(script, NULL, 0) ? "named as a sift binary (.svbin)"
+							   : "a sift binary");
+		sv_buf_free(&src);
+		sv_settings_free(&settings);
+		return 1;
+	}
 	struct sv_diags diags;
 	sv_diags_init(&diags);
 	struct sv_compile_options co = {.settings = &settings};

@@ -514,8 +514,17 @@ static enum sv_status load(const void *data, size_t len, bool keep, bool trusted
 {
 	*bin_r = NULL;
 	const unsigned char *p = data;
-	if (len < SV_BIN_HEADER_SIZE || memcmp(p, SV_BIN_MAGIC, SV_BIN_MAGIC_LEN) != 0) {
-		sv_buf_puts(err, "not a sift binary (bad magic or too short)");
+	if (len == 0) {
+		sv_buf_puts(err, "empty file, not a sift binary");
+		return SV_CORRUPT;
+	}
+	if (len < SV_BIN_MAGIC_LEN || memcmp(p, SV_BIN_MAGIC, SV_BIN_MAGIC_LEN) != 0) {
+		sv_buf_puts(err, "not a sift binary (no magic number at the start)");
+		return SV_CORRUPT;
+	}
+	if (len < SV_BIN_HEADER_SIZE) {
+		sv_buf_printf(err, "binary header truncated: %zu of %d bytes", len,
+			      SV_BIN_HEADER_SIZE);
 		return SV_CORRUPT;
 	}
 	if (rd16(p + 8) != SV_BIN_MAJOR) {
@@ -588,7 +597,7 @@ enum sv_status sv_bin_load_file(const char *path, struct sv_binary **bin_r, stru
 	size_t n;
 	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) {
 		sv_buf_append(&data, tmp, n);
-		if (data.len > 256 * 1024 * 1024) {
+		if (data.len > SV_BIN_MAX_FILE) {
 			fclose(f);
 			sv_buf_free(&data);
 			sv_buf_printf(err, "%s: binary too large", path);
@@ -602,7 +611,11 @@ enum sv_status sv_bin_load_file(const char *path, struct sv_binary **bin_r, stru
 		sv_buf_printf(err, "cannot read %s", path);
 		return SV_TEMPFAIL;
 	}
-	enum sv_status st = sv_bin_load(data.p ? data.p : "", data.len, bin_r, err);
+	struct sv_buf why = SV_BUF_INIT;
+	enum sv_status st = sv_bin_load(data.p ? data.p : "", data.len, bin_r, &why);
+	if (st != SV_OK)
+		sv_buf_printf(err, "%s: %s", path, why.p ? why.p : sv_status_name(st));
+	sv_buf_free(&why);
 	sv_buf_free(&data);
 	return st;
 }

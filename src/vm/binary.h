@@ -93,6 +93,11 @@ enum sv_status sv_bin_check(const void *data, size_t len, struct sv_buf *err);
 /* sv_bin_check for a binary just made by sv_bin_write (its checksum was
  * computed from these very bytes): every check but the checksum's. */
 enum sv_status sv_bin_check_trusted(const void *data, size_t len, struct sv_buf *err);
+/* The largest binary file read (a binary is derived data, bounded by the
+ * code the largest script can generate; this only stops a hostile file). */
+#define SV_BIN_MAX_FILE ((size_t)256 << 20)
+
+/* sv_bin_load of a file; every error names the file ("PATH: reason"). */
 enum sv_status sv_bin_load_file(const char *path, struct sv_binary **bin_r, struct sv_buf *err);
 void sv_bin_free(struct sv_binary *bin);
 

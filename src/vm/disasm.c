@@ -55,15 +55,30 @@ static void put_list(struct sv_buf *out, const struct sv_binary *bin, uint32_t i
 	sv_buf_putc(out, ']');
 }
 
-static void put_source_line(struct sv_buf *out, const char *src, size_t srclen, unsigned line)
+/* The start of a source line and its number: instructions come mostly in
+ * line order, so the source is walked about once, not once per line. */
+struct line_at {
+	const char *p;
+	unsigned line;
+};
+
+static void put_source_line(struct sv_buf *out, const char *src, size_t srclen, unsigned line,
+			    struct line_at *at)
 {
-	const char *p = src, *end = src + srclen;
-	for (unsigned l = 1; l < line && p < end; l++) {
+	const char *p = at->p, *end = src + srclen;
+	unsigned l = at->line;
+	if (line < l) {
+		p = src;
+		l = 1;
+	}
+	for (; l < line && p < end; l++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
 			return;
 		p = nl + 1;
 	}
+	at->p = p;
+	at->line = l;
 	const char *nl = memchr(p, '\n', (size_t)(end - p));
 	size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 	while (len && (p[len - 1] == '\r' || p[len - 1] == ' ' || p[len - 1] == '\t'))
@@ -79,19 +94,25 @@ static void put_source_line(struct sv_buf *out, const char *src, size_t srclen, 
 
 void sv_disasm(const struct sv_binary *bin, const char *src, size_t srclen, struct sv_buf *out)
 {
-	sv_buf_printf(out, "; sift binary %u.%u, script \"%s\"\n", bin->major, bin->minor,
-		      bin->name);
+	/* names come from the binary: any bytes, up to 4 KB each */
+	sv_buf_printf(out, "; sift binary %u.%u, script \"", bin->major, bin->minor);
+	sv_buf_put_sanitized(out, bin->name, strlen(bin->name), 200);
+	sv_buf_puts(out, "\"\n");
 	sv_buf_puts(out, "; extensions:");
 	for (size_t i = 0; i < bin->nexts; i++)
 		sv_buf_printf(out, " %s", bin->exts[i]->name);
 	sv_buf_printf(out, "\n; %zu constants, %zu variables, %zu code bytes\n", bin->npool,
 		      bin->nvars, bin->codelen);
-	for (size_t i = 0; i < bin->nvars; i++)
-		sv_buf_printf(out, "; variable %zu: %s\n", i, bin->varnames[i]);
+	for (size_t i = 0; i < bin->nvars; i++) {
+		sv_buf_printf(out, "; variable %zu: ", i);
+		sv_buf_put_sanitized(out, bin->varnames[i], strlen(bin->varnames[i]), 200);
+		sv_buf_putc(out, '\n');
+	}
 	struct sv_operands ops;
 	struct sv_decode_buf dbuf;
 	struct sv_buf err = SV_BUF_INIT;
 	unsigned last_line = 0;
+	struct line_at at = {src, 1};
 	for (size_t off = 0; off < bin->codelen; off += ops.len) {
 		if (!sv_insn_decode(bin, off, &ops, &dbuf, &err)) {
 			sv_buf_printf(out, "%04zx  ?? %s\n", off, err.p);
@@ -99,7 +120,7 @@ void sv_disasm(const struct sv_binary *bin, const char *src, size_t srclen, stru
 		}
 		unsigned line = sv_bin_line(bin, off);
 		if (src && line && line != last_line)
-			put_source_line(out, src, srclen, line);
+			put_source_line(out, src, srclen, line, &at);
 		last_line = line;
 		sv_buf_printf(out, "%04zx  ", off);
 		if (ops.ext != sv_ext_core())

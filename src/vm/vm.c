@@ -25,10 +25,16 @@ static uint64_t cpu_now_ns(void)
 enum sv_status sv_vm_error(struct sv_vm *vm, const char *fmt, ...)
 {
 	if (vm->error.len == 0) {
+		/* a message may quote what the script built from the message
+		   (an address, a mailbox): bounded and without raw control
+		   bytes whatever its size, as compile diagnostics are */
+		struct sv_buf raw = SV_BUF_INIT;
 		va_list ap;
 		va_start(ap, fmt);
-		sv_buf_vprintf(&vm->error, fmt, ap);
+		sv_buf_vprintf(&raw, fmt, ap);
 		va_end(ap);
+		sv_buf_put_sanitized(&vm->error, raw.p ? raw.p : "", raw.len, SV_VM_ERROR_MAX);
+		sv_buf_free(&raw);
 		vm->error_line = sv_vm_line(vm);
 	}
 	return SV_FAIL;

@@ -154,7 +154,11 @@ struct sv_action;
 enum sv_status sv_vm_add_action(struct sv_vm *vm, const struct sv_operands *ops,
 				struct sv_action *a);
 
-/* Record a runtime error (the run then stops with SV_FAIL). */
+/* Bytes of a runtime error's text kept (sanitised, cut with "..."). */
+#define SV_VM_ERROR_MAX 1024
+
+/* Record a runtime error (the run then stops with SV_FAIL); the text is
+ * sanitised and cut at SV_VM_ERROR_MAX bytes. */
 enum sv_status sv_vm_error(struct sv_vm *vm, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 unsigned sv_vm_line(const struct sv_vm *vm);

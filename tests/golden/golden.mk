@@ -1,10 +1,12 @@
 ## tests/golden: golden-output tests of sievec --check and sieve-dump, and
-## the examples round trip (scripts/examples). The runners find the
+## the examples round trip (scripts/examples), the programs' errors about
+## files they cannot use (tool-errors.sh). The runners find the
 ## programs in the build folder (the working directory of make check) and
 ## the data through $(srcdir), which the test driver exports. Data files
 ## are listed one by one: automake cannot distribute wildcards.
-TESTS += tests/golden/run-golden.sh tests/golden/examples.sh
-dist_noinst_SCRIPTS += tests/golden/run-golden.sh tests/golden/examples.sh
+TESTS += tests/golden/run-golden.sh tests/golden/examples.sh tests/golden/tool-errors.sh
+dist_noinst_SCRIPTS += tests/golden/run-golden.sh tests/golden/examples.sh \
+	tests/golden/tool-errors.sh
 EXTRA_DIST += \
 	tests/golden/dump/body-encoded.out \
 	tests/golden/dump/body-encoded.sieve \
@@ -24,18 +26,42 @@ EXTRA_DIST += \
 	tests/golden/dump/variables.sieve \
 	tests/golden/errors/arguments.out \
 	tests/golden/errors/arguments.sieve \
+	tests/golden/errors/bom-first-line.out \
+	tests/golden/errors/bom-middle.out \
+	tests/golden/errors/bom-middle.sieve \
+	tests/golden/errors/bom-first-line.sieve \
+	tests/golden/errors/bom.out \
+	tests/golden/errors/bom.sieve \
 	tests/golden/errors/comparator.out \
 	tests/golden/errors/comparator.sieve \
 	tests/golden/errors/elsif-without-if.out \
 	tests/golden/errors/elsif-without-if.sieve \
+	tests/golden/errors/excerpt-bad-utf8.out \
+	tests/golden/errors/excerpt-bad-utf8.sieve \
+	tests/golden/errors/excerpt-escapes.out \
+	tests/golden/errors/excerpt-escapes.sieve \
 	tests/golden/errors/header-names.out \
 	tests/golden/errors/header-names.sieve \
+	tests/golden/errors/long-line-end.out \
+	tests/golden/errors/long-line-end.sieve \
+	tests/golden/errors/long-line-many.out \
+	tests/golden/errors/long-line-many.sieve \
+	tests/golden/errors/long-line-middle.out \
+	tests/golden/errors/long-line-middle.sieve \
+	tests/golden/errors/long-line-start.out \
+	tests/golden/errors/long-line-start.sieve \
+	tests/golden/errors/long-line-utf8.out \
+	tests/golden/errors/long-line-utf8.sieve \
 	tests/golden/errors/missing-require.out \
 	tests/golden/errors/missing-require.sieve \
+	tests/golden/errors/number-too-large.out \
+	tests/golden/errors/number-too-large.sieve \
 	tests/golden/errors/redirect.out \
 	tests/golden/errors/redirect.sieve \
 	tests/golden/errors/regex.out \
 	tests/golden/errors/regex.sieve \
+	tests/golden/errors/require-many-unknown.out \
+	tests/golden/errors/require-many-unknown.sieve \
 	tests/golden/errors/require-not-first.out \
 	tests/golden/errors/require-not-first.sieve \
 	tests/golden/errors/syntax-two.out \

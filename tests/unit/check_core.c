@@ -1203,6 +1203,49 @@ END_TEST
 
 /* Running one binary twice gives the same result (prepared-matcher caches
  * must not leak state between runs, DESIGN.md §9). */
+/* The script name and variable names of a binary are any bytes: the
+ * disassembly shows them escaped (a binary from elsewhere is hostile). */
+START_TEST(test_disasm_names_sanitised)
+{
+	const char *src = "require \"variables\"; set \"a\" \"1\"; keep;";
+	struct sv_diags d;
+	sv_diags_init(&d);
+	struct sv_buf img = SV_BUF_INIT, out = SV_BUF_INIT, err = SV_BUF_INIT;
+	ck_assert_int_eq(sv_compile("evil\x1b[2J.sieve", src, strlen(src), NULL, &d, &img, NULL),
+			 SV_OK);
+	struct sv_binary *bin = NULL;
+	ck_assert_int_eq(sv_bin_load(img.p, img.len, &bin, &err), SV_OK);
+	sv_disasm(bin, NULL, 0, &out);
+	ck_assert_ptr_null(memchr(out.p, 0x1b, out.len));
+	ck_assert_ptr_nonnull(strstr(out.p, "script \"evil\\x1b[2J\""));
+	sv_bin_free(bin);
+	sv_diags_free(&d);
+	sv_buf_free(&img);
+	sv_buf_free(&out);
+	sv_buf_free(&err);
+}
+END_TEST
+
+/* A runtime error quoting a huge value with control bytes in it: kept
+ * bounded and escaped, as compile diagnostics are (sieve-test prints it). */
+START_TEST(test_runtime_error_bounded)
+{
+	struct sv_buf big = SV_BUF_INIT;
+	for (int i = 0; i < 100000; i++)
+		sv_buf_puts(&big, "a\x1b[2J\n");
+	struct sv_vm vm;
+	memset(&vm, 0, sizeof vm);
+	ck_assert_int_eq(sv_vm_error(&vm, "bad value '%s'", big.p), SV_FAIL);
+	ck_assert_uint_le(vm.error.len, SV_VM_ERROR_MAX + 8);
+	ck_assert_ptr_null(memchr(vm.error.p, 0x1b, vm.error.len));
+	ck_assert_ptr_null(memchr(vm.error.p, '\n', vm.error.len));
+	ck_assert_int_eq(strncmp(vm.error.p, "bad value 'a\\x1b[2J\\na", 22), 0);
+	ck_assert_int_eq(strcmp(vm.error.p + vm.error.len - 3, "..."), 0);
+	sv_buf_free(&vm.error);
+	sv_buf_free(&big);
+}
+END_TEST
+
 START_TEST(test_run_twice)
 {
 	struct sv_binary *bin = compile_load(
@@ -1261,6 +1304,8 @@ static Suite *core_suite(void)
 	tcase_add_loop_test(tc, test_run, 0, sizeof run_cases / sizeof *run_cases);
 	tcase_add_test(tc, test_regex_linear);
 	tcase_add_test(tc, test_run_twice);
+	tcase_add_test(tc, test_runtime_error_bounded);
+	tcase_add_test(tc, test_disasm_names_sanitised);
 	suite_add_tcase(s, tc);
 	return s;
 }

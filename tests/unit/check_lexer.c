@@ -129,7 +129,16 @@ static const struct lex_case lex_cases[] = {
 	{"quantifier fits", "17179869183G", 0, "num[18446744072635809792]@1:1/12 eof@1:13/1", ""},
 	{"quantifier overflow", "17179869184G", 0, "num[18446744073709551615]@1:1/12 eof@1:13/1",
 	 "1:1: number too large\n"},
-	{"number then identifier", "10KB", 0, "num[10240]@1:1/3 id[B]@1:4/1 eof@1:5/1", ""},
+	/* a number run into letters is one bad number, reported at its column */
+	{"number then identifier", "10KB", 0, "num[18446744073709551615]@1:1/4 eof@1:5/1",
+	 "1:1: bad number '10KB': digits with an optional K, M or G quantifier\n"},
+	{"quantifier E", "x 16E", 0, "id[x]@1:1/1 num[18446744073709551615]@1:3/3 eof@1:6/1",
+	 "1:3: number too large: '16E' (the largest quantifier is G, 2^30)\n"},
+	{"number then space, identifier", "10K B", 0, "num[10240]@1:1/3 id[B]@1:5/1 eof@1:6/1", ""},
+	/* a leading byte order mark is skipped, not a column */
+	{"leading BOM", "\xef\xbb\xbfkeep", 0, "id[keep]@1:1/4 eof@1:5/1", ""},
+	{"BOM not leading", "a\xef\xbb\xbf", 0, "id[a]@1:1/1 eof@1:3/1",
+	 "1:2: byte order mark (U+FEFF) is allowed only at the start of the script\n"},
 	/* RFC 5228 §2.4.2: quoted strings and their escapes */
 	{"string", "\"abc\"", 0, "str[\"abc\"]@1:1/5 eof@1:6/1", ""},
 	{"empty string", "\"\"", 0, "str[\"\"]@1:1/2 eof@1:3/1", ""},

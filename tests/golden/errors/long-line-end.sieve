@@ -1,0 +1,2 @@
+# a mistake near the end of a long line: the window ends with the line
+keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep; frob;

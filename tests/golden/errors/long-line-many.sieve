@@ -1,0 +1,2 @@
+# more mistakes on one line than max-diagnostics shows
+ bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus; bogus;

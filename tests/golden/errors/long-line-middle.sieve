@@ -1,0 +1,2 @@
+# a mistake in the middle of a long line: cut on both sides
+keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep; frob; keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;

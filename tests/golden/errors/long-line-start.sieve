@@ -1,0 +1,2 @@
+# a mistake near the start of a long line: the window starts with the line
+frob; keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;keep;
