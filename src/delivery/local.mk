@@ -5,4 +5,5 @@ libsiftcore_la_SOURCES += \
 	src/delivery/execute.c src/delivery/execute.h \
 	src/delivery/maildir.c src/delivery/maildir.h \
 	src/delivery/outbox.c src/delivery/outbox.h \
+	src/delivery/run.c src/delivery/run.h \
 	src/delivery/submit.c src/delivery/submit.h

@@ -200,6 +200,9 @@ struct sv_ext_def {
 					  struct sv_action *a);
 	/* Frees the extension's per-run state (may be NULL). */
 	void (*free_state)(void *state);
+	/* Frees the extension's per-message state, kept in the run context
+	 * across the scripts of a delivery (may be NULL). */
+	void (*free_message_state)(void *state);
 	/* Per-extension index in the registry, set at start-up. */
 	unsigned index;
 };

@@ -30,6 +30,7 @@
 #include "delivery/execute.h"
 #include "delivery/maildir.h"
 #include "delivery/outbox.h"
+#include "delivery/run.h"
 #include "ext/registry.h"
 #include "lib/alloc.h"
 #include "lib/utf8.h"
@@ -410,16 +411,36 @@ done:
 
 /* Run bin into res; a runtime error is recorded and, as in a delivery
  * (RFC 5228 §2.10.6), cancels the actions. */
+static void log_error(void *ctx, enum sv_log_level level, const char *text)
+{
+	(void)ctx;
+	(void)level;
+	error_add(text);
+}
+
+/* The run context of the test file's message and envelope. */
+static void run_init(struct sv_run *run)
+{
+	sv_run_init(run, ts->msg, &ts->settings);
+	run->env = ts->env;
+	run->store = ts->store;
+	run->submit = sv_outbox_submission(&ts->outbox);
+	run->log.write = log_error;
+}
+
 static bool run_script(struct sv_binary *bin, struct sv_result *res)
 {
+	struct sv_run run;
+	run_init(&run);
 	struct sv_vm vm;
-	struct sv_vm_options vo = {.settings = &ts->settings};
+	struct sv_vm_options vo = {.settings = &ts->settings, .run = &run};
 	enum sv_status st = sv_vm_run(&vm, bin, ts->msg, &ts->env, res, &vo);
 	if (st != SV_OK) {
 		error_add(vm.error.len ? vm.error.p : sv_status_name(st));
 		sv_result_cancel(res);
 	}
 	sv_vm_cleanup(&vm);
+	sv_run_free(&run);
 	return st == SV_OK;
 }
 
@@ -478,44 +499,52 @@ static enum sv_status op_result_execute(struct sv_vm *vm, const struct sv_operan
 	return SV_OK;
 }
 
-/* before -> personal -> after: each step executes its actions; the chain
- * stops when a step cancelled the implicit keep (DESIGN.md §5). */
+/* before -> personal -> after as a delivery runs them (delivery/run.h):
+ * the chain goes on while the implicit keep holds, and its actions are
+ * carried out at the end as one transaction. A script that does not
+ * compile fails the chain before anything runs. */
 static enum sv_status op_multiscript(struct sv_vm *vm, const struct sv_operands *ops)
 {
 	errors_clear();
-	struct sv_exec_ctx c;
-	exec_ctx(&c);
-	struct sv_result res;
-	sv_result_init(&res, &ts->settings);
-	bool ok = true;
 	size_t n = sv_vm_list_len(vm, ops->pos[0].idx);
-	for (size_t i = 0; i < n; i++) {
+	struct sv_binary **bins = sv_calloc(n ? n : 1, sizeof *bins);
+	struct sv_chain_script *chain = sv_calloc(n ? n : 1, sizeof *chain);
+	bool ok = true;
+	enum sv_status st = SV_OK;
+	size_t built = 0;
+	for (; built < n && ok; built++) {
 		struct sv_str p;
-		enum sv_status st = sv_vm_list_item(vm, ops->pos[0].idx, i, &p);
-		if (st != SV_OK) {
-			sv_result_free(&res);
-			return st;
-		}
-		struct sv_binary *bin;
-		if (!compile_script(p.p, p.len, &bin)) {
+		if ((st = sv_vm_list_item(vm, ops->pos[0].idx, built, &p)) != SV_OK)
+			break;
+		if (!compile_script(p.p, p.len, &bins[built])) {
 			ok = false;
 			break;
 		}
-		sv_result_free(&res);
-		sv_result_init(&res, &ts->settings);
-		if (!run_script(bin, &res))
-			ok = false;
-		sv_bin_free(bin);
-		if (sv_dlv_execute(&res, &c, false) != SV_OK)
-			ok = false;
-		if (res.keep_cancelled || !ok)
-			break;
+		chain[built] = (struct sv_chain_script){bins[built], bins[built]->name};
 	}
-	if (sv_dlv_implicit_keep(&res, &c) != SV_OK)
-		ok = false;
-	sv_result_free(&res);
+	if (st == SV_OK && ok) {
+		struct sv_run run;
+		run_init(&run);
+		struct sv_result res;
+		sv_result_init(&res, &ts->settings);
+		struct sv_chain_report rep = {0};
+		if (sv_dlv_run_chain(&run, chain, n, &res, &rep) != SV_OK)
+			ok = false;
+		struct sv_exec_ctx c;
+		exec_ctx(&c);
+		if (sv_dlv_execute(&res, &c, true) != SV_OK)
+			ok = false;
+		sv_chain_report_free(&rep);
+		sv_result_free(&res);
+		sv_run_free(&run);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (bins[i])
+			sv_bin_free(bins[i]);
+	sv_free(bins);
+	sv_free(chain);
 	vm->test = ok;
-	return SV_OK;
+	return st;
 }
 
 static enum sv_status op_result_reset(struct sv_vm *vm, const struct sv_operands *ops)

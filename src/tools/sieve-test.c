@@ -24,6 +24,7 @@
 
 #include "lib/alloc.h"
 
+#include "delivery/run.h"
 #include "mail/message.h"
 #include "parser/script.h"
 #include "tools/common.h"
@@ -49,31 +50,31 @@ static int run_one(struct ctx *c, const char *name, const char *data, size_t len
 {
 	/* data is NUL-terminated and outlives the message: no copy */
 	struct sv_msg *m = sv_msg_new_borrowed(data, len);
-	struct sv_envelope env = {0};
-	env.from = c->from ? c->from : tool_guess_sender(m);
-	env.to = c->to ? c->to : tool_guess_recipient(m);
-	env.orig_to = env.to;
-	env.final_to = c->final_to ? c->final_to : env.to;
+	struct sv_run run;
+	sv_run_init(&run, m, &c->settings);
+	run.env.from = c->from ? c->from : tool_guess_sender(m);
+	run.env.to = c->to ? c->to : tool_guess_recipient(m);
+	run.env.orig_to = run.env.to;
+	run.env.final_to = c->final_to ? c->final_to : run.env.to;
 	struct sv_result res;
 	sv_result_init(&res, &c->settings);
-	struct sv_vm vm;
-	struct sv_vm_options vo = {.settings = &c->settings};
 	if (c->trace) {
-		vo.trace = trace_fn;
-		vo.trace_ctx = c;
+		run.trace = trace_fn;
+		run.trace_ctx = c;
 		fprintf(c->trace, "## %s\n", name);
 	}
-	enum sv_status st = sv_vm_run(&vm, c->bin, m, &env, &res, &vo);
+	struct sv_chain_script script = {c->bin, c->bin->name};
+	struct sv_chain_report rep = {0};
+	enum sv_status st = sv_dlv_run_chain(&run, &script, 1, &res, &rep);
 	struct sv_buf out = SV_BUF_INIT;
 	if (st != SV_OK) {
-		/* RFC 5228 §2.10.6: a runtime error cancels the actions; keep */
-		sv_result_cancel(&res);
-		/* the script name comes from the binary: any bytes, up to 4 KB */
+		/* the chain discarded the actions (RFC 5228 §2.10.6); the script
+		   name comes from the binary: any bytes, up to 4 KB */
 		struct sv_buf sname = SV_BUF_INIT;
-		sv_buf_put_sanitized(&sname, c->bin->name, strlen(c->bin->name), 200);
+		sv_buf_put_sanitized(&sname, rep.error_script, strlen(rep.error_script), 200);
 		fprintf(stderr, "sieve-test: %s: %s: line %u: error: %s\n", name,
-			sname.p ? sname.p : "", vm.error_line,
-			vm.error.p ? vm.error.p : sv_status_name(st));
+			sname.p ? sname.p : "", rep.error_line,
+			rep.error.p ? rep.error.p : sv_status_name(st));
 		sv_buf_free(&sname);
 	}
 	if (c->batch) {
@@ -89,8 +90,9 @@ static int run_one(struct ctx *c, const char *name, const char *data, size_t len
 	}
 	fwrite(out.p, 1, out.len, stdout);
 	sv_buf_free(&out);
-	sv_vm_cleanup(&vm);
+	sv_chain_report_free(&rep);
 	sv_result_free(&res);
+	sv_run_free(&run);
 	sv_msg_free(m);
 	return st == SV_OK ? 0 : 1;
 }

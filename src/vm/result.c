@@ -117,6 +117,27 @@ void sv_result_cancel(struct sv_result *r)
 	r->keep_cancelled = false;
 }
 
+void sv_result_mark(const struct sv_result *r, struct sv_result_mark *m)
+{
+	m->n = r->n;
+	m->redirects = r->redirects;
+	m->keep_cancelled = r->keep_cancelled;
+	m->keep_flags = r->keep_flags;
+	m->nkeep_flags = r->nkeep_flags;
+	m->keep_has_flags = r->keep_has_flags;
+}
+
+void sv_result_rewind(struct sv_result *r, const struct sv_result_mark *m)
+{
+	if (m->n < r->n)
+		r->n = m->n;
+	r->redirects = m->redirects;
+	r->keep_cancelled = m->keep_cancelled;
+	r->keep_flags = m->keep_flags;
+	r->nkeep_flags = m->nkeep_flags;
+	r->keep_has_flags = m->keep_has_flags;
+}
+
 enum sv_status sv_result_add(struct sv_result *r, const struct sv_action *a, struct sv_buf *err)
 {
 	for (size_t i = 0; i < r->n; i++) {

@@ -101,6 +101,20 @@ void sv_result_free(struct sv_result *r);
 /* Drop every action and restore the implicit keep (RFC 5228 §2.10.6). */
 void sv_result_cancel(struct sv_result *r);
 
+/* A point in a result to come back to: a chain of scripts discards the
+ * actions of one script that failed (RFC 5228 §2.10.6), not those of the
+ * scripts before it. Folding into an earlier action (flags of a store
+ * named again) is not undone. */
+struct sv_result_mark {
+	size_t n, redirects;
+	bool keep_cancelled;
+	const char **keep_flags;
+	size_t nkeep_flags;
+	bool keep_has_flags;
+};
+void sv_result_mark(const struct sv_result *r, struct sv_result_mark *m);
+void sv_result_rewind(struct sv_result *r, const struct sv_result_mark *m);
+
 /*
  * Add an action (copied into the result's arena). Returns SV_OK, SV_LIMIT
  * when max-actions or max-redirects is exceeded, SV_FAIL on a conflict;

@@ -447,6 +447,7 @@ enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct s
 	vm->msg = msg;
 	vm->env = env;
 	vm->result = result;
+	vm->run = vm->opts.run;
 	vm->arena = sv_arena_new();
 	vm->vars = sv_calloc(bin->nvars ? bin->nvars : 1, sizeof *vm->vars);
 	vm->match.active = bin->uses_match_vars;

@@ -19,6 +19,7 @@
 
 struct sv_msg;
 struct sv_result;
+struct sv_run; /* the delivery this run belongs to (delivery/run.h) */
 
 /* The envelope of one delivery (RFC 5228 §5.4). NUL-terminated strings;
  * from "" is the null sender; NULL means unknown. */
@@ -28,6 +29,9 @@ struct sv_envelope {
 	const char *orig_to; /* original recipient (defaults to to) */
 	const char *auth;    /* authenticated sender (RFC 5228 §5.4 "auth") */
 	const char *final_to; /* final recipient after aliasing (defaults to to) */
+	const char *client_ip; /* the SMTP client the MTA received it from */
+	const char *helo;      /* its HELO/EHLO name */
+	const char *queue_id;  /* the MTA's queue id (logs) */
 };
 
 struct sv_operand {
@@ -103,6 +107,7 @@ typedef void (*sv_trace_fn)(void *ctx, unsigned line, const char *what, bool out
 
 struct sv_vm_options {
 	const struct sv_settings *settings; /* NULL: defaults */
+	struct sv_run *run;                 /* NULL: a run outside a delivery */
 	sv_trace_fn trace;
 	void *trace_ctx;
 };
@@ -113,6 +118,7 @@ struct sv_vm {
 	const struct sv_envelope *env;
 	const struct sv_settings *settings;
 	struct sv_result *result;
+	struct sv_run *run;     /* the delivery (NULL outside one) */
 	struct sv_arena *arena; /* per run */
 	struct sv_vm_options opts;
 	size_t pc;              /* code offset of this instruction */

@@ -1,0 +1,115 @@
+/*
+ * run.h: the run context of one delivery (DESIGN.md §3), above the VM and
+ * outliving each script of the delivery, and the chain that runs the
+ * before, personal and after scripts against one message (§4).
+ *
+ * sieve-test, sieve-testsuite and sieve-deliver all build one: the
+ * envelope (mutable: later extensions rewrite it), the user, one fixed
+ * "now", the settings after every layer, state that extensions keep per
+ * message across the scripts of a delivery, and the services the actions
+ * and extensions reach through small interfaces: the mail store, the
+ * submission, the log.
+ */
+#ifndef SV_RUN_H
+#define SV_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "delivery/maildir.h"
+#include "delivery/submit.h"
+#include "lib/arena.h"
+#include "lib/limits.h"
+#include "lib/status.h"
+#include "vm/binary.h"
+#include "vm/result.h"
+#include "vm/vm.h"
+
+struct sv_msg;
+struct sv_ext_def;
+
+/* The recipient whose mail this is. */
+struct sv_user {
+	const char *name;
+	const char *home;
+	uid_t uid;
+	gid_t gid;
+	const char *const *addresses; /* the user's own addresses (vacation) */
+	size_t naddresses;
+};
+
+/* Where a delivery's messages go: one line each, without location. */
+enum sv_log_level { SV_LOG_ERROR, SV_LOG_WARNING, SV_LOG_INFO, SV_LOG_DEBUG };
+struct sv_log {
+	void (*write)(void *ctx, enum sv_log_level level, const char *text);
+	void *ctx;
+};
+
+struct sv_run {
+	struct sv_arena *arena;    /* strings the run keeps (envelope, user) */
+	struct sv_envelope env;    /* mutable during the delivery */
+	struct sv_user user;
+	time_t now;                /* one "now" for the whole delivery */
+	struct sv_settings settings;
+	struct sv_msg *msg;
+	/* services (NULL: not available in this program) */
+	struct sv_store *store;
+	struct sv_submission *submit;
+	struct sv_log log;
+	/* per-message extension state, by registry index */
+	void **ext_state;
+	size_t next_state;
+	/* trace of tests (sieve-test -t) */
+	sv_trace_fn trace;
+	void *trace_ctx;
+};
+
+/* A run for msg (borrowed) with the given settings (copied; NULL: the
+ * defaults); now is the time of the call. */
+void sv_run_init(struct sv_run *run, struct sv_msg *msg, const struct sv_settings *settings);
+void sv_run_free(struct sv_run *run);
+
+/* Copy a value into the run (NULL stays NULL). */
+const char *sv_run_strdup(struct sv_run *run, const char *s);
+
+/* The slot of an extension's per-message state, kept across the scripts
+ * of the delivery and freed with the run by the extension's
+ * free_message_state hook. */
+void **sv_run_ext_state(struct sv_run *run, const struct sv_ext_def *ext);
+
+/* Write one line to the run's log (nothing when it has none). */
+void sv_run_logf(struct sv_run *run, enum sv_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* One script of a chain: a verified binary and the name logs give it. */
+struct sv_chain_script {
+	const struct sv_binary *bin;
+	const char *name;
+};
+
+/* What a chain did, for the log line of the delivery. */
+struct sv_chain_report {
+	size_t ran;              /* scripts that ran */
+	/* the runtime error that ended the chain, if any */
+	const char *error_script; /* its name as the chain was given it */
+	unsigned error_line;
+	struct sv_buf error;      /* sanitised text */
+};
+
+/*
+ * Run the scripts in order against the run's message, collecting their
+ * actions into res (initialised by the caller with the run's settings).
+ * The chain goes on while the implicit keep holds: a script that cancels
+ * it (fileinto, discard, redirect without :copy) ends the chain. A runtime
+ * error in a script discards that script's actions, keeps the message
+ * (RFC 5228 §2.10.6) and ends the chain; the error is logged. Nothing is
+ * carried out here: the caller executes res as one transaction.
+ * SV_OK when every script that ran finished, SV_FAIL when one had an error.
+ */
+enum sv_status sv_dlv_run_chain(struct sv_run *run, const struct sv_chain_script *scripts,
+				size_t n, struct sv_result *res, struct sv_chain_report *rep);
+void sv_chain_report_free(struct sv_chain_report *rep);
+
+#endif
