@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "lib/alloc.h"
+#include "delivery/lda.h"
 #include "lib/utf8.h"
 
 static void report(const struct sv_exec_ctx *c, const char *fmt, ...)
@@ -66,6 +67,30 @@ enum sv_status sv_dlv_store_prepare(struct sv_txn *t, struct sv_action *a, struc
 	return st;
 }
 
+enum sv_status sv_dlv_keep_prepare(struct sv_txn *t, struct sv_action *a, struct sv_buf *err)
+{
+	const char *km = t->c->keep_mailbox;
+	if (km && !sv_mailbox_is_inbox(km, strlen(km))) {
+		/* sieve-deliver -m: there first, INBOX when that fails */
+		struct sv_action there = *a;
+		there.target = km;
+		there.tlen = strlen(km);
+		enum sv_status st = sv_dlv_store_prepare(t, &there, err);
+		if (st != SV_FAIL) {
+			a->txn = there.txn;
+			return st;
+		}
+		report(t->c, "%s", err->p ? err->p : sv_status_name(st));
+		sv_buf_reset(err);
+	}
+	struct sv_action inbox = *a;
+	inbox.target = "INBOX";
+	inbox.tlen = 5;
+	enum sv_status st = sv_dlv_store_prepare(t, &inbox, err);
+	a->txn = inbox.txn;
+	return st;
+}
+
 enum sv_status sv_dlv_store_commit(struct sv_txn *t, struct sv_action *a, struct sv_buf *err)
 {
 	return t->c->store->commit(t->c->store, a->txn, err);
@@ -85,6 +110,28 @@ void sv_dlv_store_release(struct sv_txn *t, struct sv_action *a)
 
 /* ---- the steps of redirect ---- */
 
+/* A redirect that would make a loop is refused (the message is kept). */
+static enum sv_status loop_check(const struct sv_exec_ctx *c, const char *to, struct sv_buf *why)
+{
+	if (c->recipient && sv_ascii_ieqz(to, c->recipient)) {
+		sv_buf_puts(why, "the recipient's own address (a mail loop)");
+		return SV_FAIL;
+	}
+	if (c->recipient &&
+	    sv_lda_header_count(c->msg, c->len, "X-Sieve-Redirected-From", c->recipient)) {
+		sv_buf_puts(why, "the message was redirected by this recipient before (a mail loop)");
+		return SV_FAIL;
+	}
+	size_t hops = c->max_delivered_to ? sv_lda_header_count(c->msg, c->len, "Delivered-To", NULL)
+					  : 0;
+	if (hops > c->max_delivered_to) {
+		sv_buf_printf(why, "%zu Delivered-To fields, more than %zu (a mail loop)", hops,
+			      c->max_delivered_to);
+		return SV_FAIL;
+	}
+	return SV_OK;
+}
+
 enum sv_status sv_dlv_redirect_prepare(struct sv_txn *t, struct sv_action *a, struct sv_buf *err)
 {
 	const struct sv_exec_ctx *c = t->c;
@@ -92,19 +139,26 @@ enum sv_status sv_dlv_redirect_prepare(struct sv_txn *t, struct sv_action *a, st
 		sv_buf_puts(err, "cannot redirect: no way to send mail here");
 		return SV_FAIL;
 	}
-	/* RFC 5228 §4.2: the envelope sender stays the original one */
 	char *to = sv_strndup(a->target, a->tlen);
+	struct sv_buf why = SV_BUF_INIT, out = SV_BUF_INIT;
+	enum sv_status st = loop_check(c, to, &why);
+	if (st == SV_OK && c->recipient) {
+		sv_buf_printf(&out, "X-Sieve-Redirected-From: <%s>\n", c->recipient);
+		sv_buf_append(&out, c->msg, c->len);
+	}
+	/* RFC 5228 §4.2: the envelope sender stays the original one */
 	const char *rcpts[1] = {to};
 	struct sv_mail_out m = {
 	    .from = c->env && c->env->from ? c->env->from : "",
 	    .rcpts = rcpts,
 	    .nrcpts = 1,
-	    .msg = c->msg,
-	    .len = c->len,
+	    .msg = out.len ? out.p : c->msg,
+	    .len = out.len ? out.len : c->len,
 	};
 	struct sv_submit_txn *tx = NULL;
-	struct sv_buf why = SV_BUF_INIT;
-	enum sv_status st = c->submit->prepare(c->submit, &m, &tx, &why);
+	if (st == SV_OK)
+		st = c->submit->prepare(c->submit, &m, &tx, &why);
+	sv_buf_free(&out);
 	if (st == SV_OK) {
 		a->txn = tx;
 	} else {
@@ -246,7 +300,7 @@ static enum sv_status prepare_inbox(struct plan *p)
 				      .nflags = p->ninbox_flags,
 				      .has_flags = p->inbox_has_flags};
 	struct sv_buf err = SV_BUF_INIT;
-	enum sv_status st = sv_dlv_store_prepare(&p->t, &p->inbox, &err);
+	enum sv_status st = sv_dlv_keep_prepare(&p->t, &p->inbox, &err);
 	if (st == SV_OK)
 		p->v[p->n++] = (struct step){&p->inbox, false};
 	else

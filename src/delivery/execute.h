@@ -24,6 +24,16 @@ struct sv_exec_ctx {
 	const struct sv_envelope *env;
 	const char *msg; /* the message as it is delivered */
 	size_t len;
+	/* Loop protection of redirect (NULL / 0: none): the recipient's own
+	 * address is never a redirect target, a redirected message carries
+	 * "X-Sieve-Redirected-From: <recipient>", and a message that already
+	 * carries it for this recipient, or more Delivered-To fields than
+	 * max_delivered_to, is not redirected again (it is kept instead). */
+	const char *recipient;
+	size_t max_delivered_to;
+	/* Where keep and the implicit keep file (NULL: INBOX); INBOX when it
+	 * cannot be filed there (sieve-deliver -m). */
+	const char *keep_mailbox;
 	/* Each failure, as one line without location (may be NULL). */
 	void (*error)(void *ctx, const char *text);
 	void *error_ctx;
@@ -60,6 +70,8 @@ enum sv_status sv_dlv_implicit_keep(struct sv_result *r, const struct sv_exec_ct
 /* The steps of the action kinds that file the message (keep, store): into
  * a->target (INBOX when NULL) with a's flags. */
 enum sv_status sv_dlv_store_prepare(struct sv_txn *t, struct sv_action *a, struct sv_buf *err);
+/* keep: into the keep mailbox (sieve-deliver -m), else INBOX. */
+enum sv_status sv_dlv_keep_prepare(struct sv_txn *t, struct sv_action *a, struct sv_buf *err);
 enum sv_status sv_dlv_store_commit(struct sv_txn *t, struct sv_action *a, struct sv_buf *err);
 void sv_dlv_store_rollback(struct sv_txn *t, struct sv_action *a);
 void sv_dlv_store_release(struct sv_txn *t, struct sv_action *a);

@@ -3,6 +3,7 @@
 ## LDA use the same code.
 libsiftcore_la_SOURCES += \
 	src/delivery/execute.c src/delivery/execute.h \
+	src/delivery/lda.c src/delivery/lda.h \
 	src/delivery/maildir.c src/delivery/maildir.h \
 	src/delivery/outbox.c src/delivery/outbox.h \
 	src/delivery/run.c src/delivery/run.h \

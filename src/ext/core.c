@@ -226,7 +226,7 @@ static void describe_discard(const struct sv_action *a, struct sv_buf *out)
 const struct sv_action_def sv_action_keep = {
 	.name = "keep", .cancels_keep = true, .is_store = true, .phase = SV_PHASE_STORE,
 	.duplicate = sv_action_fold_store, .describe = describe_keep,
-	.prepare = sv_dlv_store_prepare, .commit = sv_dlv_store_commit,
+	.prepare = sv_dlv_keep_prepare, .commit = sv_dlv_store_commit,
 	.rollback = sv_dlv_store_rollback, .release = sv_dlv_store_release,
 };
 /* §4.2 redirect: sent on after the stores */

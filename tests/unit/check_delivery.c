@@ -399,6 +399,98 @@ START_TEST(test_tempfail_abandons_sends)
 }
 END_TEST
 
+/* A recording outbox for the loop tests. */
+START_TEST(test_redirect_loops)
+{
+	struct spy s;
+	spy_init(&s);
+	struct sv_outbox ob;
+	sv_outbox_init(&ob, NULL);
+	struct sv_exec_ctx c;
+	ctx_init(&c, &s.base, sv_outbox_submission(&ob));
+	c.recipient = "me@example.org";
+	c.max_delivered_to = 2;
+	static const struct {
+		const char *msg, *to;
+		bool sent;
+	} cases[] = {
+	    /* sent on, marked with the recipient */
+	    {"Subject: a\n\nx\n", "you@example.net", true},
+	    /* never to the recipient itself */
+	    {"Subject: a\n\nx\n", "ME@example.org", false},
+	    /* redirected by this recipient before */
+	    {"X-Sieve-Redirected-From: <me@EXAMPLE.org>\nSubject: a\n\nx\n", "you@example.net",
+	     false},
+	    /* by someone else: fine */
+	    {"X-Sieve-Redirected-From: <other@example.org>\n\nx\n", "you@example.net", true},
+	    /* two hops are within the limit, three are not */
+	    {"Delivered-To: a@x\nDelivered-To: b@x\n\nx\n", "you@example.net", true},
+	    {"Delivered-To: a@x\nDelivered-To: b@x\nDelivered-To: c@x\n\nx\n", "you@example.net",
+	     false},
+	    /* a Delivered-To in the body is not a field */
+	    {"Subject: a\n\nDelivered-To: a@x\nDelivered-To: b@x\nDelivered-To: c@x\n",
+	     "you@example.net", true},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t before = ob.n;
+		int kept = delivered("");
+		c.msg = cases[i].msg;
+		c.len = strlen(cases[i].msg);
+		struct sv_result r;
+		sv_result_init(&r, NULL);
+		add(&r, &sv_action_redirect, cases[i].to);
+		enum sv_status st = sv_dlv_execute(&r, &c, true);
+		ck_assert_msg((ob.n > before) == cases[i].sent, "case %zu: sent %zu", i, ob.n - before);
+		if (cases[i].sent) {
+			ck_assert_int_eq(st, SV_OK);
+			ck_assert_msg(strncmp(ob.v[ob.n - 1].msg,
+					      "X-Sieve-Redirected-From: <me@example.org>\n", 41) == 0,
+				      "case %zu: not marked", i);
+		} else {
+			/* refused: kept instead */
+			ck_assert_int_eq(st, SV_FAIL);
+			ck_assert_int_eq(delivered(""), kept + 1);
+		}
+		sv_result_free(&r);
+	}
+	sv_outbox_free(&ob);
+	s.real->close(s.real);
+}
+END_TEST
+
+/* sieve-deliver -m: keep files there, INBOX when there is no such place. */
+START_TEST(test_keep_mailbox)
+{
+	struct sv_store *md;
+	struct sv_buf err = SV_BUF_INIT;
+	ck_assert_int_eq(sv_dlv_maildir_open(root, false, &md, &err), SV_OK);
+	ck_assert_int_eq(md->create(md, "A", 1, &err), SV_OK);
+	struct sv_exec_ctx c;
+	ctx_init(&c, md, NULL);
+	c.keep_mailbox = "A";
+	struct sv_result r;
+	sv_result_init(&r, NULL);
+	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_OK);
+	ck_assert_int_eq(delivered("A"), 1);
+	sv_result_free(&r);
+	/* an explicit keep too */
+	sv_result_init(&r, NULL);
+	add(&r, &sv_action_keep, "INBOX");
+	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_OK);
+	ck_assert_int_eq(delivered("A"), 2);
+	sv_result_free(&r);
+	/* no such mailbox (and no autocreate): INBOX */
+	c.keep_mailbox = "B";
+	sv_result_init(&r, NULL);
+	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_OK);
+	ck_assert_int_eq(delivered(""), 1);
+	ck_assert_int_eq(delivered("B"), 0);
+	sv_result_free(&r);
+	md->close(md);
+	sv_buf_free(&err);
+}
+END_TEST
+
 START_TEST(test_discard_files_nothing)
 {
 	struct spy s;
@@ -429,6 +521,8 @@ int main(void)
 	tcase_add_test(tc, test_failed_redirect_keeps);
 	tcase_add_test(tc, test_tempfail_abandons_sends);
 	tcase_add_test(tc, test_discard_files_nothing);
+	tcase_add_test(tc, test_redirect_loops);
+	tcase_add_test(tc, test_keep_mailbox);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,171 @@
+/*
+ * lda.c: the message and envelope as the MTA hands them over (lda.h).
+ * RFC 5322 §2.2 (header fields, folding), §3.6.7 (Return-Path), the mbox
+ * "From " line as Postfix local(8) and Exim's pipe transport prepend it.
+ */
+#include "delivery/lda.h"
+
+#include <string.h>
+
+#include "lib/utf8.h"
+
+void sv_lda_normalize(struct sv_buf *msg, struct sv_buf *from_line_r)
+{
+	size_t start = 0;
+	if (msg->len >= 5 && memcmp(msg->p, "From ", 5) == 0) {
+		const char *nl = memchr(msg->p, '\n', msg->len);
+		size_t end = nl ? (size_t)(nl - msg->p) + 1 : msg->len;
+		if (from_line_r) {
+			size_t i = 5;
+			while (i < end && msg->p[i] == ' ')
+				i++;
+			size_t j = i;
+			while (j < end && msg->p[j] != ' ' && msg->p[j] != '\t' &&
+			       msg->p[j] != '\r' && msg->p[j] != '\n')
+				j++;
+			/* the null sender is written MAILER-DAEMON there */
+			if (j > i && !sv_ascii_ieq(msg->p + i, j - i, "MAILER-DAEMON", 13))
+				sv_buf_append(from_line_r, msg->p + i, j - i);
+		}
+		start = end;
+	}
+	size_t o = 0;
+	for (size_t i = start; i < msg->len; i++) {
+		if (msg->p[i] == '\r' && i + 1 < msg->len && msg->p[i + 1] == '\n')
+			continue;
+		msg->p[o++] = msg->p[i];
+	}
+	msg->len = o;
+	if (msg->p)
+		msg->p[o] = '\0';
+}
+
+/* Calls fn for each header field (name, value with folding kept). */
+static bool each_field(const char *m, size_t len,
+		       bool (*fn)(void *ctx, const char *name, size_t nlen, const char *v,
+				  size_t vlen),
+		       void *ctx)
+{
+	size_t i = 0;
+	while (i < len && m[i] != '\n') {
+		size_t s = i;
+		/* the field runs to a newline not followed by white space */
+		size_t e = i;
+		for (;;) {
+			const char *nl = memchr(m + e, '\n', len - e);
+			if (!nl) {
+				e = len;
+				break;
+			}
+			e = (size_t)(nl - m) + 1;
+			if (e >= len || (m[e] != ' ' && m[e] != '\t'))
+				break;
+		}
+		const char *colon = memchr(m + s, ':', e - s);
+		if (colon) {
+			size_t nlen = (size_t)(colon - (m + s));
+			while (nlen && (m[s + nlen - 1] == ' ' || m[s + nlen - 1] == '\t'))
+				nlen--;
+			if (fn(ctx, m + s, nlen, colon + 1, (size_t)(m + e - colon - 1)))
+				return true;
+		}
+		i = e;
+	}
+	return false;
+}
+
+/* Unfolded and trimmed. */
+static void unfold(const char *v, size_t len, struct sv_buf *out)
+{
+	sv_buf_reset(out);
+	for (size_t i = 0; i < len; i++) {
+		if (v[i] == '\r' || v[i] == '\n')
+			continue;
+		sv_buf_putc(out, v[i]);
+	}
+	size_t a = 0, b = out->len;
+	while (a < b && (out->p[a] == ' ' || out->p[a] == '\t'))
+		a++;
+	while (b > a && (out->p[b - 1] == ' ' || out->p[b - 1] == '\t'))
+		b--;
+	if (a)
+		memmove(out->p, out->p + a, b - a);
+	out->len = b - a;
+	if (out->p)
+		out->p[out->len] = '\0';
+}
+
+struct find {
+	const char *name;
+	struct sv_buf *out;
+	const char *value;
+	size_t count;
+};
+
+static bool find_first(void *ctx, const char *name, size_t nlen, const char *v, size_t vlen)
+{
+	struct find *f = ctx;
+	if (!sv_ascii_ieq(name, nlen, f->name, strlen(f->name)))
+		return false;
+	unfold(v, vlen, f->out);
+	return true;
+}
+
+bool sv_lda_header(const char *msg, size_t len, const char *name, struct sv_buf *out)
+{
+	struct find f = {name, out, NULL, 0};
+	return each_field(msg, len, find_first, &f);
+}
+
+void sv_lda_angle_addr(const char *v, size_t len, struct sv_buf *out)
+{
+	sv_buf_reset(out);
+	const char *lt = memchr(v, '<', len);
+	const char *gt = lt ? memchr(lt, '>', len - (size_t)(lt - v)) : NULL;
+	if (lt && gt) {
+		sv_buf_append(out, lt + 1, (size_t)(gt - lt - 1));
+	} else {
+		size_t a = 0, b = len;
+		while (a < b && (v[a] == ' ' || v[a] == '\t'))
+			a++;
+		while (b > a && (v[b - 1] == ' ' || v[b - 1] == '\t' || v[b - 1] == '\n'))
+			b--;
+		sv_buf_append(out, v + a, b - a);
+	}
+	if (!out->p)
+		sv_buf_puts(out, "");
+}
+
+static bool count_field(void *ctx, const char *name, size_t nlen, const char *v, size_t vlen)
+{
+	struct find *f = ctx;
+	if (!sv_ascii_ieq(name, nlen, f->name, strlen(f->name)))
+		return false;
+	if (f->value) {
+		struct sv_buf u = SV_BUF_INIT, a = SV_BUF_INIT;
+		unfold(v, vlen, &u);
+		sv_lda_angle_addr(u.p ? u.p : "", u.len, &a);
+		bool same = sv_ascii_ieq(a.p, a.len, f->value, strlen(f->value));
+		sv_buf_free(&u);
+		sv_buf_free(&a);
+		if (!same)
+			return false;
+	}
+	f->count++;
+	return false;
+}
+
+size_t sv_lda_header_count(const char *msg, size_t len, const char *name, const char *value)
+{
+	struct find f = {name, NULL, value, 0};
+	each_field(msg, len, count_field, &f);
+	return f.count;
+}
+
+const char *sv_lda_pick(const char *const *candidates, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (candidates[i])
+			return candidates[i];
+	return NULL;
+}
