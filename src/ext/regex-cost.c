@@ -120,12 +120,23 @@ static struct cost literal(uint64_t ranges)
 }
 
 /* Ranges one bracket element may become. REG_ICASE adds, for each run
- * of letters in the range, the run in the other case: at most one run
- * per case block of ASCII, and at most one per character beyond ASCII
- * (none under the C locale, where only ASCII has case). A named class is
- * expanded into its runs under an 8-bit locale: at most 4 in the C
- * locale's classes, doubled by REG_ICASE (RANGES_PER_CLASS). */
+ * of letters in the range, the run in the other case: under the C locale
+ * (sift's tools never call setlocale) one per ASCII case block; an
+ * embedder's locale may split a block (Turkish i) or give case beyond
+ * ASCII, so count at most 6 runs in the ASCII part and one per
+ * character beyond it. A named class is expanded into its runs under an
+ * 8-bit locale: at most 4 in the C locale's classes, doubled by
+ * REG_ICASE (RANGES_PER_CLASS). */
 #define RANGES_PER_CLASS 16
+
+static uint64_t ascii_letters(wchar_t lo, wchar_t hi)
+{
+	uint64_t n = 0;
+	for (wchar_t c = lo; c <= hi && c < 0x80; c++)
+		if ((c >= L'A' && c <= L'Z') || (c >= L'a' && c <= L'z'))
+			n++;
+	return n;
+}
 
 static uint64_t range_cost(bool icase, wchar_t lo, wchar_t hi)
 {
@@ -133,8 +144,9 @@ static uint64_t range_cost(bool icase, wchar_t lo, wchar_t hi)
 		return 1;
 	if (hi < lo)
 		hi = lo;
+	uint64_t letters = lo < 0x80 ? ascii_letters(lo, hi) : 0;
 	uint64_t beyond = hi < 0x80 ? 0 : (uint64_t)(hi - (lo < 0x80 ? 0x80 : lo)) + 1;
-	return 3 + beyond;
+	return 1 + (letters < 6 ? letters : 6) + beyond;
 }
 
 /* Tags TRE may add for one bracket expression (a negated one or one with
@@ -160,7 +172,7 @@ static uint64_t parse_bracket(struct parser *ps)
 				q++;
 			if (q + 1 >= ps->end)
 				break; /* unterminated: TRE refuses it */
-			ranges = add(ranges, kind == L':' ? RANGES_PER_CLASS : range_cost(ps->icase, 0, 0));
+			ranges = add(ranges, kind == L':' ? RANGES_PER_CLASS : (ps->icase ? 3 : 1));
 			p = q + 2;
 			continue;
 		}
@@ -249,7 +261,7 @@ static struct cost parse_atom(struct parser *ps, bool *atom_r)
 		*atom_r = false;
 		return empty_cost;
 	case L'.':
-		return literal(2);
+		return literal(1); /* one range without REG_NEWLINE */
 	case L'\\':
 		if (ps->p >= ps->end)
 			return literal(1);
@@ -279,7 +291,7 @@ static struct cost parse_atom(struct parser *ps, bool *atom_r)
 				for (int i = 0; i < 2 && ps->p < ps->end && is_hex(*ps->p); i++)
 					ps->p++;
 			}
-			return literal(range_cost(ps->icase, 0, 1));
+			return literal(ps->icase ? 3 : 1); /* one character, any case */
 		default:
 			return literal(range_cost(ps->icase, c, c));
 		}
@@ -342,10 +354,12 @@ static struct cost parse_alt(struct parser *ps)
 
 /* TRE's memory per unit, measured on TRE 0.8.0 (x86-64) and rounded up:
  * an expanded AST node with its literal, tags and position sets per
- * state; a transition with its tag array; an entry of a position set. */
+ * state; a transition with its tag array; an entry of a position set
+ * (x{0,255} peaks at about 5 MB, 150 bytes per entry of its quadratic
+ * last sets). */
 #define COST_PER_STATE 1024
 #define COST_PER_TRANSITION(tags) (64 + 4 * ((tags) + 2))
-#define COST_PER_SET_ENTRY 48
+#define COST_PER_SET_ENTRY 160
 
 enum sv_status sv_regex_estimate(const wchar_t *w, size_t n, bool icase,
 				 struct sv_regex_cost *cost_r, struct sv_buf *err)

@@ -52,7 +52,7 @@ enum sv_setting_type { SV_SETTING_NUMBER, SV_SETTING_SIZE, SV_SETTING_SECONDS, S
 	  SV_SETTING_SIZE, 4 * SV_KiB, 64, 64 * SV_MiB, NULL, "longest value a variable holds")   \
 	X(max_message_size, "max-message-size", "", SV_SETTING_SIZE, 256 * SV_MiB, 1024,         \
 	  4096 * SV_MiB, NULL, "largest message read")                                            \
-	X(max_regex_memory, "max-regex-memory", "", SV_SETTING_SIZE, 8 * SV_MiB, 64 * SV_KiB,   \
+	X(max_regex_memory, "max-regex-memory", "", SV_SETTING_SIZE, 32 * SV_MiB, 64 * SV_KiB,  \
 	  1024 * SV_MiB, NULL,                                                                     \
 	  "memory one :regex pattern may need to compile and match, as estimated from the "       \
 	  "pattern before it is compiled (counted repetitions multiply)")                         \
