@@ -302,8 +302,11 @@ static uint64_t regex_limit(const struct sv_settings *settings)
 static bool check_key(const char *key, size_t len, const struct sv_settings *settings,
 		      struct sv_buf *err)
 {
+	/* the comparator is not known here: check the costliest use
+	   (i;ascii-casemap, the default, with captures), so that a literal
+	   key that compiles is never refused when it runs */
 	struct sv_regex *re;
-	if (sv_regex_compile(key, len, false, true, regex_limit(settings), &re, err) != SV_OK)
+	if (sv_regex_compile(key, len, true, false, regex_limit(settings), &re, err) != SV_OK)
 		return false;
 	sv_regex_free(re);
 	return true;

@@ -51,6 +51,7 @@ static wchar_t *decode(const char *s, size_t len, size_t *n_r, size_t **offs_r)
 		i += l;
 	}
 	offs[n] = len;
+	w[n] = 0; /* as regex.c's: TRE's parser may look one past a trailing \x */
 	*n_r = n;
 	*offs_r = offs;
 	return w;
