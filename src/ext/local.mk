@@ -9,7 +9,7 @@ libsiftcore_la_SOURCES += \
 	src/ext/envelope.c \
 	src/ext/fileinto.c \
 	src/ext/imap4flags.c \
-	src/ext/regex.c \
+	src/ext/regex.c src/ext/regex-cost.c src/ext/regex-int.h \
 	src/ext/relational.c \
 	src/ext/subaddress.c \
 	src/ext/variables.c

@@ -6,23 +6,42 @@
  * The engine is TRE, whose matcher is linear in the length of the value
  * (glibc's backtracking regexec is exponential on patterns such as
  * (a|aa)*(a|aa)*b). Back-references are not part of ERE and are refused at
- * compile time (they would also lose the linear-time guarantee). Only
- * i;octet and i;ascii-casemap may be used with :regex (§3). With
- * variables, set takes the :quoteregex modifier (§4, precedence 20), which
- * escapes the characters that are special in an ERE.
+ * compile time (they would also lose the linear-time guarantee), as is
+ * TRE's approximate matching. Only i;octet and i;ascii-casemap may be used
+ * with :regex (§3). With variables, set takes the :quoteregex modifier
+ * (§4, precedence 20), which escapes the characters that are special in an
+ * ERE.
  *
- * Matching is on characters, whatever the locale: patterns and values are
- * decoded from UTF-8 to code points and run through TRE's wide-character
- * interface, so "." is one character and [é] a set of one. A byte that is
- * not valid UTF-8 becomes U+DC00 + byte, which matches only itself. TRE's
- * case folding under the C locale is ASCII-only: exactly i;ascii-casemap.
+ * Hostile patterns: TRE expands counted repetitions, so (a{255}){255}
+ * compiles to 65025 states, and its matcher allocas its state (states x
+ * tags) on the stack. Before TRE sees a pattern, regex-cost.c estimates
+ * an upper bound of both from the pattern itself; a pattern above the
+ * max-regex-memory setting is refused (at compile time for a literal key,
+ * as a runtime error for one built from variables). A match whose state
+ * is estimated above SV_REGEX_STACK_THRESHOLD runs on a thread whose
+ * stack is allocated with that size plus a margin, so TRE's alloca cannot
+ * overflow the caller's stack.
+ *
+ * Matching is on characters, whatever the locale: patterns are decoded
+ * from UTF-8 to code points for TRE's wide-character compile; values are
+ * decoded on the fly through TRE's tre_str_source interface (no copy of
+ * the value), each character reporting its byte length, so match offsets
+ * come back in bytes. "." is one character and [é] a set of one. A byte
+ * that is not valid UTF-8 becomes U+DC00 + byte, which matches only
+ * itself. TRE's case folding under the C locale is ASCII-only: exactly
+ * i;ascii-casemap.
  */
+#include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tre/tre.h>
+#include <unistd.h>
 #include <wchar.h>
 
+#include "ext/regex-int.h"
 #include "ext/registry.h"
+#include "lib/limits.h"
 #include "lib/alloc.h"
 #include "lib/utf8.h"
 #include "vm/vm.h"
@@ -55,126 +74,281 @@ static bool has_backref(const char *p, size_t len)
 	return false;
 }
 
-/* UTF-8 to code points; offs (when given) gets each character's byte
- * offset and, last, len. The caller frees both. */
-static wchar_t *to_wide(const char *s, size_t len, size_t *wlen_r, size_t **offs_r)
+/* One UTF-8 character at s[0..len), len > 0: its code point, or
+ * U+DC00 + byte for a byte that does not start a valid sequence. */
+static size_t decode_char(const char *s, size_t len, uint32_t *cp_r)
+{
+	if ((unsigned char)s[0] < 0x80) {
+		*cp_r = (unsigned char)s[0];
+		return 1;
+	}
+	size_t l = sv_utf8_decode(s, len, cp_r);
+	if (l == 0) {
+		*cp_r = 0xdc00 + (unsigned char)s[0];
+		l = 1;
+	}
+	return l;
+}
+
+/* UTF-8 to code points (patterns only: they are small). */
+static wchar_t *to_wide(const char *s, size_t len, size_t *wlen_r)
 {
 	wchar_t *w = sv_malloc((len + 1) * sizeof *w);
-	size_t *offs = offs_r ? sv_malloc((len + 1) * sizeof *offs) : NULL;
 	size_t n = 0, i = 0;
 	while (i < len) {
 		uint32_t cp;
-		size_t l = (unsigned char)s[i] < 0x80 ? 1 : sv_utf8_decode(s + i, len - i, &cp);
-		if ((unsigned char)s[i] < 0x80)
-			cp = (unsigned char)s[i];
-		else if (l == 0) {
-			cp = 0xdc00 + (unsigned char)s[i];
-			l = 1;
-		}
-		if (offs)
-			offs[n] = i;
+		i += decode_char(s + i, len - i, &cp);
 		w[n++] = (wchar_t)cp;
-		i += l;
 	}
-	if (offs)
-		offs[n] = len;
 	w[n] = 0;
 	*wlen_r = n;
-	if (offs_r)
-		*offs_r = offs;
 	return w;
 }
 
-static bool compile_re(const char *key, size_t len, int flags, regex_t *re, struct sv_buf *err)
+struct sv_regex {
+	regex_t re;
+	uint64_t match_bytes; /* estimated TRE match state, upper bound */
+};
+
+static void put_kib(struct sv_buf *b, uint64_t bytes)
+{
+	sv_buf_printf(b, "%llu KiB", (unsigned long long)((bytes + 1023) / 1024));
+}
+
+enum sv_status sv_regex_compile(const char *key, size_t len, bool icase, bool nosub,
+				uint64_t limit, struct sv_regex **re_r, struct sv_buf *err)
 {
 	if (has_backref(key, len)) {
 		sv_buf_puts(err, "back-references are not allowed in :regex (POSIX ERE has none)");
-		return false;
+		return SV_FAIL;
 	}
 	if (len > 65536) {
 		sv_buf_puts(err, "regular expression too long");
-		return false;
+		return SV_FAIL;
 	}
 	size_t wlen;
-	wchar_t *w = to_wide(key, len, &wlen, NULL);
-	int rc = tre_regwncomp(re, w, wlen, REG_EXTENDED | flags);
+	wchar_t *w = to_wide(key, len, &wlen);
+	struct sv_regex_cost cost;
+	if (sv_regex_estimate(w, wlen, icase, &cost, err) != SV_OK) {
+		sv_free(w);
+		return SV_FAIL;
+	}
+	uint64_t need = cost.compile_bytes + (nosub ? cost.match_bytes_nosub : cost.match_bytes);
+	if (need > limit) {
+		sv_free(w);
+		sv_buf_puts(err, "regular expression '");
+		sv_buf_put_sanitized(err, key, len, 64);
+		sv_buf_puts(err, "' is too complex: it needs about ");
+		put_kib(err, need);
+		sv_buf_puts(err, ", more than max-regex-memory (");
+		put_kib(err, limit);
+		sv_buf_puts(err, "); counted repetitions such as {255} multiply when nested");
+		return SV_FAIL;
+	}
+	struct sv_regex *re = sv_malloc(sizeof *re);
+	re->match_bytes = nosub ? cost.match_bytes_nosub : cost.match_bytes;
+	int rc = tre_regwncomp(&re->re, w, wlen, REG_EXTENDED | (icase ? REG_ICASE : 0) |
+							 (nosub ? REG_NOSUB : 0));
 	sv_free(w);
 	if (rc != 0) {
 		char msg[200];
-		tre_regerror(rc, re, msg, sizeof msg);
+		tre_regerror(rc, &re->re, msg, sizeof msg);
+		sv_free(re);
 		/* the key may come from a variable: not NUL-terminated, any bytes */
 		sv_buf_puts(err, "invalid regular expression '");
 		sv_buf_put_sanitized(err, key, len, 64);
 		sv_buf_printf(err, "': %s", msg);
+		return SV_FAIL;
+	}
+	if (tre_have_approx(&re->re) || tre_have_backrefs(&re->re)) {
+		/* the estimate refuses their syntax; this is the engine's word */
+		sv_regex_free(re);
+		sv_buf_puts(err, "regular expression '");
+		sv_buf_put_sanitized(err, key, len, 64);
+		sv_buf_puts(err, "' uses matching that POSIX ERE does not have");
+		return SV_FAIL;
+	}
+	*re_r = re;
+	return SV_OK;
+}
+
+void sv_regex_free(struct sv_regex *re)
+{
+	if (!re)
+		return;
+	tre_regfree(&re->re);
+	sv_free(re);
+}
+
+uint64_t sv_regex_match_bytes(const struct sv_regex *re)
+{
+	return re->match_bytes;
+}
+
+/* The value as TRE's user string source: decoded as TRE asks for each
+ * character, the character's byte length as TRE's position step. TRE's
+ * parallel matcher ends at the first call that returns non-zero (with
+ * *c = 0, which its $ and \> assertions take as the end). */
+struct value_source {
+	const char *p;
+	size_t len, i;
+};
+
+static int next_char(tre_char_t *c, unsigned int *pos_add, void *ctx)
+{
+	struct value_source *v = ctx;
+	if (v->i >= v->len) {
+		*c = 0;
+		*pos_add = 1;
+		return 1;
+	}
+	uint32_t cp;
+	size_t l = decode_char(v->p + v->i, v->len - v->i, &cp);
+	v->i += l;
+	*c = (tre_char_t)cp;
+	*pos_add = (unsigned)l;
+	return 0;
+}
+
+static void rewind_source(size_t pos, void *ctx)
+{
+	struct value_source *v = ctx;
+	v->i = pos;
+}
+
+static int compare_source(size_t pos1, size_t pos2, size_t len, void *ctx)
+{
+	struct value_source *v = ctx;
+	return memcmp(v->p + pos1, v->p + pos2, len);
+}
+
+struct match_job {
+	const regex_t *re;
+	struct value_source src;
+	size_t npm;
+	regmatch_t *pm;
+	int rc;
+};
+
+static void run_match(struct match_job *job)
+{
+	tre_str_source s = {next_char, rewind_source, compare_source, &job->src};
+	job->rc = tre_reguexec(job->re, &s, job->npm, job->pm, 0);
+}
+
+static void *match_thread(void *arg)
+{
+	run_match(arg);
+	return NULL;
+}
+
+/* Run the match on a stack of its own, sized by the estimate (an upper
+ * bound of TRE's alloca) plus room for TRE's frames and ours. */
+#define STACK_MARGIN (256 * 1024)
+
+static bool run_on_heap_stack(struct match_job *job, uint64_t bytes)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t pg = page > 0 ? (size_t)page : 4096;
+	size_t size = (size_t)bytes + STACK_MARGIN;
+	size = (size + pg - 1) / pg * pg;
+	if (size < (size_t)PTHREAD_STACK_MIN)
+		size = (size_t)PTHREAD_STACK_MIN;
+	pthread_attr_t attr;
+	pthread_t th;
+	if (pthread_attr_init(&attr) != 0)
 		return false;
+	bool ok = pthread_attr_setstacksize(&attr, size) == 0 &&
+		  pthread_create(&th, &attr, match_thread, job) == 0;
+	pthread_attr_destroy(&attr);
+	if (ok)
+		ok = pthread_join(th, NULL) == 0;
+	return ok;
+}
+
+bool sv_regex_exec(const struct sv_regex *re, const char *val, size_t vlen,
+		   struct sv_regmatch *pm, size_t npm)
+{
+	regmatch_t tpm[64];
+	if (npm > 64)
+		npm = 64;
+	/* TRE counts positions in int */
+	if (vlen > (size_t)INT_MAX - 8)
+		return false;
+	struct match_job job = {&re->re, {val, vlen, 0}, pm ? npm : 0, pm ? tpm : NULL, REG_NOMATCH};
+	if (re->match_bytes > SV_REGEX_STACK_THRESHOLD) {
+		if (!run_on_heap_stack(&job, re->match_bytes))
+			return false; /* no thread: as if no match */
+	} else {
+		run_match(&job);
+	}
+	if (job.rc != 0)
+		return false;
+	for (size_t i = 0; pm && i < npm; i++) {
+		bool set = tpm[i].rm_so >= 0 && tpm[i].rm_eo >= tpm[i].rm_so &&
+			   (size_t)tpm[i].rm_eo <= vlen;
+		pm[i].so = set ? tpm[i].rm_so : -1;
+		pm[i].eo = set ? tpm[i].rm_eo : -1;
 	}
 	return true;
 }
 
-static bool check_key(const char *key, size_t len, struct sv_buf *err)
+static uint64_t regex_limit(const struct sv_settings *settings)
 {
-	regex_t re;
-	if (!compile_re(key, len, REG_NOSUB, &re, err))
+	return settings ? settings->max_regex_memory
+			: sv_setting_table[SV_SET_max_regex_memory].def;
+}
+
+static bool check_key(const char *key, size_t len, const struct sv_settings *settings,
+		      struct sv_buf *err)
+{
+	/* the comparator is not known here: check the costliest use
+	   (i;ascii-casemap, the default, with captures), so that a literal
+	   key that compiles is never refused when it runs */
+	struct sv_regex *re;
+	if (sv_regex_compile(key, len, true, false, regex_limit(settings), &re, err) != SV_OK)
 		return false;
-	tre_regfree(&re);
+	sv_regex_free(re);
 	return true;
 }
 
 static enum sv_status prepare(const char *key, size_t len, const struct sv_cmp_def *cmp,
-			      void **state_r, struct sv_buf *err)
+			      const struct sv_settings *settings, void **state_r,
+			      struct sv_buf *err)
 {
 	if (cmp != &sv_cmp_octet && cmp != &sv_cmp_ascii_casemap) {
 		sv_buf_printf(err, "comparator %s cannot be used with :regex", cmp->name);
 		return SV_FAIL;
 	}
-	regex_t *re = sv_malloc(sizeof *re);
-	if (!compile_re(key, len, cmp == &sv_cmp_ascii_casemap ? REG_ICASE : 0, re, err)) {
-		sv_free(re);
+	struct sv_regex *re;
+	/* RFC 5228 §2.7.3 / draft §3: i;ascii-casemap is REG_ICASE */
+	if (sv_regex_compile(key, len, cmp == &sv_cmp_ascii_casemap, false, regex_limit(settings),
+			     &re, err) != SV_OK)
 		return SV_FAIL;
-	}
 	*state_r = re;
 	return SV_OK;
 }
 
 static void release(void *state)
 {
-	tre_regfree(state);
-	sv_free(state);
+	sv_regex_free(state);
 }
 
 static bool regex_match(const struct sv_cmp_def *cmp, unsigned rel, const char *val, size_t vlen,
 			const char *key, size_t klen, void *state, struct sv_match_state *ms)
 {
-	regmatch_t pm[64];
-	size_t n = ms ? 64 : 0;
-	size_t wlen, *offs = NULL;
-	wchar_t *w = to_wide(val, vlen, &wlen, n ? &offs : NULL);
-	int rc = tre_regwnexec(state, w, wlen, n, n ? pm : NULL, 0);
-	sv_free(w);
-	if (rc != 0) {
-		sv_free(offs);
+	struct sv_regmatch pm[64];
+	if (!sv_regex_exec(state, val, vlen, ms ? pm : NULL, ms ? 64 : 0))
 		return false;
-	}
 	if (ms) {
-		/* character offsets back to byte offsets */
-		for (size_t i = 0; i < n; i++) {
-			if (pm[i].rm_so >= 0 && pm[i].rm_eo >= pm[i].rm_so &&
-			    (size_t)pm[i].rm_eo <= wlen) {
-				pm[i].rm_so = (regoff_t)offs[pm[i].rm_so];
-				pm[i].rm_eo = (regoff_t)offs[pm[i].rm_eo];
-			} else {
-				pm[i].rm_so = pm[i].rm_eo = -1;
-			}
-		}
-		sv_free(offs);
 		size_t used = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (pm[i].rm_so < 0 || pm[i].rm_eo < pm[i].rm_so) {
+		for (size_t i = 0; i < 64; i++) {
+			if (pm[i].so < 0) {
 				ms->v[i].p = "";
 				ms->v[i].len = 0;
 			} else {
-				ms->v[i].p = val + pm[i].rm_so;
-				ms->v[i].len = (size_t)(pm[i].rm_eo - pm[i].rm_so);
+				ms->v[i].p = val + pm[i].so;
+				ms->v[i].len = (size_t)(pm[i].eo - pm[i].so);
 				used = i + 1;
 			}
 		}

@@ -40,6 +40,7 @@ struct sv_vm;
 struct sv_insn;
 struct sv_validator;
 struct sv_ast_node;
+struct sv_settings;
 struct sv_ast_arg;
 struct sv_codegen;
 struct sv_match_state;
@@ -128,11 +129,15 @@ struct sv_match_def {
 	/* the comparators it may be used with (NULL-terminated; NULL: any
 	   that offers what it needs) */
 	const struct sv_cmp_def *const *comparators;
-	/* Compile-time check of a literal key (NULL: none). */
-	bool (*check_key)(const char *key, size_t len, struct sv_buf *err);
-	/* Prepare one key (NULL: none); state is kept per instruction. */
+	/* Compile-time check of a literal key (NULL: none); settings give
+	   its budgets (never NULL). */
+	bool (*check_key)(const char *key, size_t len, const struct sv_settings *settings,
+			  struct sv_buf *err);
+	/* Prepare one key (NULL: none); state is kept per instruction.
+	   settings: the run's (NULL: defaults). */
 	enum sv_status (*prepare)(const char *key, size_t len, const struct sv_cmp_def *cmp,
-				  void **state_r, struct sv_buf *err);
+				  const struct sv_settings *settings, void **state_r,
+				  struct sv_buf *err);
 	void (*release)(void *state);
 	/* Does value match key? May record captures into ms (when non-NULL). */
 	bool (*match)(const struct sv_cmp_def *cmp, unsigned rel, const char *val, size_t vlen,

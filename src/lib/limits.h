@@ -75,6 +75,10 @@ enum sv_setting_type { SV_SETTING_NUMBER, SV_SETTING_SIZE, SV_SETTING_SECONDS, S
 	  "deepest nesting of multipart and message/rfc822 parts split; a part this deep stays "  \
 	  "undivided and body :text and every :content type search it as text, as for "           \
 	  "max-mime-parts")                                                                       \
+	X(max_regex_memory, "max-regex-memory", "", SV_SETTING_SIZE, 32 * SV_MiB, 64 * SV_KiB,  \
+	  1024 * SV_MiB, NULL,                                                                     \
+	  "memory one :regex pattern may need to compile and match, estimated from the pattern "  \
+	  "(nested counted repetitions multiply); a pattern above it is refused")                 \
 	X(recipient_delimiter, "recipient-delimiter", "recipient_delimiter", SV_SETTING_TEXT, 0,  \
 	  0, 0, "+", "characters that separate user and detail (RFC 5233)")
 

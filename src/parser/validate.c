@@ -903,7 +903,7 @@ static bool check_args(struct sv_validator *v, struct sv_ast_node *n, const stru
 				if (v->templates && memchr(k->s, '$', k->len))
 					continue;
 				struct sv_buf err = SV_BUF_INIT;
-				if (!m->check_key(k->s, k->len, &err)) {
+				if (!m->check_key(k->s, k->len, v->settings, &err)) {
 					sv_validator_error(v, k->loc, "%s", err.p ? err.p : "invalid key");
 					ok = false;
 				}

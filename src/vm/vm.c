@@ -263,7 +263,8 @@ enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
 		st = sv_vm_list_item(vm, keys, i, &kv[i]);
 		if (st == SV_OK && m->mt->prepare) {
 			struct sv_buf err = SV_BUF_INIT;
-			st = m->mt->prepare(kv[i].p, kv[i].len, m->cmp, &prep[i], &err);
+			st = m->mt->prepare(kv[i].p, kv[i].len, m->cmp, vm->settings, &prep[i],
+					   &err);
 			if (st != SV_OK)
 				sv_vm_error(vm, "%s", err.p ? err.p : "bad key");
 			sv_buf_free(&err);
@@ -336,7 +337,8 @@ enum sv_status sv_match_begin_words(struct sv_matcher *m, struct sv_vm *vm,
 	}
 	for (size_t i = 0; i < n && st == SV_OK && m->mt->prepare; i++) {
 		struct sv_buf err = SV_BUF_INIT;
-		st = m->mt->prepare(kv[i].p, kv[i].len, m->cmp, &prep[i], &err);
+		st = m->mt->prepare(kv[i].p, kv[i].len, m->cmp, vm->settings, &prep[i],
+					   &err);
 		if (st != SV_OK)
 			sv_vm_error(vm, "%s", err.p ? err.p : "bad key");
 		sv_buf_free(&err);

@@ -15,6 +15,7 @@
 ##   build-fuzz/fuzz_compile   input: a Sieve script (fuzz_compile.c)
 ##   build-fuzz/fuzz_load      input: a binary body, header fixed (fuzz_load.c)
 ##   build-fuzz/fuzz_message   input: a message (fuzz_message.c)
+##   build-fuzz/fuzz_regex     input: flags byte, pattern NUL value (fuzz_regex.c)
 ## Run one from the top build folder (the corpora and regressions are in
 ## the source tree: prefix them with $(srcdir)/ in a separate build folder):
 ##   build-fuzz/fuzz_compile -max_total_time=600 -jobs=1 tests/fuzz/corpus/compile
@@ -37,9 +38,9 @@
 ## Remove the fuzz build with rm -rf build-fuzz.
 
 check_PROGRAMS += tests/fuzz/mutate tests/fuzz/replay_compile tests/fuzz/replay_load \
-	tests/fuzz/replay_message
+	tests/fuzz/replay_message tests/fuzz/replay_regex
 TESTS += tests/fuzz/mutate tests/fuzz/replay_compile tests/fuzz/replay_load \
-	tests/fuzz/replay_message
+	tests/fuzz/replay_message tests/fuzz/replay_regex
 
 tests_fuzz_mutate_SOURCES = tests/fuzz/mutate.c
 tests_fuzz_mutate_LDADD = libsift.la
@@ -59,6 +60,10 @@ tests_fuzz_replay_message_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_message.
 tests_fuzz_replay_message_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"message"'
 tests_fuzz_replay_message_LDADD = libsift.la
 
+tests_fuzz_replay_regex_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_regex.c tests/fuzz/fuzz.h
+tests_fuzz_replay_regex_CPPFLAGS = $(AM_CPPFLAGS) $(TRE_CFLAGS) -DFUZZ_TARGET='"regex"'
+tests_fuzz_replay_regex_LDADD = $(SIFT_PROGRAM_LIBS)
+
 # Whole folders: every file in them is distributed, new crash files too.
 EXTRA_DIST += tests/fuzz/regress tests/fuzz/corpus
 
@@ -66,7 +71,7 @@ EXTRA_DIST += tests/fuzz/regress tests/fuzz/corpus
 FUZZ_CC = clang
 FUZZ_DIR = build-fuzz
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
-FUZZ_TARGETS = compile load message
+FUZZ_TARGETS = compile load message regex
 
 fuzz:
 	$(AM_V_at)$(MKDIR_P) $(FUZZ_DIR)
@@ -78,7 +83,7 @@ fuzz:
 	  echo "  CCLD     $(FUZZ_DIR)/fuzz_$$t"; \
 	  $(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=gnu11 -Wall -Wextra -D_GNU_SOURCE \
 	    -I$(abs_top_srcdir)/src -I$(FUZZ_DIR)/src -I$(FUZZ_DIR) $(TRE_CFLAGS) \
-	    $(abs_top_srcdir)/tests/fuzz/fuzz_$$t.c $(FUZZ_DIR)/.libs/libsift.a $(TRE_LIBS) \
+	    $(abs_top_srcdir)/tests/fuzz/fuzz_$$t.c $(FUZZ_DIR)/.libs/libsift.a $(TRE_PROGRAM_LIBS) \
 	    -o $(FUZZ_DIR)/fuzz_$$t || exit 1; \
 	done
 .PHONY: fuzz

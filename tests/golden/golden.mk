@@ -4,9 +4,10 @@
 ## programs in the build folder (the working directory of make check) and
 ## the data through $(srcdir), which the test driver exports. Data files
 ## are listed one by one: automake cannot distribute wildcards.
-TESTS += tests/golden/run-golden.sh tests/golden/examples.sh tests/golden/tool-errors.sh
+TESTS += tests/golden/run-golden.sh tests/golden/examples.sh tests/golden/tool-errors.sh \
+	tests/golden/regex-stack.sh
 dist_noinst_SCRIPTS += tests/golden/run-golden.sh tests/golden/examples.sh \
-	tests/golden/tool-errors.sh
+	tests/golden/tool-errors.sh tests/golden/regex-stack.sh
 EXTRA_DIST += \
 	tests/golden/dump/body-encoded.out \
 	tests/golden/dump/body-encoded.sieve \
@@ -60,6 +61,8 @@ EXTRA_DIST += \
 	tests/golden/errors/redirect.sieve \
 	tests/golden/errors/regex.out \
 	tests/golden/errors/regex.sieve \
+	tests/golden/errors/regex-cost.out \
+	tests/golden/errors/regex-cost.sieve \
 	tests/golden/errors/require-many-unknown.out \
 	tests/golden/errors/require-many-unknown.sieve \
 	tests/golden/errors/require-not-first.out \

@@ -1,0 +1,58 @@
+/*
+ * regex-int.h: the regex extension's engine, internal to the library and
+ * its tests (the fuzz target tests/fuzz/fuzz_regex.c drives it): a cost
+ * estimate computed from the pattern before TRE sees it, compile under a
+ * memory limit, and a match that never copies the value.
+ */
+#ifndef SV_EXT_REGEX_INT_H
+#define SV_EXT_REGEX_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <wchar.h>
+
+#include "lib/buf.h"
+#include "lib/status.h"
+
+/* Upper bounds, from the pattern alone, of what TRE builds (see
+ * regex-cost.c for the model): TNFA states, tags, transitions, and the
+ * bytes its compile and its parallel matcher need. */
+struct sv_regex_cost {
+	uint64_t states, tags, transitions;
+	uint64_t compile_bytes; /* AST, position sets and the TNFA */
+	uint64_t match_bytes;   /* TRE's alloca per match, with captures */
+	uint64_t match_bytes_nosub;
+};
+
+/* Estimate the cost of the code points w[0..n) as an ERE (REG_EXTENDED,
+ * with REG_ICASE when icase). SV_FAIL with a reason in err when the
+ * pattern uses syntax the estimate cannot bound (TRE's approximate
+ * matching, groups nested too deeply). */
+enum sv_status sv_regex_estimate(const wchar_t *w, size_t n, bool icase,
+				 struct sv_regex_cost *cost_r, struct sv_buf *err);
+
+struct sv_regex;
+
+/* Compile a UTF-8 pattern; refuse it (SV_FAIL, reason in err) when the
+ * estimate exceeds limit bytes. nosub: no captures will be asked for. */
+enum sv_status sv_regex_compile(const char *key, size_t len, bool icase, bool nosub,
+				uint64_t limit, struct sv_regex **re_r, struct sv_buf *err);
+
+/* Does val (UTF-8, any bytes) match? When pm is given, fills npm entries
+ * with byte offsets (-1: group not in the match). */
+struct sv_regmatch {
+	long so, eo;
+};
+bool sv_regex_exec(const struct sv_regex *re, const char *val, size_t vlen,
+		   struct sv_regmatch *pm, size_t npm);
+
+/* The estimated bytes of one match (what the heap stack is sized by). */
+uint64_t sv_regex_match_bytes(const struct sv_regex *re);
+
+void sv_regex_free(struct sv_regex *re);
+
+/* Matches whose state is estimated above this run on a heap stack. */
+#define SV_REGEX_STACK_THRESHOLD (64 * 1024)
+
+#endif
