@@ -2,12 +2,15 @@
  * limit.c: run one command of the hostile-input suite under a time and
  * memory cap and report what it used (tests/hostile/run.sh).
  *
- *   limit [-a MB] [-t SECONDS] -r REPORT -- PROGRAM ARG...
+ *   limit [-a MB] [-m MB] [-t SECONDS] -r REPORT -- PROGRAM ARG...
  *
  * -a caps the child's address space (RLIMIT_AS; left out under ASan, which
- * reserves terabytes of shadow memory); -t kills it (SIGKILL) after that
- * many seconds of wall-clock time. REPORT receives one line
- * "status S seconds T rss-mb M timed-out 0|1": S is the exit status, or
+ * reserves terabytes of shadow memory); -m kills the child (SIGKILL) once
+ * its resident set passes that many MB (polled every 5 ms from /proc, so
+ * that a runaway cannot take the machine's memory even without -a); -t
+ * kills it after that many seconds of wall-clock time. REPORT receives one
+ * line "status S seconds T rss-mb M timed-out 0|1 rss-killed 0|1": S is the
+ * exit status, or
  * 128 + the signal as a shell reports it; M the peak resident set of the
  * child and its descendants (getrusage). `limit --sanitized` prints 1 when
  * this program (and so the build) has AddressSanitizer, else 0.
@@ -34,12 +37,19 @@
 #define SANITIZED 0
 #endif
 
-static volatile sig_atomic_t expired;
-
-static void on_alarm(int sig)
+/* Resident set of a process in MB, from /proc/PID/statm; 0 if unknown. */
+static unsigned long rss_mb(pid_t pid)
 {
-	(void)sig;
-	expired = 1;
+	char path[64];
+	unsigned long size = 0, resident = 0;
+	snprintf(path, sizeof path, "/proc/%ld/statm", (long)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+		resident = 0;
+	fclose(f);
+	return resident * (unsigned long)sysconf(_SC_PAGESIZE) / (1024 * 1024);
 }
 
 static double now(void)
@@ -57,7 +67,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	unsigned long as_mb = 0, seconds = 0;
+	unsigned long as_mb = 0, rss_cap = 0, seconds = 0;
 	const char *report = NULL;
 	int i = 1;
 
@@ -74,6 +84,8 @@ int main(int argc, char **argv)
 			return usage();
 		if (strcmp(argv[i], "-a") == 0)
 			as_mb = strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "-m") == 0)
+			rss_cap = strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "-t") == 0)
 			seconds = strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "-r") == 0)
@@ -100,25 +112,27 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_alarm;
-	sigaction(SIGALRM, &sa, NULL);
-	if (seconds > 0)
-		alarm((unsigned)seconds);
 	int st = 0;
-	int killed = 0;
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR) {
+	int killed = 0, rss_killed = 0;
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
 			perror("limit: waitpid");
 			return 2;
 		}
-		if (expired && !killed) {
+		if (!killed && seconds > 0 && now() - start > (double)seconds) {
 			kill(pid, SIGKILL);
 			killed = 1;
 		}
+		if (!killed && !rss_killed && rss_cap > 0 && rss_mb(pid) > rss_cap) {
+			kill(pid, SIGKILL);
+			rss_killed = 1;
+		}
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		nanosleep(&ts, NULL);
 	}
-	alarm(0);
 	double elapsed = now() - start;
 
 	struct rusage ru;
@@ -129,8 +143,8 @@ int main(int argc, char **argv)
 		perror(report);
 		return 2;
 	}
-	fprintf(f, "status %d seconds %.2f rss-mb %ld timed-out %d\n", status, elapsed,
-		ru.ru_maxrss / 1024, killed);
+	fprintf(f, "status %d seconds %.2f rss-mb %ld timed-out %d rss-killed %d\n", status,
+		elapsed, ru.ru_maxrss / 1024, killed, rss_killed);
 	fclose(f);
 	return 0;
 }

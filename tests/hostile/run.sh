@@ -43,8 +43,11 @@
 # -v or HOSTILE_VERBOSE=1), then "N passed, M failed"; exits 1 on a failure.
 # make check runs it from the build folder with srcdir exported; by hand:
 #   srcdir=/path/to/source SIFT_BINDIR=/path/to/build sh tests/hostile/run.sh
-# Under ASan (detected from the limit helper) the time factor defaults to 5,
-# the memory factor to 4, and no address-space cap is set.
+# Each command runs under tests/hostile/limit: killed after twice its time
+# cap (+2 s) or once its resident set passes twice its memory cap (+64 MB),
+# and capped in address space (2 x cap + 256 MB) outside ASan builds. Under
+# ASan (detected from the limit helper) the time factor defaults to 5 and
+# the memory factor to 4, plus 64 MB for ASan's own pages.
 
 srcdir=${srcdir:-.}
 bindir=${SIFT_BINDIR:-$(pwd)}
@@ -167,6 +170,7 @@ for c in $cases; do
 	capt=$(awk -v s="$secs" -v f="$tfactor" 'BEGIN { printf "%.2f", s * f }')
 	kill_after=$(awk -v s="$capt" 'BEGIN { printf "%d", s * 2 + 2 }')
 	capm=$(awk -v m="$mb" -v f="$mfactor" -v b="$mbase" 'BEGIN { printf "%d", m * f + b }')
+	rss_kill=$((capm * 2 + 64))
 	if [ "$sanitized" = 1 ]; then
 		asopt=
 	else
@@ -178,7 +182,8 @@ for c in $cases; do
 		(
 			cd "$dir/work" || exit 99
 			eval "set -- $args"
-			exec "$limit" $asopt -t "$kill_after" -r "$dir/report" -- "$bindir/$prog" "$@"
+			exec "$limit" $asopt -m "$rss_kill" -t "$kill_after" -r "$dir/report" -- \
+				"$bindir/$prog" "$@"
 		) >"$dir/out" 2>"$dir/err" </dev/null
 		if [ ! -s "$dir/report" ]; then
 			why="; no report from the limit helper: $(excerpt "$dir/err")"
@@ -186,14 +191,16 @@ for c in $cases; do
 	fi
 	if [ -z "$why" ]; then
 		set -- $(cat "$dir/report")
-		status=$2 seconds=$4 rss=$6 timedout=$8
+		status=$2 seconds=$4 rss=$6 timedout=$8 rsskilled=${10}
 		exp_status=$(hdr expect-exit | head -n 1)
 		if [ "$timedout" = 1 ]; then
 			why="$why; killed after ${seconds}s (cap ${capt}s)"
 		elif awk -v a="$seconds" -v b="$capt" 'BEGIN { exit !(a > b) }'; then
 			why="$why; took ${seconds}s (cap ${capt}s)"
 		fi
-		if [ "$rss" -gt "$capm" ]; then
+		if [ "$rsskilled" = 1 ]; then
+			why="$why; killed at a resident set over $rss_kill MB (cap ${capm} MB)"
+		elif [ "$rss" -gt "$capm" ]; then
 			why="$why; peak RSS ${rss} MB (cap ${capm} MB)"
 		fi
 		if [ -n "$exp_status" ] && [ "$status" != "$exp_status" ]; then
