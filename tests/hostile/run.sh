@@ -103,13 +103,17 @@ else
 	cases=$(ls "$HOSTILE"/cases/*/*.case 2>/dev/null)
 fi
 
-# parse CASE DIR: the header into DIR/hdr, sections into DIR/work/NAME,
-# DIR/gen.sh, DIR/exp.out, DIR/exp.err
+# parse CASE DIR: sections into DIR/work/NAME, DIR/gen.sh, DIR/exp.out,
+# DIR/exp.err; the header into DIR/hdr.sh, shell assignments (h_KEY, the
+# values of repeatable keys one per line) with the caps already scaled:
+# h_capt (seconds), h_capt_cs (hundredths), h_kill (seconds), h_capm (MB).
+# One awk per case, so that the harness costs little next to the cases.
 parse() {
-	awk -v dir="$2" '
-		BEGIN { out = dir "/hdr" }
+	awk -v dir="$2" -v tf="$tfactor" -v mf="$mfactor" -v mb="$mbase" '
+		function q(v) { gsub(/\047/, "\047\\\047\047", v); return "\047" v "\047" }
+		BEGIN { out = ""; secs = 5; mem = 64; hdr = dir "/hdr.sh"; printf "" > hdr }
 		/^=== / {
-			close(out)
+			if (out != "") close(out)
 			what = substr($0, 5)
 			if (what ~ /^file /) out = dir "/work/" substr(what, 6)
 			else if (what == "sh") out = dir "/gen.sh"
@@ -119,25 +123,47 @@ parse() {
 			printf "" > out
 			next
 		}
-		{ print > out }
+		out != "" { print > out; next }
+		/^#/ || /^[ \t]*$/ { next }
+		{
+			i = index($0, ":")
+			if (i == 0) { print "run.sh: bad header line: " $0 > "/dev/stderr"; exit 1 }
+			key = substr($0, 1, i - 1)
+			val = substr($0, i + 1)
+			sub(/^[ \t]+/, "", val)
+			if (key == "max-seconds") { secs = val; next }
+			if (key == "max-mb") { mem = val; next }
+			name = "h_" key
+			gsub(/-/, "_", name)
+			if (key ~ /-(has|lacks)$/)
+				print name "=\"$" name "\"" q(val) "\"$NL\"" > hdr
+			else
+				print name "=" q(val) > hdr
+		}
+		END {
+			capt = secs * tf
+			printf "h_capt=%.2f h_capt_cs=%d h_kill=%d h_capm=%d\n", capt, capt * 100 + 0.5,
+				capt * 2 + 2, mem * mf + mb > hdr
+		}
 	' "$1"
 }
 
-# hdr KEY: the values of KEY, one per line
-hdr() {
-	sed -n "s/^$1:[ 	]*//p" "$dir/hdr"
-}
+NL='
+'
 
-# check_lines FILE KIND(has|lacks) STREAM: every pattern of STREAM-KIND
+# check_lines FILE has|lacks STREAM PATTERNS
 check_lines() {
-	hdr "$3-$2" >"$dir/pats"
+	[ -n "$4" ] || return 0
 	while IFS= read -r pat; do
+		[ -n "$pat" ] || continue
 		if [ "$2" = has ]; then
 			grep -Eq -e "$pat" "$1" || why="$why; $3 has no line matching '$pat'"
 		else
 			grep -Eq -e "$pat" "$1" && why="$why; $3 has a line matching '$pat'"
 		fi
-	done <"$dir/pats"
+	done <<EOF
+$4
+EOF
 }
 
 # first line of a file, shortened for a report
@@ -145,44 +171,49 @@ excerpt() {
 	head -c 300 "$1" | head -n 1 | tr -d '\r' | cut -c 1-160
 }
 
+# size FILE: its size in bytes
+size() {
+	set -- $(wc -c <"$1")
+	echo "$1"
+}
+
 for c in $cases; do
-	kind=$(basename "$(dirname "$c")")
-	name=$kind/$(basename "$c" .case)
+	base=${c##*/}
+	kind=${c%/*}
+	kind=${kind##*/}
+	name=$kind/${base%.case}
 	dir=$tmp/case
 	rm -rf "$dir"
 	mkdir -p "$dir/work"
+	for v in run expect_exit stdout_has stderr_has stdout_lacks stderr_lacks stderr_first \
+		stdout_max_bytes stderr_max_bytes; do
+		eval "h_$v="
+	done
 	if ! parse "$c" "$dir"; then
 		fail=$((fail + 1))
 		echo "FAIL: $name: cannot parse the case"
 		continue
 	fi
+	. "$dir/hdr.sh"
 	why=
 	if [ -f "$dir/gen.sh" ]; then
 		if ! (cd "$dir/work" && sh -e "$dir/gen.sh") >"$dir/gen.log" 2>&1; then
 			why="; the generator failed: $(excerpt "$dir/gen.log")"
 		fi
 	fi
-	cmd=$(hdr run | head -n 1)
-	secs=$(hdr max-seconds | head -n 1)
-	mb=$(hdr max-mb | head -n 1)
-	: "${secs:=5}" "${mb:=64}"
-	# the caps, scaled (integer seconds for the kill, tenths for the check)
-	capt=$(awk -v s="$secs" -v f="$tfactor" 'BEGIN { printf "%.2f", s * f }')
-	kill_after=$(awk -v s="$capt" 'BEGIN { printf "%d", s * 2 + 2 }')
-	capm=$(awk -v m="$mb" -v f="$mfactor" -v b="$mbase" 'BEGIN { printf "%d", m * f + b }')
-	rss_kill=$((capm * 2 + 64))
+	rss_kill=$((h_capm * 2 + 64))
 	if [ "$sanitized" = 1 ]; then
 		asopt=
 	else
-		asopt="-a $((capm * 2 + 256))"
+		asopt="-a $((h_capm * 2 + 256))"
 	fi
 	if [ -z "$why" ]; then
-		prog=${cmd%% *}
-		args=${cmd#"$prog"}
+		prog=${h_run%% *}
+		args=${h_run#"$prog"}
 		(
 			cd "$dir/work" || exit 99
 			eval "set -- $args"
-			exec "$limit" $asopt -m "$rss_kill" -t "$kill_after" -r "$dir/report" -- \
+			exec "$limit" $asopt -m "$rss_kill" -t "$h_kill" -r "$dir/report" -- \
 				"$bindir/$prog" "$@"
 		) >"$dir/out" 2>"$dir/err" </dev/null
 		if [ ! -s "$dir/report" ]; then
@@ -190,45 +221,47 @@ for c in $cases; do
 		fi
 	fi
 	if [ -z "$why" ]; then
-		set -- $(cat "$dir/report")
-		status=$2 seconds=$4 rss=$6 timedout=$8 rsskilled=${10}
-		exp_status=$(hdr expect-exit | head -n 1)
+		read -r _ status _ seconds _ rss _ timedout _ rsskilled <"$dir/report"
+		cs=${seconds%.*}${seconds#*.}
+		cs=${cs#0}
+		cs=${cs#0}
 		if [ "$timedout" = 1 ]; then
-			why="$why; killed after ${seconds}s (cap ${capt}s)"
-		elif awk -v a="$seconds" -v b="$capt" 'BEGIN { exit !(a > b) }'; then
-			why="$why; took ${seconds}s (cap ${capt}s)"
+			why="$why; killed after ${seconds}s (cap ${h_capt}s)"
+		elif [ "${cs:-0}" -gt "$h_capt_cs" ]; then
+			why="$why; took ${seconds}s (cap ${h_capt}s)"
 		fi
 		if [ "$rsskilled" = 1 ]; then
-			why="$why; killed at a resident set over $rss_kill MB (cap ${capm} MB)"
-		elif [ "$rss" -gt "$capm" ]; then
-			why="$why; peak RSS ${rss} MB (cap ${capm} MB)"
+			why="$why; killed at a resident set over $rss_kill MB (cap ${h_capm} MB)"
+		elif [ "$rss" -gt "$h_capm" ]; then
+			why="$why; peak RSS ${rss} MB (cap ${h_capm} MB)"
 		fi
-		if [ -n "$exp_status" ] && [ "$status" != "$exp_status" ]; then
-			why="$why; exit status $status, expected $exp_status (stderr: $(excerpt "$dir/err"))"
+		if [ -n "$h_expect_exit" ] && [ "$status" != "$h_expect_exit" ]; then
+			why="$why; exit status $status, expected $h_expect_exit (stderr: $(excerpt "$dir/err"))"
 		fi
 		if [ -f "$dir/exp.out" ] && ! cmp -s "$dir/exp.out" "$dir/out"; then
 			why="$why; stdout differs"
-			diff -u "$dir/exp.out" "$dir/out" | head -n 20 | sed 's/^/    /'
+			diff -u "$dir/exp.out" "$dir/out" | head -n 20 | cut -c 1-200 | sed 's/^/    /'
 		fi
 		if [ -f "$dir/exp.err" ] && ! cmp -s "$dir/exp.err" "$dir/err"; then
 			why="$why; stderr differs"
 			diff -u "$dir/exp.err" "$dir/err" | head -n 20 | cut -c 1-200 | sed 's/^/    /'
 		fi
-		first=$(hdr stderr-first | head -n 1)
-		if [ -n "$first" ] && [ "$(head -n 1 "$dir/err")" != "$first" ]; then
-			why="$why; first stderr line is '$(excerpt "$dir/err")'"
+		if [ -n "$h_stderr_first" ]; then
+			first=
+			IFS= read -r first <"$dir/err"
+			[ "$first" = "$h_stderr_first" ] ||
+				why="$why; first stderr line is '$(excerpt "$dir/err")'"
 		fi
-		for s in stdout stderr; do
-			f=$dir/out
-			[ $s = stderr ] && f=$dir/err
-			max=$(hdr $s-max-bytes | head -n 1)
-			size=$(wc -c <"$f")
-			if [ -n "$max" ] && [ "$size" -gt "$max" ]; then
-				why="$why; $s is $size bytes (at most $max)"
-			fi
-			check_lines "$f" has $s
-			check_lines "$f" lacks $s
-		done
+		if [ -n "$h_stdout_max_bytes" ] && [ "$(size "$dir/out")" -gt "$h_stdout_max_bytes" ]; then
+			why="$why; stdout is $(size "$dir/out") bytes (at most $h_stdout_max_bytes)"
+		fi
+		if [ -n "$h_stderr_max_bytes" ] && [ "$(size "$dir/err")" -gt "$h_stderr_max_bytes" ]; then
+			why="$why; stderr is $(size "$dir/err") bytes (at most $h_stderr_max_bytes)"
+		fi
+		check_lines "$dir/out" has stdout "$h_stdout_has"
+		check_lines "$dir/err" has stderr "$h_stderr_has"
+		check_lines "$dir/out" lacks stdout "$h_stdout_lacks"
+		check_lines "$dir/err" lacks stderr "$h_stderr_lacks"
 	fi
 	why=${why#; }
 	if [ "$kind" = pending ]; then
