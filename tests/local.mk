@@ -7,11 +7,12 @@ include tests/golden/golden.mk
 include tests/fuzz/fuzz.mk
 include tests/bench/bench.mk
 include tests/sieve/sieve.mk
+include tests/hostile/hostile.mk
 
 # Shell tests in subfolders write their .log/.trs files beside them in the
 # build folder; a VPATH build (make distcheck) has to make those folders.
 check_DATA = tests/.dirs.stamp
 tests/.dirs.stamp:
-	$(AM_V_at)$(MKDIR_P) tests/golden tests/sieve/runner tests/bench tests/fuzz
+	$(AM_V_at)$(MKDIR_P) tests/golden tests/sieve/runner tests/bench tests/fuzz tests/hostile
 	$(AM_V_at)touch $@
 CLEANFILES += tests/.dirs.stamp
