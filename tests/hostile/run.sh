@@ -103,7 +103,7 @@ else
 	cases=$(ls "$HOSTILE"/cases/*/*.case 2>/dev/null)
 fi
 
-# parse CASE DIR: sections into DIR/work/NAME, DIR/gen.sh, DIR/exp.out,
+# parse CASE DIR: sections into DIR/files/NAME, DIR/gen.sh, DIR/exp.out,
 # DIR/exp.err; the header into DIR/hdr.sh, shell assignments (h_KEY, the
 # values of repeatable keys one per line) with the caps already scaled:
 # h_capt (seconds), h_capt_cs (hundredths), h_kill (seconds), h_capm (MB).
@@ -115,7 +115,7 @@ parse() {
 		/^=== / {
 			if (out != "") close(out)
 			what = substr($0, 5)
-			if (what ~ /^file /) out = dir "/work/" substr(what, 6)
+			if (what ~ /^file /) out = dir "/files/" substr(what, 6)
 			else if (what == "sh") out = dir "/gen.sh"
 			else if (what == "stdout") out = dir "/exp.out"
 			else if (what == "stderr") out = dir "/exp.err"
@@ -184,7 +184,7 @@ for c in $cases; do
 	name=$kind/${base%.case}
 	dir=$tmp/case
 	rm -rf "$dir"
-	mkdir -p "$dir/work"
+	mkdir -p "$dir/files"
 	for v in run expect_exit stdout_has stderr_has stdout_lacks stderr_lacks stderr_first \
 		stdout_max_bytes stderr_max_bytes; do
 		eval "h_$v="
@@ -197,7 +197,7 @@ for c in $cases; do
 	. "$dir/hdr.sh"
 	why=
 	if [ -f "$dir/gen.sh" ]; then
-		if ! (cd "$dir/work" && sh -e "$dir/gen.sh") >"$dir/gen.log" 2>&1; then
+		if ! (cd "$dir/files" && sh -e "$dir/gen.sh") >"$dir/gen.log" 2>&1; then
 			why="; the generator failed: $(excerpt "$dir/gen.log")"
 		fi
 	fi
@@ -211,7 +211,7 @@ for c in $cases; do
 		prog=${h_run%% *}
 		args=${h_run#"$prog"}
 		(
-			cd "$dir/work" || exit 99
+			cd "$dir/files" || exit 99
 			eval "set -- $args"
 			exec "$limit" $asopt -m "$rss_kill" -t "$h_kill" -r "$dir/report" -- \
 				"$bindir/$prog" "$@"
