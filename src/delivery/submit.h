@@ -43,6 +43,34 @@ struct sv_submission {
 	void (*close)(struct sv_submission *s);
 };
 
+/* Whether an SMTP session uses STARTTLS. */
+enum sv_starttls {
+	SV_STARTTLS_NO,       /* never */
+	SV_STARTTLS_MAY,      /* when the relay offers it; plain text otherwise */
+	SV_STARTTLS_REQUIRED, /* a relay without it, or a certificate that does not
+			       * verify, is a temporary failure */
+};
+
+/* How the submission is opened (sift.conf's submission keys). */
+struct sv_submit_opts {
+	const char *sendmail;   /* the sendmail program (default /usr/sbin/sendmail) */
+	const char *relay;      /* "host[:port]" (port 25 by default): SMTP to this
+				 * relay instead of sendmail; NULL or "": sendmail */
+	enum sv_starttls starttls;
+	const char *tls_ca;     /* CA file that verifies the relay (NULL: the system's) */
+	const char *helo;       /* name in EHLO (NULL: the host name) */
+	unsigned timeout;       /* seconds each SMTP step may take */
+};
+
+/* The defaults: /usr/sbin/sendmail, no relay, STARTTLS when offered, 300 s. */
+void sv_submit_opts_init(struct sv_submit_opts *o);
+
+/* The back-end the options name: a sendmail pipe (`sendmail -i -f FROM --
+ * RCPT...`), or an SMTP session with the relay. SV_FAIL for options that
+ * cannot work (no such program), with the reason in err. */
+enum sv_status sv_dlv_submission_open(const struct sv_submit_opts *o, struct sv_submission **sub_r,
+				      struct sv_buf *err);
+
 /* Prepare and commit at once. */
 enum sv_status sv_submit_send(struct sv_submission *s, const struct sv_mail_out *m,
 			      struct sv_buf *err);
