@@ -14,3 +14,7 @@ nodist_doc_DATA += doc/settings.txt
 CLEANFILES += doc/settings.txt
 doc/settings.txt: sievec$(EXEEXT)
 	$(AM_V_GEN)$(MKDIR_P) doc && ./sievec$(EXEEXT) --settings > $@
+
+# The MTA configurations an admin copies; tests/lda runs their snippets.
+mtadocdir = $(docdir)
+dist_mtadoc_DATA = doc/postfix.md doc/exim.md
