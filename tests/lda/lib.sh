@@ -139,7 +139,7 @@ lda_init() {
 	# The MTA's own users and the recipient walk into it.
 	chmod 755 "$T"
 	trap lda_on_exit EXIT
-	trap 'exit 99' HUP INT TERM
+	trap 'echo "ERROR: interrupted"; exit 99' HUP INT TERM
 	echo "$lda_name: scratch folder $T, delivery agent $LDA"
 }
 
@@ -302,7 +302,8 @@ lda_send_batch() {
 		fi
 		i=$((i + 1))
 	done
-	wait $lda_pids
+	# never a bare wait: it would wait for the MTA daemon too
+	[ -z "$lda_pids" ] || wait $lda_pids
 	lda_pids=
 	if [ -s "$T/send.failed" ]; then
 		not_ok "swaks could not send $(tr '\n' ' ' <"$T/send.failed")(see $T/swaks.log)"
@@ -310,15 +311,39 @@ lda_send_batch() {
 	fi
 }
 
-# lda_index MAILDIR: "TOKEN PATH" for every file in the Maildir (any folder,
-# new/ cur/ tmp/), by the Message-Id this suite gives its messages.
+# lda_scan MAILDIR: one line "TOKEN PATH PROBLEMS" for every file under a
+# new/, cur/ or tmp/ of any folder. TOKEN is from the Message-Id this suite
+# gives its messages (<TOKEN@sift.test>; "?" when there is none);
+# PROBLEMS, "-" for none, lists what is wrong with the stored bytes:
+# From_line (an mbox separator left at the top), CR (CRLF line ends),
+# body (the body lines lda_send wrote are not all there, unchanged). One
+# awk for all files: the machine is shared, forks are dear.
+lda_scan() {
+	[ -d "$1" ] || return 0
+	(cd "$1" && find . -type f \( -path '*/new/*' -o -path '*/cur/*' -o -path '*/tmp/*' \) -print0 |
+		xargs -0 -r awk -v md="$1" '
+		function flush() {
+			if (file == "") return
+			if (seen < 3) prob = prob ",body"
+			print (tok == "" ? "?" : tok), md "/" substr(file, 3), (prob == "" ? "-" : substr(prob, 2))
+		}
+		FNR == 1 {
+			flush(); file = FILENAME; tok = ""; prob = ""; seen = 0; hdr = 1
+			if ($0 ~ /^From /) prob = ",From_line"
+		}
+		index($0, "\r") && prob !~ /CR/ { prob = prob ",CR" }
+		hdr && $0 == "" { hdr = 0; next }
+		hdr && tok == "" && tolower($0) ~ /^message-id:/ && match($0, /<[^@>]*@sift\.test>/) {
+			tok = substr($0, RSTART + 1, RLENGTH - 12)
+		}
+		!hdr && ($0 == "token " tok || $0 == ".dot" ||
+			$0 == "From the body, a line that looks like an mbox separator.") { seen++ }
+		END { flush() }')
+}
+
+# lda_index MAILDIR: "TOKEN PATH" for every file (see lda_scan).
 lda_index() {
-	(cd "$1" && find . -type f \( -path '*/new/*' -o -path '*/cur/*' -o -path '*/tmp/*' \)) |
-		while read -r f; do
-			f=$1/${f#./}
-			tok=$(sed -n 's/^[Mm][Ee][Ss][Ss][Aa][Gg][Ee]-[Ii][Dd]: *<\([^@]*\)@sift\.test>.*/\1/p;/^$/q' "$f")
-			echo "${tok:-?} $f"
-		done
+	lda_scan "$1" | cut -d' ' -f1,2
 }
 
 # lda_check_batch PREFIX MAILDIR: every message of the batch is where it
@@ -326,7 +351,8 @@ lda_index() {
 lda_check_batch() {
 	exp=$T/expect.$1
 	md=$2
-	lda_index "$md" | grep "^$1-" | sort >"$T/index.$1"
+	lda_scan "$md" | grep "^$1-" | sort >"$T/scan.$1"
+	cut -d' ' -f1,2 "$T/scan.$1" >"$T/index.$1"
 	n=$(wc -l <"$exp")
 	# exactly once
 	bad=$(awk 'NR==FNR { if ($2 != "REDIRECT") want[$1] = 1; next }
@@ -352,19 +378,12 @@ lda_check_batch() {
 	check "$1: each message in its folder (INBOX, .Work, .Lists.Sift); flagged ones in cur/ with :2,F, others in new/" \
 		test -z "$bad"
 	[ -z "$bad" ] || echo "   misplaced: $bad"
-	tmpfiles=$(cd "$md" && find . -path '*/tmp/*' -type f | wc -l)
+	tmpfiles=$(lda_scan "$md" | awk -v md="$md" 'substr($2, length(md) + 1) ~ /\/tmp\// { n++ } END { print n + 0 }')
 	check "$1: nothing left in any tmp/ ($tmpfiles files)" test "$tmpfiles" = 0
 	# the stored bytes: no mbox From_ line, LF line ends, body intact
-	bad=
-	while read -r tok f; do
-		head -1 "$f" | grep -q '^From ' && bad="$bad $tok:From_line"
-		grep -q "$(printf '\r')" "$f" && bad="$bad $tok:CR"
-		grep -qx "token $tok" "$f" && grep -qx '\.dot' "$f" &&
-			grep -qx 'From the body, a line that looks like an mbox separator.' "$f" ||
-			bad="$bad $tok:body"
-	done <"$T/index.$1"
+	bad=$(awk '$3 != "-" { printf "%s:%s ", $1, $3 }' "$T/scan.$1")
 	check "$1: stored messages have no From_ line, LF line ends, and the body as sent" test -z "$bad"
-	[ -z "$bad" ] || echo "   bad content:$bad"
+	[ -z "$bad" ] || echo "   bad content: $bad"
 	lda_check_redirect "$1"
 }
 
