@@ -8,5 +8,6 @@ libsiftcore_la_SOURCES += \
 	src/delivery/maildir.c src/delivery/maildir.h \
 	src/delivery/outbox.c src/delivery/outbox.h \
 	src/delivery/run.c src/delivery/run.h \
+	src/delivery/scripts.c src/delivery/scripts.h \
 	src/delivery/store.h \
 	src/delivery/submit.c src/delivery/submit.h
