@@ -17,3 +17,13 @@ tests_unit_check_delivery_SOURCES = tests/unit/check_delivery.c
 tests_unit_check_delivery_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_delivery_LDADD = libsift.la $(CHECK_LIBS)
 endif
+
+## the scripts of a delivery and the compiled-script cache
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_scripts
+TESTS += tests/unit/check_scripts
+
+tests_unit_check_scripts_SOURCES = tests/unit/check_scripts.c
+tests_unit_check_scripts_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_scripts_LDADD = libsift.la $(CHECK_LIBS)
+endif
