@@ -14,3 +14,8 @@ nodist_doc_DATA += doc/settings.txt
 CLEANFILES += doc/settings.txt
 doc/settings.txt: sievec$(EXEEXT)
 	$(AM_V_GEN)$(MKDIR_P) doc && ./sievec$(EXEEXT) --settings > $@
+
+# Manual pages of the programs; tests/golden/manpages.sh keeps them true
+# to each program's --help. sieve-deliver.8 describes the delivery agent.
+dist_man1_MANS = doc/sievec.1 doc/sieve-dump.1 doc/sieve-test.1 doc/sieve-testsuite.1
+dist_man8_MANS = doc/sieve-deliver.8
