@@ -59,8 +59,12 @@ struct sv_conf {
 	enum sv_conf_log log;        /* log = syslog|none */
 	int syslog_facility;         /* syslog-facility = mail (LOG_MAIL) ... local7 */
 	bool debug;                  /* log-debug = no */
-	/* the strings submit and store point into (owned) */
-	char *owned[8];
+	bool sieve_active_set;       /* sieve-active was given (a file or -o), so
+				      * the ~/.dovecot.sieve fallback is off */
+	/* private: the owned strings submit's pointers refer to */
+	struct {
+		char *sendmail, *relay, *tls_ca, *helo;
+	} own_;
 };
 
 /* Built-in defaults. */
