@@ -651,9 +651,11 @@ bool sv_conf_set(struct sv_conf *c, struct sv_settings *s, const char *key, cons
 		return set_value(c, id, value, err);
 	if (sv_settings_find(key) >= 0) {
 		size_t start = err->len;
+		sv_buf_printf(err, "%s: ", key);
 		if (!check_text(value, err))
 			return false;
 		err->len = start;
+		err->p[start] = '\0';
 		return sv_settings_set(s, key, value, err);
 	}
 	unknown_key(key, err);

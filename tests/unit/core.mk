@@ -17,3 +17,13 @@ tests_unit_check_delivery_SOURCES = tests/unit/check_delivery.c
 tests_unit_check_delivery_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_delivery_LDADD = libsift.la $(CHECK_LIBS)
 endif
+
+## sift.conf: every key, the layers, the errors, path expansion
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_config
+TESTS += tests/unit/check_config
+
+tests_unit_check_config_SOURCES = tests/unit/check_config.c
+tests_unit_check_config_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_config_LDADD = libsift.la $(CHECK_LIBS)
+endif
