@@ -55,73 +55,72 @@ enum conf_type {
 	T_HOST,     /* a host name for EHLO or "" */
 	T_ADDRESS,  /* local@domain or "" */
 	T_BOOL,
-	T_SIZE,     /* bytes, K/M/G */
+	T_SIZE, /* bytes, K/M/G */
 	T_NUMBER,
-	T_SECONDS,  /* s/m/h/d */
-	T_CHOICE,   /* one of the '|'-separated words */
+	T_SECONDS, /* s/m/h/d */
+	T_CHOICE,  /* one of the '|'-separated words */
 };
 
 /* Empty values: those that mean "none" may be empty. */
 #define F_EMPTY 1u
 
 /* X(id, key, type, default, choices, min, max, flags, help) */
-#define CONF_KEYS(X)                                                                              \
+#define CONF_KEYS(X)                                                                               \
 	X(MAIL_LOCATION, "mail-location", T_LOCATION, "maildir:~/Maildir", NULL, 0, 0, 0,          \
-	  "where mail is filed: maildir:PATH, or mbox:PATH[:INBOX=FILE]")                         \
-	X(MAILBOX_SEPARATOR, "mailbox-separator", T_CHOICE, ".", ".|/", 0, 0, 0,                  \
-	  "hierarchy separator in mailbox names that scripts file into")                          \
-	X(MAILBOX_AUTOCREATE, "mailbox-autocreate", T_BOOL, "yes", NULL, 0, 0, 0,                 \
-	  "filing into a missing mailbox creates it (no: the message goes to INBOX)")             \
-	X(QUOTA_BYTES, "quota-bytes", T_SIZE, "0", NULL, 0, UINT64_MAX, 0,                        \
-	  "largest mail store in bytes (0: the Maildir's maildirsize limit, if any)")            \
-	X(QUOTA_MESSAGES, "quota-messages", T_NUMBER, "0", NULL, 0, UINT64_MAX, 0,                \
-	  "most messages in the store (0: the Maildir's maildirsize limit, if any)")             \
-	X(QUOTA_EXCEEDED, "quota-exceeded", T_CHOICE, "tempfail", "tempfail|reject", 0, 0, 0,     \
-	  "a delivery over quota fails temporarily (the MTA retries) or is rejected (bounces)")   \
-	X(LOCK_TIMEOUT, "lock-timeout", T_SECONDS, "300", NULL, 0, 3600, 0,                       \
-	  "seconds to wait for an mbox lock before failing temporarily")                          \
-	X(SIEVE_DIR, "sieve-dir", T_PATH, "~/sieve", NULL, 0, 0, 0,                               \
-	  "folder of the user's scripts (ManageSieve's storage)")                                 \
-	X(SIEVE_ACTIVE, "sieve-active", T_PATH, "~/.sieve", NULL, 0, 0, 0,                        \
-	  "the user's active script, a symbolic link into sieve-dir; when absent and not set, "   \
-	  "~/.dovecot.sieve")                                                                     \
-	X(SIEVE_BEFORE, "sieve-before", T_PATH, "", NULL, 0, 0, F_EMPTY,                          \
-	  "folder of scripts run before the user's, in name order (empty: none)")                 \
-	X(SIEVE_AFTER, "sieve-after", T_PATH, "", NULL, 0, 0, F_EMPTY,                            \
-	  "folder of scripts run after the user's while the implicit keep holds (empty: none)")  \
-	X(SIEVE_LOG, "sieve-log", T_PATH, "", NULL, 0, 0, F_EMPTY,                                \
-	  "the user's log of script errors (empty: the active script's path + \".log\")")        \
-	X(SENDMAIL, "sendmail", T_PROGRAM, "/usr/sbin/sendmail", NULL, 0, 0, 0,                   \
-	  "program that sends mail (redirect, vacation) when smtp-relay is empty")                \
-	X(SMTP_RELAY, "smtp-relay", T_RELAY, "", NULL, 0, 0, F_EMPTY,                             \
-	  "host[:port] (port 25 by default) to send mail to by SMTP instead of sendmail")         \
-	X(SMTP_STARTTLS, "smtp-starttls", T_CHOICE, "may", "no|may|required", 0, 0, 0,            \
+	  "where mail is filed: maildir:PATH, or mbox:PATH[:INBOX=FILE]")                          \
+	X(MAILBOX_SEPARATOR, "mailbox-separator", T_CHOICE, ".", ".|/", 0, 0, 0,                   \
+	  "hierarchy separator in mailbox names that scripts file into")                           \
+	X(MAILBOX_AUTOCREATE, "mailbox-autocreate", T_BOOL, "yes", NULL, 0, 0, 0,                  \
+	  "filing into a missing mailbox creates it (no: the message goes to INBOX)")              \
+	X(QUOTA_BYTES, "quota-bytes", T_SIZE, "0", NULL, 0, UINT64_MAX, 0,                         \
+	  "largest mail store in bytes (0: the Maildir's maildirsize limit, if any)")              \
+	X(QUOTA_MESSAGES, "quota-messages", T_NUMBER, "0", NULL, 0, UINT64_MAX, 0,                 \
+	  "most messages in the store (0: the Maildir's maildirsize limit, if any)")               \
+	X(QUOTA_EXCEEDED, "quota-exceeded", T_CHOICE, "tempfail", "tempfail|reject", 0, 0, 0,      \
+	  "a delivery over quota fails temporarily (the MTA retries) or is rejected (bounces)")    \
+	X(LOCK_TIMEOUT, "lock-timeout", T_SECONDS, "300", NULL, 0, 3600, 0,                        \
+	  "seconds to wait for an mbox lock before failing temporarily")                           \
+	X(SIEVE_DIR, "sieve-dir", T_PATH, "~/sieve", NULL, 0, 0, 0,                                \
+	  "folder of the user's scripts (ManageSieve's storage)")                                  \
+	X(SIEVE_ACTIVE, "sieve-active", T_PATH, "~/.sieve", NULL, 0, 0, 0,                         \
+	  "the user's active script, a symbolic link into sieve-dir; when absent and not set, "    \
+	  "~/.dovecot.sieve")                                                                      \
+	X(SIEVE_BEFORE, "sieve-before", T_PATH, "", NULL, 0, 0, F_EMPTY,                           \
+	  "folder of scripts run before the user's, in name order (empty: none)")                  \
+	X(SIEVE_AFTER, "sieve-after", T_PATH, "", NULL, 0, 0, F_EMPTY,                             \
+	  "folder of scripts run after the user's while the implicit keep holds (empty: none)")    \
+	X(SIEVE_LOG, "sieve-log", T_PATH, "", NULL, 0, 0, F_EMPTY,                                 \
+	  "the user's log of script errors (empty: the active script's path + \".log\")")          \
+	X(SENDMAIL, "sendmail", T_PROGRAM, "/usr/sbin/sendmail", NULL, 0, 0, 0,                    \
+	  "program that sends mail (redirect, vacation) when smtp-relay is empty")                 \
+	X(SMTP_RELAY, "smtp-relay", T_RELAY, "", NULL, 0, 0, F_EMPTY,                              \
+	  "host[:port] (port 25 by default) to send mail to by SMTP instead of sendmail")          \
+	X(SMTP_STARTTLS, "smtp-starttls", T_CHOICE, "may", "no|may|required", 0, 0, 0,             \
 	  "STARTTLS with the relay: never, when offered, or required with a verified certificate") \
-	X(SMTP_TLS_CA, "smtp-tls-ca", T_FILE, "", NULL, 0, 0, F_EMPTY,                            \
-	  "CA file that verifies the relay's certificate (empty: the system's)")                  \
-	X(SMTP_HELO, "smtp-helo", T_HOST, "", NULL, 0, 0, F_EMPTY,                                \
-	  "name sift gives in EHLO (empty: the host name)")                                       \
-	X(SMTP_TIMEOUT, "smtp-timeout", T_SECONDS, "300", NULL, 1, 3600, 0,                       \
-	  "seconds each SMTP step may take")                                                      \
-	X(POSTMASTER, "postmaster-address", T_ADDRESS, "", NULL, 0, 0, F_EMPTY,                   \
-	  "sender of mail sift writes itself (empty: postmaster@ the host name)")                 \
-	X(STATE_DIR, "state-dir", T_PATH, "~/.sift", NULL, 0, 0, 0,                               \
-	  "folder of the user's delivery state (vacation, duplicate)")                            \
-	X(USER_CONFIG, "user-config", T_PATH, "", NULL, 0, 0, F_EMPTY,                            \
-	  "per-user file read after this one (admin-owned, may be missing; empty: none)")         \
-	X(LOG, "log", T_CHOICE, "syslog", "syslog|none", 0, 0, 0,                                 \
-	  "where delivery log lines go besides stderr")                                           \
-	X(SYSLOG_FACILITY, "syslog-facility", T_CHOICE, "mail",                                   \
-	  "mail|user|daemon|local0|local1|local2|local3|local4|local5|local6|local7", 0, 0, 0,    \
-	  "syslog facility of the log lines")                                                     \
-	X(LOG_DEBUG, "log-debug", T_BOOL, "no", NULL, 0, 0, 0,                                    \
-	  "log each step of a delivery")
+	X(SMTP_TLS_CA, "smtp-tls-ca", T_FILE, "", NULL, 0, 0, F_EMPTY,                             \
+	  "CA file that verifies the relay's certificate (empty: the system's)")                   \
+	X(SMTP_HELO, "smtp-helo", T_HOST, "", NULL, 0, 0, F_EMPTY,                                 \
+	  "name sift gives in EHLO (empty: the host name)")                                        \
+	X(SMTP_TIMEOUT, "smtp-timeout", T_SECONDS, "300", NULL, 1, 3600, 0,                        \
+	  "seconds each SMTP step may take")                                                       \
+	X(POSTMASTER, "postmaster-address", T_ADDRESS, "", NULL, 0, 0, F_EMPTY,                    \
+	  "sender of mail sift writes itself (empty: postmaster@ the host name)")                  \
+	X(STATE_DIR, "state-dir", T_PATH, "~/.sift", NULL, 0, 0, 0,                                \
+	  "folder of the user's delivery state (vacation, duplicate)")                             \
+	X(USER_CONFIG, "user-config", T_PATH, "", NULL, 0, 0, F_EMPTY,                             \
+	  "per-user file read after this one (admin-owned, may be missing; empty: none)")          \
+	X(LOG, "log", T_CHOICE, "syslog", "syslog|none", 0, 0, 0,                                  \
+	  "where delivery log lines go besides stderr")                                            \
+	X(SYSLOG_FACILITY, "syslog-facility", T_CHOICE, "mail",                                    \
+	  "mail|user|daemon|local0|local1|local2|local3|local4|local5|local6|local7", 0, 0, 0,     \
+	  "syslog facility of the log lines")                                                      \
+	X(LOG_DEBUG, "log-debug", T_BOOL, "no", NULL, 0, 0, 0, "log each step of a delivery")
 
 enum conf_id {
 #define X(id, key, type, def, choices, min, max, flags, help) C_##id,
 	CONF_KEYS(X)
 #undef X
-	C__COUNT
+	    C__COUNT
 };
 
 struct conf_key {
@@ -134,16 +133,16 @@ struct conf_key {
 };
 
 static const struct conf_key conf_keys[C__COUNT] = {
-#define X(id, key, type, def, choices, min, max, flags, help) \
+#define X(id, key, type, def, choices, min, max, flags, help)                                      \
 	{key, type, def, choices, min, max, flags, help},
-	CONF_KEYS(X)
+    CONF_KEYS(X)
 #undef X
 };
 
 /* syslog-facility's choices, in order. */
-static const int facilities[] = {LOG_MAIL,   LOG_USER,   LOG_DAEMON, LOG_LOCAL0, LOG_LOCAL1,
-				 LOG_LOCAL2, LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6,
-				 LOG_LOCAL7};
+static const int facilities[] = {LOG_MAIL,   LOG_USER,   LOG_DAEMON, LOG_LOCAL0,
+                                 LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3, LOG_LOCAL4,
+                                 LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7};
 
 static int conf_find(const char *key)
 {
@@ -240,7 +239,11 @@ static bool parse_number(const char *v, enum conf_type type, uint64_t *out)
 	if (*p) {
 		unsigned char s = sv_ascii_lower((unsigned char)*p++);
 		if (type == T_SECONDS) {
-			mult = s == 's' ? 1 : s == 'm' ? 60 : s == 'h' ? 3600 : s == 'd' ? 86400 : 0;
+			mult = s == 's'   ? 1
+			       : s == 'm' ? 60
+			       : s == 'h' ? 3600
+			       : s == 'd' ? 86400
+			                  : 0;
 		} else {
 			mult = s == 'k' ? SV_KiB : s == 'm' ? SV_MiB : s == 'g' ? 1024 * SV_MiB : 0;
 			if (mult && sv_ascii_lower((unsigned char)*p) == 'b')
@@ -356,8 +359,8 @@ static bool check_absolute(const char *v, struct sv_buf *err)
 static bool check_port(const char *p, struct sv_buf *err)
 {
 	uint64_t port = 0;
-	if (!parse_number(p, T_NUMBER, &port) || !sv_ascii_isdigit((unsigned char)p[strlen(p) - 1]) ||
-	    port < 1 || port > 65535) {
+	if (!parse_number(p, T_NUMBER, &port) ||
+	    !sv_ascii_isdigit((unsigned char)p[strlen(p) - 1]) || port < 1 || port > 65535) {
 		sv_buf_puts(err, "the port is not a number in 1..65535");
 		return false;
 	}
@@ -468,8 +471,9 @@ static void set_choice(struct sv_conf *c, int id, int i)
 	case C_MAILBOX_SEPARATOR: c->store.separator = i ? '/' : '.'; break;
 	case C_QUOTA_EXCEEDED: c->store.over_quota = i ? SV_QUOTA_REJECT : SV_QUOTA_TEMPFAIL; break;
 	case C_SMTP_STARTTLS:
-		c->submit.starttls = i == 0 ? SV_STARTTLS_NO : i == 1 ? SV_STARTTLS_MAY
-								   : SV_STARTTLS_REQUIRED;
+		c->submit.starttls = i == 0   ? SV_STARTTLS_NO
+		                     : i == 1 ? SV_STARTTLS_MAY
+		                              : SV_STARTTLS_REQUIRED;
 		break;
 	case C_LOG: c->log = i ? SV_CONF_LOG_NONE : SV_CONF_LOG_SYSLOG; break;
 	case C_SYSLOG_FACILITY: c->syslog_facility = facilities[i]; break;
@@ -490,8 +494,59 @@ static bool check_string(const struct conf_key *k, const char *v, struct sv_buf 
 	}
 }
 
-/* Parse and store one delivery key's value; the reason in err (after
- * "key: ") when it is not acceptable. */
+static const char *const number_forms[] = {
+    [T_SIZE] = "a size (bytes, or a number with K, M or G)",
+    [T_NUMBER] = "a number",
+    [T_SECONDS] = "a duration (seconds, or a number with s, m, h or d)",
+};
+
+/* A number, a boolean or a choice: parse, check and store it. */
+static bool set_scalar(struct sv_conf *c, int id, const char *v, struct sv_buf *err)
+{
+	const struct conf_key *k = &conf_keys[id];
+	if (k->type == T_BOOL) {
+		bool b;
+		if (parse_bool(v, &b)) {
+			set_flag(c, id, b);
+			return true;
+		}
+		quote(err, v);
+		sv_buf_puts(err, " is not yes, no, true, false, on, off, 1 or 0");
+		return false;
+	}
+	if (k->type == T_CHOICE) {
+		int i = parse_choice(v, k->choices);
+		if (i >= 0) {
+			set_choice(c, id, i);
+			return true;
+		}
+		quote(err, v);
+		sv_buf_puts(err, " is not one of ");
+		put_choices(err, k->choices, ", ");
+		return false;
+	}
+	uint64_t n;
+	if (!parse_number(v, k->type, &n)) {
+		quote(err, v);
+		sv_buf_printf(err, " is not %s", number_forms[k->type]);
+		return false;
+	}
+	if (n < k->min || n > k->max) {
+		sv_buf_printf(err, "%llu is outside %llu..%llu", (unsigned long long)n,
+		              (unsigned long long)k->min, (unsigned long long)k->max);
+		return false;
+	}
+	set_number(c, id, n);
+	return true;
+}
+
+static bool is_scalar(enum conf_type t)
+{
+	return t == T_BOOL || t == T_CHOICE || t == T_SIZE || t == T_NUMBER || t == T_SECONDS;
+}
+
+/* Parse and store one delivery key's value; "key: reason" appended to err
+ * when it is not acceptable, and nothing changed. */
 static bool set_value(struct sv_conf *c, int id, const char *v, struct sv_buf *err)
 {
 	const struct conf_key *k = &conf_keys[id];
@@ -502,58 +557,13 @@ static bool set_value(struct sv_conf *c, int id, const char *v, struct sv_buf *e
 		sv_buf_puts(err, "the value must not be empty");
 		ok = false;
 	}
-	if (ok) {
-		switch (k->type) {
-		case T_BOOL: {
-			bool b;
-			if ((ok = parse_bool(v, &b)))
-				set_flag(c, id, b);
-			else {
-				quote(err, v);
-				sv_buf_puts(err, " is not yes, no, true, false, on, off, 1 or 0");
-			}
-			break;
-		}
-		case T_CHOICE: {
-			int i = parse_choice(v, k->choices);
-			if ((ok = i >= 0))
-				set_choice(c, id, i);
-			else {
-				quote(err, v);
-				sv_buf_puts(err, " is not one of ");
-				put_choices(err, k->choices, ", ");
-			}
-			break;
-		}
-		case T_SIZE:
-		case T_NUMBER:
-		case T_SECONDS: {
-			uint64_t n;
-			if (!parse_number(v, k->type, &n)) {
-				quote(err, v);
-				sv_buf_puts(err, k->type == T_SECONDS
-							 ? " is not a duration (seconds, or a number with s, m, h or d)"
-						 : k->type == T_SIZE
-							 ? " is not a size (bytes, or a number with K, M or G)"
-							 : " is not a number");
-				ok = false;
-			} else if (n < k->min || n > k->max) {
-				sv_buf_printf(err, "%llu is outside %llu..%llu", (unsigned long long)n,
-					      (unsigned long long)k->min, (unsigned long long)k->max);
-				ok = false;
-			} else
-				set_number(c, id, n);
-			break;
-		}
-		default:
-			if ((ok = !*v || check_string(k, v, err)))
-				set_string(c, id, v);
-		}
-	}
+	if (ok && is_scalar(k->type))
+		ok = set_scalar(c, id, v, err);
+	else if (ok && (ok = !*v || check_string(k, v, err)))
+		set_string(c, id, v);
 	if (ok) {
 		err->len = start;
-		if (err->p)
-			err->p[start] = '\0';
+		err->p[start] = '\0';
 		if (id == C_SIEVE_ACTIVE)
 			c->sieve_active_set = true;
 	}
@@ -644,7 +654,7 @@ static void unknown_key(const char *key, struct sv_buf *err)
 }
 
 bool sv_conf_set(struct sv_conf *c, struct sv_settings *s, const char *key, const char *value,
-		 struct sv_buf *err)
+                 struct sv_buf *err)
 {
 	int id = conf_find(key);
 	if (id >= 0)
@@ -663,7 +673,7 @@ bool sv_conf_set(struct sv_conf *c, struct sv_settings *s, const char *key, cons
 }
 
 bool sv_conf_set_option(struct sv_conf *c, struct sv_settings *s, const char *opt,
-			struct sv_buf *err)
+                        struct sv_buf *err)
 {
 	const char *eq = strchr(opt, '=');
 	if (!eq) {
@@ -749,7 +759,7 @@ static bool climbs(const struct sv_buf *out, size_t start, const struct sv_buf *
 }
 
 bool sv_conf_expand(const char *tmpl, const char *user, const char *home, const char *domain,
-		    struct sv_buf *out, struct sv_buf *err)
+                    struct sv_buf *out, struct sv_buf *err)
 {
 	size_t start = out->len;
 	struct sv_buf mask = SV_BUF_INIT;
@@ -759,7 +769,8 @@ bool sv_conf_expand(const char *tmpl, const char *user, const char *home, const 
 		if (ch == '~' && path_starts(tmpl, i)) {
 			char next = tmpl[i + 1];
 			if (next && next != '/' && next != ':') {
-				sv_buf_puts(err, "only '~' and '~/' are understood, not '~user', in ");
+				sv_buf_puts(err,
+				            "only '~' and '~/' are understood, not '~user', in ");
 				quote(err, tmpl);
 				ok = false;
 			} else if ((ok = check_home(home, err)))
@@ -823,8 +834,8 @@ struct load {
 	const char *path;
 	const char *p, *end; /* the rest of the file */
 	int line;
-	int err_line;        /* the first error's line; 0 none */
-	struct sv_buf msg;   /* its reason */
+	int err_line;                                        /* the first error's line; 0 none */
+	struct sv_buf msg;                                   /* its reason */
 	int seen_key[C__COUNT], seen_setting[SV_SET__COUNT]; /* line first set */
 };
 
@@ -966,8 +977,8 @@ static int on_pair(void *user, const char *section, const char *name, const char
 }
 
 /* Read the whole file, bounded: SV_OK, or the status with the reason. */
-static enum sv_status slurp(const char *path, bool must_exist, struct sv_buf *data,
-			    bool *missing_r, struct sv_buf *err)
+static enum sv_status slurp(const char *path, bool must_exist, struct sv_buf *data, bool *missing_r,
+                            struct sv_buf *err)
 {
 	*missing_r = false;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -1011,7 +1022,7 @@ static enum sv_status slurp(const char *path, bool must_exist, struct sv_buf *da
 			data->p[data->len] = '\0';
 			if (data->len > CONF_MAX_FILE) {
 				sv_buf_printf(err, "%s: larger than %llu bytes", path,
-					      (unsigned long long)CONF_MAX_FILE);
+				              (unsigned long long)CONF_MAX_FILE);
 				rc = SV_CORRUPT;
 			}
 		}
@@ -1037,7 +1048,7 @@ static int parse(struct load *l)
 }
 
 enum sv_status sv_conf_load(struct sv_conf *c, struct sv_settings *s, const char *path,
-			    bool must_exist, struct sv_buf *err)
+                            bool must_exist, struct sv_buf *err)
 {
 	struct sv_buf data = SV_BUF_INIT;
 	bool missing;
@@ -1096,9 +1107,7 @@ void sv_conf_describe(struct sv_buf *out)
 	for (int i = 0; i < C__COUNT; i++) {
 		const struct conf_key *k = &conf_keys[i];
 		switch (k->type) {
-		case T_BOOL:
-			sv_buf_printf(out, "%-22s default %s (yes|no)", k->key, k->def);
-			break;
+		case T_BOOL: sv_buf_printf(out, "%-22s default %s (yes|no)", k->key, k->def); break;
 		case T_CHOICE:
 			sv_buf_printf(out, "%-22s default %s (%s)", k->key, k->def, k->choices);
 			break;
@@ -1106,13 +1115,12 @@ void sv_conf_describe(struct sv_buf *out)
 		case T_NUMBER:
 		case T_SECONDS:
 			sv_buf_printf(out, "%-22s default %s%s", k->key, k->def,
-				      k->type == T_SECONDS ? "s" : "");
+			              k->type == T_SECONDS ? "s" : "");
 			if (k->max != UINT64_MAX)
 				sv_buf_printf(out, " (%llu..%llu)", (unsigned long long)k->min,
-					      (unsigned long long)k->max);
+				              (unsigned long long)k->max);
 			break;
-		default:
-			sv_buf_printf(out, "%-22s default \"%s\"", k->key, k->def);
+		default: sv_buf_printf(out, "%-22s default \"%s\"", k->key, k->def);
 		}
 		sv_buf_printf(out, "\n    %s\n", k->help);
 	}

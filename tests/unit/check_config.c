@@ -96,7 +96,7 @@ static const char *set(struct fx *f, const char *key, const char *value)
 	sv_buf_reset(&f->err);
 	bool ok = sv_conf_set(&f->c, &f->s, key, value, &f->err);
 	ck_assert_msg(ok == (f->err.len == 0), "%s=%s: ok %d but err '%s'", key, value, ok,
-		      errs(f));
+	              errs(f));
 	return errs(f);
 }
 
@@ -140,11 +140,11 @@ START_TEST(test_booleans)
 		const char *v;
 		bool ok, value;
 	} cases[] = {
-		{"yes", true, true},  {"no", true, false},   {"true", true, true},
-		{"false", true, false}, {"on", true, true},  {"off", true, false},
-		{"1", true, true},    {"0", true, false},    {"YES", true, true},
-		{"Off", true, false}, {"maybe", false, false}, {"", false, false},
-		{"2", false, false},  {"yess", false, false},
+	    {"yes", true, true},    {"no", true, false},     {"true", true, true},
+	    {"false", true, false}, {"on", true, true},      {"off", true, false},
+	    {"1", true, true},      {"0", true, false},      {"YES", true, true},
+	    {"Off", true, false},   {"maybe", false, false}, {"", false, false},
+	    {"2", false, false},    {"yess", false, false},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct fx f;
@@ -157,8 +157,8 @@ START_TEST(test_booleans)
 		} else if (*cases[i].v) {
 			char want[160];
 			snprintf(want, sizeof want,
-				 "log-debug: '%s' is not yes, no, true, false, on, off, 1 or 0",
-				 cases[i].v);
+			         "log-debug: '%s' is not yes, no, true, false, on, off, 1 or 0",
+			         cases[i].v);
 			ck_assert_str_eq(e, want);
 		} else {
 			ck_assert_str_eq(e, "log-debug: the value must not be empty");
@@ -186,20 +186,20 @@ START_TEST(test_numbers)
 	ck_assert_str_eq(set(&f, "quota-bytes", "12345"), "");
 	ck_assert_uint_eq(f.c.store.quota_bytes, 12345);
 	ck_assert_str_eq(set(&f, "quota-bytes", "1T"),
-			 "quota-bytes: '1T' is not a size (bytes, or a number with K, M or G)");
+	                 "quota-bytes: '1T' is not a size (bytes, or a number with K, M or G)");
 	ck_assert_str_eq(set(&f, "quota-bytes", "-1"),
-			 "quota-bytes: '-1' is not a size (bytes, or a number with K, M or G)");
+	                 "quota-bytes: '-1' is not a size (bytes, or a number with K, M or G)");
 	ck_assert_str_eq(set(&f, "quota-bytes", "99999999999999999999"),
-			 "quota-bytes: '99999999999999999999' is not a size (bytes, or a number "
-			 "with K, M or G)");
+	                 "quota-bytes: '99999999999999999999' is not a size (bytes, or a number "
+	                 "with K, M or G)");
 	ck_assert_str_eq(set(&f, "quota-bytes", "17179869184G"),
-			 "quota-bytes: '17179869184G' is not a size (bytes, or a number with K, M "
-			 "or G)");
+	                 "quota-bytes: '17179869184G' is not a size (bytes, or a number with K, M "
+	                 "or G)");
 	ck_assert_uint_eq(f.c.store.quota_bytes, 12345); /* a refused value changes nothing */
 	ck_assert_str_eq(set(&f, "quota-messages", "5000"), "");
 	ck_assert_uint_eq(f.c.store.quota_messages, 5000);
 	ck_assert_str_eq(set(&f, "quota-messages", "5 000"),
-			 "quota-messages: '5 000' is not a number");
+	                 "quota-messages: '5 000' is not a number");
 	ck_assert_str_eq(set(&f, "lock-timeout", "2m"), "");
 	ck_assert_uint_eq(f.c.store.lock_timeout, 120);
 	ck_assert_str_eq(set(&f, "lock-timeout", "0"), "");
@@ -209,8 +209,8 @@ START_TEST(test_numbers)
 	ck_assert_str_eq(set(&f, "lock-timeout", "3601"), "lock-timeout: 3601 is outside 0..3600");
 	ck_assert_str_eq(set(&f, "lock-timeout", "1d"), "lock-timeout: 86400 is outside 0..3600");
 	ck_assert_str_eq(set(&f, "lock-timeout", "5x"),
-			 "lock-timeout: '5x' is not a duration (seconds, or a number with s, m, h "
-			 "or d)");
+	                 "lock-timeout: '5x' is not a duration (seconds, or a number with s, m, h "
+	                 "or d)");
 	ck_assert_str_eq(set(&f, "smtp-timeout", "45s"), "");
 	ck_assert_uint_eq(f.c.submit.timeout, 45);
 	ck_assert_str_eq(set(&f, "smtp-timeout", "0"), "smtp-timeout: 0 is outside 1..3600");
@@ -228,17 +228,17 @@ START_TEST(test_choices)
 	ck_assert_str_eq(set(&f, "mailbox-separator", "."), "");
 	ck_assert_int_eq(f.c.store.separator, '.');
 	ck_assert_str_eq(set(&f, "mailbox-separator", ":"),
-			 "mailbox-separator: ':' is not one of ., /");
+	                 "mailbox-separator: ':' is not one of ., /");
 	ck_assert_str_eq(set(&f, "quota-exceeded", "reject"), "");
 	ck_assert_int_eq(f.c.store.over_quota, SV_QUOTA_REJECT);
 	ck_assert_str_eq(set(&f, "quota-exceeded", "bounce"),
-			 "quota-exceeded: 'bounce' is not one of tempfail, reject");
+	                 "quota-exceeded: 'bounce' is not one of tempfail, reject");
 	ck_assert_str_eq(set(&f, "smtp-starttls", "required"), "");
 	ck_assert_int_eq(f.c.submit.starttls, SV_STARTTLS_REQUIRED);
 	ck_assert_str_eq(set(&f, "smtp-starttls", "NO"), "");
 	ck_assert_int_eq(f.c.submit.starttls, SV_STARTTLS_NO);
 	ck_assert_str_eq(set(&f, "smtp-starttls", "yes"),
-			 "smtp-starttls: 'yes' is not one of no, may, required");
+	                 "smtp-starttls: 'yes' is not one of no, may, required");
 	ck_assert_str_eq(set(&f, "log", "none"), "");
 	ck_assert_int_eq(f.c.log, SV_CONF_LOG_NONE);
 	ck_assert_str_eq(set(&f, "log", "file"), "log: 'file' is not one of syslog, none");
@@ -247,8 +247,8 @@ START_TEST(test_choices)
 	ck_assert_str_eq(set(&f, "syslog-facility", "daemon"), "");
 	ck_assert_int_eq(f.c.syslog_facility, LOG_DAEMON);
 	ck_assert_str_eq(set(&f, "syslog-facility", "local8"),
-			 "syslog-facility: 'local8' is not one of mail, user, daemon, local0, "
-			 "local1, local2, local3, local4, local5, local6, local7");
+	                 "syslog-facility: 'local8' is not one of mail, user, daemon, local0, "
+	                 "local1, local2, local3, local4, local5, local6, local7");
 	ck_assert_int_eq(f.c.syslog_facility, LOG_DAEMON);
 	fx_free(&f);
 }
@@ -265,24 +265,25 @@ START_TEST(test_strings)
 	ck_assert_str_eq(set(&f, "sendmail", ""), "sendmail: the value must not be empty");
 	ck_assert_str_eq(f.c.submit.sendmail, "/usr/lib/sendmail");
 	static const char *const relays_ok[] = {"mx.example.org", "mx.example.org:587",
-						"192.0.2.1:25", "[2001:db8::1]", "[2001:db8::1]:2525"};
+	                                        "192.0.2.1:25", "[2001:db8::1]",
+	                                        "[2001:db8::1]:2525"};
 	for (size_t i = 0; i < sizeof relays_ok / sizeof *relays_ok; i++) {
 		ck_assert_str_eq(set(&f, "smtp-relay", relays_ok[i]), "");
 		ck_assert_str_eq(f.c.submit.relay, relays_ok[i]);
 	}
 	ck_assert_str_eq(set(&f, "smtp-relay", "mx:0"),
-			 "smtp-relay: the port is not a number in 1..65535");
+	                 "smtp-relay: the port is not a number in 1..65535");
 	ck_assert_str_eq(set(&f, "smtp-relay", "mx:65536"),
-			 "smtp-relay: the port is not a number in 1..65535");
+	                 "smtp-relay: the port is not a number in 1..65535");
 	ck_assert_str_eq(set(&f, "smtp-relay", "mx:25k"),
-			 "smtp-relay: the port is not a number in 1..65535");
+	                 "smtp-relay: the port is not a number in 1..65535");
 	ck_assert_str_eq(set(&f, "smtp-relay", "mx:"),
-			 "smtp-relay: the port is not a number in 1..65535");
+	                 "smtp-relay: the port is not a number in 1..65535");
 	ck_assert_str_eq(set(&f, "smtp-relay", "2001:db8::1"),
-			 "smtp-relay: an IPv6 address goes in brackets: [address]:port");
+	                 "smtp-relay: an IPv6 address goes in brackets: [address]:port");
 	ck_assert_str_eq(set(&f, "smtp-relay", ":25"), "smtp-relay: no host before the port");
 	ck_assert_str_eq(set(&f, "smtp-relay", "[::1"),
-			 "smtp-relay: expected [address] or [address]:port");
+	                 "smtp-relay: expected [address] or [address]:port");
 	ck_assert_str_eq(set(&f, "smtp-relay", "mx example"), "smtp-relay: expected host[:port]");
 	ck_assert_str_eq(set(&f, "smtp-relay", ""), "");
 	ck_assert_ptr_null(f.c.submit.relay); /* "": sendmail */
@@ -297,17 +298,17 @@ START_TEST(test_strings)
 	ck_assert_str_eq(set(&f, "postmaster-address", "postmaster@example.org"), "");
 	ck_assert_str_eq(f.c.postmaster, "postmaster@example.org");
 	ck_assert_str_eq(set(&f, "postmaster-address", "postmaster"),
-			 "postmaster-address: expected an address local@domain");
+	                 "postmaster-address: expected an address local@domain");
 	ck_assert_str_eq(set(&f, "postmaster-address", "<a@b>"),
-			 "postmaster-address: expected an address local@domain");
+	                 "postmaster-address: expected an address local@domain");
 	/* paths are kept as written, checked as templates */
 	ck_assert_str_eq(set(&f, "sieve-dir", "/srv/sieve/%d/%u"), "");
 	ck_assert_str_eq(f.c.sieve_dir, "/srv/sieve/%d/%u");
 	ck_assert_str_eq(set(&f, "sieve-dir", "~/%x"),
-			 "sieve-dir: unknown escape '%x' (%u, %d, %h or %%) in '~/%x'");
+	                 "sieve-dir: unknown escape '%x' (%u, %d, %h or %%) in '~/%x'");
 	ck_assert_str_eq(set(&f, "state-dir", "~bob/state"),
-			 "state-dir: only '~' and '~/' are understood, not '~user', in "
-			 "'~bob/state'");
+	                 "state-dir: only '~' and '~/' are understood, not '~user', in "
+	                 "'~bob/state'");
 	ck_assert_str_eq(set(&f, "state-dir", ""), "state-dir: the value must not be empty");
 	ck_assert_str_eq(set(&f, "sieve-before", "/etc/sift/before.d"), "");
 	ck_assert_str_eq(f.c.sieve_before, "/etc/sift/before.d");
@@ -318,9 +319,11 @@ START_TEST(test_strings)
 	ck_assert_str_eq(set(&f, "user-config", "/etc/sift/users/%u.conf"), "");
 	ck_assert_str_eq(f.c.user_config, "/etc/sift/users/%u.conf");
 	/* -o values are checked like a file's lines */
-	ck_assert_str_eq(set(&f, "sieve-dir", "/a\nb"), "sieve-dir: control character in the value");
+	ck_assert_str_eq(set(&f, "sieve-dir", "/a\nb"),
+	                 "sieve-dir: control character in the value");
 	ck_assert_str_eq(set(&f, "sieve-dir", "/a\xff"), "sieve-dir: invalid UTF-8 in the value");
-	ck_assert_str_eq(set(&f, "max-actions", "1\t"), "max-actions: control character in the value");
+	ck_assert_str_eq(set(&f, "max-actions", "1\t"),
+	                 "max-actions: control character in the value");
 	ck_assert_str_eq(f.c.sieve_dir, "/srv/sieve/%d/%u");
 	fx_free(&f);
 }
@@ -348,22 +351,27 @@ END_TEST
 START_TEST(test_locations)
 {
 	static const char *const ok[] = {
-		"maildir:~/Maildir", "maildir:/var/mail/%d/%u", "/var/mail/%u/Maildir", "~/Maildir",
-		"mbox:~/mail", "mbox:~/mail:INBOX=/var/mail/%u", "mbox:~/mail:INBOX=~/inbox",
+	    "maildir:~/Maildir",
+	    "maildir:/var/mail/%d/%u",
+	    "/var/mail/%u/Maildir",
+	    "~/Maildir",
+	    "mbox:~/mail",
+	    "mbox:~/mail:INBOX=/var/mail/%u",
+	    "mbox:~/mail:INBOX=~/inbox",
 	};
 	static const struct {
 		const char *v, *err;
 	} bad[] = {
-		{"imap:foo",
-		 "mail-location: unknown mail store 'imap:foo' (maildir:PATH or mbox:PATH[:INBOX=FILE])"},
-		{"maildir:", "mail-location: no path after the store type"},
-		{"mbox::INBOX=/x", "mail-location: no path after the store type"},
-		{"maildir:~/M:INBOX=/x", "mail-location: :INBOX= is for mbox locations only"},
-		{"mbox:~/mail:INBOX=", "mail-location: no file after :INBOX="},
-		{"mbox:~/mail:INBOX=~u/x",
-		 "mail-location: only '~' and '~/' are understood, not '~user', in "
-		 "'mbox:~/mail:INBOX=~u/x'"},
-		{"", "mail-location: the value must not be empty"},
+	    {"imap:foo", "mail-location: unknown mail store 'imap:foo' (maildir:PATH or "
+	                 "mbox:PATH[:INBOX=FILE])"},
+	    {"maildir:", "mail-location: no path after the store type"},
+	    {"mbox::INBOX=/x", "mail-location: no path after the store type"},
+	    {"maildir:~/M:INBOX=/x", "mail-location: :INBOX= is for mbox locations only"},
+	    {"mbox:~/mail:INBOX=", "mail-location: no file after :INBOX="},
+	    {"mbox:~/mail:INBOX=~u/x",
+	     "mail-location: only '~' and '~/' are understood, not '~user', in "
+	     "'mbox:~/mail:INBOX=~u/x'"},
+	    {"", "mail-location: the value must not be empty"},
 	};
 	struct fx f;
 	fx_init(&f);
@@ -383,11 +391,11 @@ START_TEST(test_engine_settings)
 	struct fx f;
 	fx_init(&f);
 	ck_assert_int_eq(load_text(&f, "max-actions = 7\n"
-				       "sieve_max_redirects = 2\n"
-				       "sieve_variables_max_value_size = 8K\n"
-				       "max-cpu-time = 2m\n"
-				       "recipient_delimiter = +-\n"),
-			 SV_OK);
+	                               "sieve_max_redirects = 2\n"
+	                               "sieve_variables_max_value_size = 8K\n"
+	                               "max-cpu-time = 2m\n"
+	                               "recipient_delimiter = +-\n"),
+	                 SV_OK);
 	ck_assert_uint_eq(sv_settings_get(&f.s, SV_SET_max_actions), 7);
 	ck_assert_uint_eq(sv_settings_get(&f.s, SV_SET_max_redirects), 2);
 	ck_assert_uint_eq(sv_settings_get(&f.s, SV_SET_max_variable_size), 8192);
@@ -414,8 +422,9 @@ START_TEST(test_engine_settings)
 		}
 	}
 	ck_assert_str_eq(set(&f, "max-actions", "lots"),
-			 "setting 'max-actions': 'lots' is not a valid number");
-	ck_assert_str_eq(set(&f, "max-actions", "0"), "setting 'max-actions': 0 is outside 1..10000");
+	                 "setting 'max-actions': 'lots' is not a valid number");
+	ck_assert_str_eq(set(&f, "max-actions", "0"),
+	                 "setting 'max-actions': 0 is outside 1..10000");
 	fx_free(&f);
 }
 END_TEST
@@ -427,21 +436,22 @@ START_TEST(test_syntax)
 	struct fx f;
 	fx_init(&f);
 	ck_assert_int_eq(load_text(&f, "\xef\xbb\xbf# sift.conf\r\n"
-				       "; another comment\n"
-				       "\n"
-				       "[sift]   # the only section\n"
-				       "mail-location = mbox:~/mail ; an inline comment\n"
-				       "   sieve-dir=~/scripts\n"
-				       "\tstate-dir  =  ~/st#ate\r\n"
-				       "log-debug: yes\n"
-				       "[ sift ]\n"
-				       "sieve-log =\n"
-				       "max-actions = 9"),
-			 SV_OK);
+	                               "; another comment\n"
+	                               "\n"
+	                               "[sift]   # the only section\n"
+	                               "mail-location = mbox:~/mail ; an inline comment\n"
+	                               "   sieve-dir=~/scripts\n"
+	                               "\tstate-dir  =  ~/st#ate\r\n"
+	                               "log-debug: yes\n"
+	                               "[ sift ]\n"
+	                               "sieve-log =\n"
+	                               "max-actions = 9"),
+	                 SV_OK);
 	ck_assert_str_eq(errs(&f), "");
 	ck_assert_str_eq(f.c.mail_location, "mbox:~/mail");
 	ck_assert_str_eq(f.c.sieve_dir, "~/scripts");
-	ck_assert_str_eq(f.c.state_dir, "~/st#ate"); /* '#' starts comments at a line's start only */
+	ck_assert_str_eq(f.c.state_dir,
+	                 "~/st#ate"); /* '#' starts comments at a line's start only */
 	ck_assert(f.c.debug);
 	ck_assert_str_eq(f.c.sieve_log, "");
 	ck_assert_uint_eq(sv_settings_get(&f.s, SV_SET_max_actions), 9);
@@ -461,14 +471,14 @@ START_TEST(test_layers)
 	char user[160];
 	snprintf(user, sizeof user, "%s/alice.conf", root);
 	ck_assert_int_eq(load_text(&f, "sieve-dir = /srv/sieve/%u\n"
-				       "state-dir = /srv/state/%u\n"
-				       "max-actions = 10\n"
-				       "user-config = /etc/sift/users/%u.conf\n"),
-			 SV_OK);
+	                               "state-dir = /srv/state/%u\n"
+	                               "max-actions = 10\n"
+	                               "user-config = /etc/sift/users/%u.conf\n"),
+	                 SV_OK);
 	write_file(user, "state-dir = /srv/big/%u\nsieve_max_actions = 20\nlog-debug = yes\n");
 	ck_assert_int_eq(sv_conf_load(&f.c, &f.s, user, false, &f.err), SV_OK);
-	ck_assert_str_eq(f.c.sieve_dir, "/srv/sieve/%u");  /* from sift.conf */
-	ck_assert_str_eq(f.c.state_dir, "/srv/big/%u");    /* overridden per user */
+	ck_assert_str_eq(f.c.sieve_dir, "/srv/sieve/%u");                 /* from sift.conf */
+	ck_assert_str_eq(f.c.state_dir, "/srv/big/%u");                   /* overridden per user */
 	ck_assert_uint_eq(sv_settings_get(&f.s, SV_SET_max_actions), 20); /* by its alias */
 	ck_assert(f.c.debug);
 	/* -o last */
@@ -503,45 +513,47 @@ START_TEST(test_errors)
 		int line;
 		const char *msg;
 	} cases[] = {
-		{"sieve-dir = ~/s\nmail-locaton = ~/M\n", 2,
-		 "unknown key 'mail-locaton' (did you mean 'mail-location'?)"},
-		{"max_actions = 3\n", 1, "unknown key 'max_actions' (did you mean 'max-actions'?)"},
-		{"sieve_max_action = 3\n", 1,
-		 "unknown key 'sieve_max_action' (did you mean 'max-actions'?)"},
-		{"Mail-Location = ~/M\n", 1,
-		 "unknown key 'Mail-Location' (did you mean 'mail-location'?)"},
-		{"frobnicate = 1\n", 1, "unknown key 'frobnicate'"},
-		{"lg = syslog\n", 1, "unknown key 'lg'"},
-		{"= x\n", 1, "unknown key ''"},
-		{"mailbox-autocreate = maybe\n", 1,
-		 "mailbox-autocreate: 'maybe' is not yes, no, true, false, on, off, 1 or 0"},
-		{"\n\nquota-exceeded = bounce\n", 3,
-		 "quota-exceeded: 'bounce' is not one of tempfail, reject"},
-		{"lock-timeout = 3601\n", 1, "lock-timeout: 3601 is outside 0..3600"},
-		{"max-actions = lots\n", 1, "setting 'max-actions': 'lots' is not a valid number"},
-		{"mail-location =\n", 1, "mail-location: the value must not be empty"},
-		{"sieve-dir = ~/a\nlog = none\nsieve-dir = ~/b\n", 3,
-		 "duplicate key 'sieve-dir', already set on line 1"},
-		{"max-actions = 3\nsieve_max_actions = 4\n", 2,
-		 "duplicate key 'sieve_max_actions' (an alias of max-actions), already set on line 1"},
-		{"[global]\nlog = none\n", 1, "section [global]: only [sift] is allowed"},
-		{"[sift]\nlog = none\n[dovecot]\n", 3, "section [dovecot]: only [sift] is allowed"},
-		{"[sift] extra\n", 1, "section [sift] extra: only [sift] is allowed"},
-		{"[sift\n", 1, "section [sift: only [sift] is allowed"},
-		{"log = none\njust words\n", 2,
-		 "cannot parse the line: expected 'key = value' or [sift]"},
-		{"just words\nfrobnicate = 1\n", 1,
-		 "cannot parse the line: expected 'key = value' or [sift]"},
-		{"log = none\nsieve-dir = ~/\xc3\n", 2, "invalid UTF-8 in the line"},
-		{"# caf\xe9\n", 1, "invalid UTF-8 in the line"},
-		{"log = none\x1b\n", 1, "control character in the line"},
-		{"log = no\rne\n", 1, "control character in the line"},
-		{"sieve-dir = ~/%q\n", 1, "sieve-dir: unknown escape '%q' (%u, %d, %h or %%) in '~/%q'"},
+	    {"sieve-dir = ~/s\nmail-locaton = ~/M\n", 2,
+	     "unknown key 'mail-locaton' (did you mean 'mail-location'?)"},
+	    {"max_actions = 3\n", 1, "unknown key 'max_actions' (did you mean 'max-actions'?)"},
+	    {"sieve_max_action = 3\n", 1,
+	     "unknown key 'sieve_max_action' (did you mean 'max-actions'?)"},
+	    {"Mail-Location = ~/M\n", 1,
+	     "unknown key 'Mail-Location' (did you mean 'mail-location'?)"},
+	    {"frobnicate = 1\n", 1, "unknown key 'frobnicate'"},
+	    {"lg = syslog\n", 1, "unknown key 'lg'"},
+	    {"= x\n", 1, "unknown key ''"},
+	    {"mailbox-autocreate = maybe\n", 1,
+	     "mailbox-autocreate: 'maybe' is not yes, no, true, false, on, off, 1 or 0"},
+	    {"\n\nquota-exceeded = bounce\n", 3,
+	     "quota-exceeded: 'bounce' is not one of tempfail, reject"},
+	    {"lock-timeout = 3601\n", 1, "lock-timeout: 3601 is outside 0..3600"},
+	    {"max-actions = lots\n", 1, "setting 'max-actions': 'lots' is not a valid number"},
+	    {"mail-location =\n", 1, "mail-location: the value must not be empty"},
+	    {"sieve-dir = ~/a\nlog = none\nsieve-dir = ~/b\n", 3,
+	     "duplicate key 'sieve-dir', already set on line 1"},
+	    {"max-actions = 3\nsieve_max_actions = 4\n", 2,
+	     "duplicate key 'sieve_max_actions' (an alias of max-actions), already set on line 1"},
+	    {"[global]\nlog = none\n", 1, "section [global]: only [sift] is allowed"},
+	    {"[sift]\nlog = none\n[dovecot]\n", 3, "section [dovecot]: only [sift] is allowed"},
+	    {"[sift] extra\n", 1, "section [sift] extra: only [sift] is allowed"},
+	    {"[sift\n", 1, "section [sift: only [sift] is allowed"},
+	    {"log = none\njust words\n", 2,
+	     "cannot parse the line: expected 'key = value' or [sift]"},
+	    {"just words\nfrobnicate = 1\n", 1,
+	     "cannot parse the line: expected 'key = value' or [sift]"},
+	    {"log = none\nsieve-dir = ~/\xc3\n", 2, "invalid UTF-8 in the line"},
+	    {"# caf\xe9\n", 1, "invalid UTF-8 in the line"},
+	    {"log = none\x1b\n", 1, "control character in the line"},
+	    {"log = no\rne\n", 1, "control character in the line"},
+	    {"sieve-dir = ~/%q\n", 1,
+	     "sieve-dir: unknown escape '%q' (%u, %d, %h or %%) in '~/%q'"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct fx f;
 		fx_init(&f);
-		ck_assert_msg(load_text(&f, cases[i].text) == SV_CORRUPT, "case %zu: %s", i, errs(&f));
+		ck_assert_msg(load_text(&f, cases[i].text) == SV_CORRUPT, "case %zu: %s", i,
+		              errs(&f));
 		char want[512];
 		snprintf(want, sizeof want, "%s:%d: %s", path, cases[i].line, cases[i].msg);
 		ck_assert_str_eq(errs(&f), want);
@@ -566,8 +578,8 @@ START_TEST(test_invalid_changes_nothing)
 	fx_init(&f);
 	ck_assert_int_eq(load_text(&f, "sieve-dir = /a\nmax-actions = 5\n"), SV_OK);
 	ck_assert_int_eq(load_text(&f, "sieve-dir = /b\nmax-actions = 6\nsieve-active = ~/x\n"
-				       "smtp-relay = mx\nlog = loud\n"),
-			 SV_CORRUPT);
+	                               "smtp-relay = mx\nlog = loud\n"),
+	                 SV_CORRUPT);
 	ck_assert_str_eq(f.c.sieve_dir, "/a");
 	ck_assert_uint_eq(sv_settings_get(&f.s, SV_SET_max_actions), 5);
 	ck_assert(!f.c.sieve_active_set);
@@ -667,8 +679,8 @@ START_TEST(test_bounds)
 }
 END_TEST
 
-static const char *expand(const char *tmpl, const char *user, const char *home,
-			  const char *domain, struct sv_buf *out)
+static const char *expand(const char *tmpl, const char *user, const char *home, const char *domain,
+                          struct sv_buf *out)
 {
 	static struct sv_buf err;
 	sv_buf_reset(&err);
@@ -685,23 +697,23 @@ START_TEST(test_expand)
 	static const struct {
 		const char *tmpl, *want;
 	} cases[] = {
-		{"~", "/home/al"},
-		{"~/Maildir", "/home/al/Maildir"},
-		{"maildir:~/Maildir", "maildir:/home/al/Maildir"},
-		{"mbox:~/mail:INBOX=~/inbox", "mbox:/home/al/mail:INBOX=/home/al/inbox"},
-		{"mbox:~:INBOX=/var/mail/%u", "mbox:/home/al:INBOX=/var/mail/al"},
-		{"/srv/%d/%u/sieve", "/srv/example.org/al/sieve"},
-		{"%h/.sieve", "/home/al/.sieve"},
-		{"/x/100%%/y", "/x/100%/y"},
-		{"/x/a~b/~", "/x/a~b/~"}, /* '~' inside a path is a character */
-		{"/srv/../shared/%u", "/srv/../shared/al"}, /* the admin's own '..' stays */
-		{"/srv/%u.d/..%u", "/srv/al.d/..al"},
-		{"", ""},
+	    {"~", "/home/al"},
+	    {"~/Maildir", "/home/al/Maildir"},
+	    {"maildir:~/Maildir", "maildir:/home/al/Maildir"},
+	    {"mbox:~/mail:INBOX=~/inbox", "mbox:/home/al/mail:INBOX=/home/al/inbox"},
+	    {"mbox:~:INBOX=/var/mail/%u", "mbox:/home/al:INBOX=/var/mail/al"},
+	    {"/srv/%d/%u/sieve", "/srv/example.org/al/sieve"},
+	    {"%h/.sieve", "/home/al/.sieve"},
+	    {"/x/100%%/y", "/x/100%/y"},
+	    {"/x/a~b/~", "/x/a~b/~"},                   /* '~' inside a path is a character */
+	    {"/srv/../shared/%u", "/srv/../shared/al"}, /* the admin's own '..' stays */
+	    {"/srv/%u.d/..%u", "/srv/al.d/..al"},
+	    {"", ""},
 	};
 	struct sv_buf out = SV_BUF_INIT;
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
 		ck_assert_str_eq(expand(cases[i].tmpl, "al", "/home/al", "example.org", &out),
-				 cases[i].want);
+		                 cases[i].want);
 	/* out is appended to */
 	sv_buf_reset(&out);
 	sv_buf_puts(&out, "x=");
@@ -716,37 +728,37 @@ START_TEST(test_expand)
 	static const struct {
 		const char *tmpl, *user, *home, *domain, *err;
 	} bad[] = {
-		{"~bob/x", "al", "/home/al", "d", "only '~' and '~/' are understood, not '~user', in '~bob/x'"},
-		{"/x/%x", "al", "/home/al", "d", "unknown escape '%x' (%u, %d, %h or %%) in '/x/%x'"},
-		{"/x/%", "al", "/home/al", "d", "a lone '%' (%u, %d, %h or %%) at the end of '/x/%'"},
-		{"/x/%\xc3\xa9", "al", "/home/al", "d",
-		 "unknown escape '%\xc3\xa9' (%u, %d, %h or %%) in '/x/%\xc3\xa9'"},
-		{"~/x", "al", NULL, "d", "the home directory is needed but unknown"},
-		{"%h/x", "al", "", "d", "the home directory is needed but unknown"},
-		{"~/x", "al", "home/al", "d", "the home directory 'home/al' is not an absolute path"},
-		{"/x/%u", NULL, "/h", "d", "the user name is needed but unknown"},
-		{"/x/%d", "al", "/h", "", "the domain is needed but unknown"},
-		/* values that would climb out of the folder, or make folders */
-		{"/x/%u", "..", "/h", "d", "the user name '..' cannot be used in a path"},
-		{"/x/%u", ".", "/h", "d", "the user name '.' cannot be used in a path"},
-		{"/x/%u", "../etc", "/h", "d", "the user name '../etc' cannot be used in a path"},
-		{"/x/%u", "a/b", "/h", "d", "the user name 'a/b' cannot be used in a path"},
-		{"/x/%u", "a\nb", "/h", "d", "the user name 'a\\nb' cannot be used in a path"},
-		{"/x/%d/%u", "al", "/h", "..", "the domain '..' cannot be used in a path"},
-		{"/x/.%u/y", "al.", "/h", "d", "/x/.al./y"}, /* ".al." is a name, fine */
-		{"/x/%u%u", "al", "/h", "d", "/x/alal"},
-		{"/x/.%u", ".", "/h", "d", "the user name '.' cannot be used in a path"},
-		{"%h/x", "al", "/home/../etc", "d",
-		 "a substituted value would put '..' into '%h/x'"},
-		{"/x/%u.", "al", "/h", "d", "/x/al."},
+	    {"~bob/x", "al", "/home/al", "d",
+	     "only '~' and '~/' are understood, not '~user', in '~bob/x'"},
+	    {"/x/%x", "al", "/home/al", "d", "unknown escape '%x' (%u, %d, %h or %%) in '/x/%x'"},
+	    {"/x/%", "al", "/home/al", "d", "a lone '%' (%u, %d, %h or %%) at the end of '/x/%'"},
+	    {"/x/%\xc3\xa9", "al", "/home/al", "d",
+	     "unknown escape '%\xc3\xa9' (%u, %d, %h or %%) in '/x/%\xc3\xa9'"},
+	    {"~/x", "al", NULL, "d", "the home directory is needed but unknown"},
+	    {"%h/x", "al", "", "d", "the home directory is needed but unknown"},
+	    {"~/x", "al", "home/al", "d", "the home directory 'home/al' is not an absolute path"},
+	    {"/x/%u", NULL, "/h", "d", "the user name is needed but unknown"},
+	    {"/x/%d", "al", "/h", "", "the domain is needed but unknown"},
+	    /* values that would climb out of the folder, or make folders */
+	    {"/x/%u", "..", "/h", "d", "the user name '..' cannot be used in a path"},
+	    {"/x/%u", ".", "/h", "d", "the user name '.' cannot be used in a path"},
+	    {"/x/%u", "../etc", "/h", "d", "the user name '../etc' cannot be used in a path"},
+	    {"/x/%u", "a/b", "/h", "d", "the user name 'a/b' cannot be used in a path"},
+	    {"/x/%u", "a\nb", "/h", "d", "the user name 'a\\nb' cannot be used in a path"},
+	    {"/x/%d/%u", "al", "/h", "..", "the domain '..' cannot be used in a path"},
+	    {"/x/.%u/y", "al.", "/h", "d", "/x/.al./y"}, /* ".al." is a name, fine */
+	    {"/x/%u%u", "al", "/h", "d", "/x/alal"},
+	    {"/x/.%u", ".", "/h", "d", "the user name '.' cannot be used in a path"},
+	    {"%h/x", "al", "/home/../etc", "d", "a substituted value would put '..' into '%h/x'"},
+	    {"/x/%u.", "al", "/h", "d", "/x/al."},
 	};
 	/* err: the reason, or the result for the few that are fine */
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		ck_assert_str_eq(expand(bad[i].tmpl, bad[i].user, bad[i].home, bad[i].domain, &out),
-				 bad[i].err);
+		                 bad[i].err);
 	/* a '.' next to a '.' of the template: the result's ".." is refused */
 	ck_assert_str_eq(expand("/x/.%d/y", "al", "/h", ".", &out),
-			 "the domain '.' cannot be used in a path");
+	                 "the domain '.' cannot be used in a path");
 	ck_assert_str_eq(expand("/x/%d%d/y", "al", "/h", ".x", &out), "/x/.x.x/y");
 	sv_buf_free(&out);
 }
@@ -802,9 +814,11 @@ START_TEST(test_docs_name_every_key)
 			char rk[128];
 			roff_key(key, rk, sizeof rk);
 			snprintf(want, sizeof want, "\n.B %s\n", rk);
-			ck_assert_msg(strstr(page, want), "sift.conf.5.in has no entry '.B %s'", rk);
+			ck_assert_msg(strstr(page, want), "sift.conf.5.in has no entry '.B %s'",
+			              rk);
 			snprintf(want, sizeof want, "\n#%s =", key);
-			ck_assert_msg(strstr(example, want), "sift.conf.example has no '#%s ='", key);
+			ck_assert_msg(strstr(example, want), "sift.conf.example has no '#%s ='",
+			              key);
 			keys++;
 		} else {
 			ck_assert_msg(line[4] != ' ' && nl - line > 5, "empty help");
@@ -816,7 +830,7 @@ START_TEST(test_docs_name_every_key)
 		char want[160];
 		snprintf(want, sizeof want, "\n#%s =", sv_setting_table[i].key);
 		ck_assert_msg(strstr(example, want), "sift.conf.example has no '#%s ='",
-			      sv_setting_table[i].key);
+		              sv_setting_table[i].key);
 	}
 	/* and the example, uncommented, is a valid file of the defaults */
 	struct sv_buf text = SV_BUF_INIT;
@@ -839,8 +853,9 @@ START_TEST(test_docs_name_every_key)
 	ck_assert_mem_eq(&f.c.store.quota_bytes, &dflt.c.store.quota_bytes, sizeof(uint64_t));
 	for (int i = 0; i < SV_SET__COUNT; i++)
 		ck_assert_msg(sv_settings_get(&f.s, i) == sv_settings_get(&dflt.s, i) &&
-				      strcmp(sv_settings_text(&f.s, i), sv_settings_text(&dflt.s, i)) == 0,
-			      "sift.conf.example: %s is not the default", sv_setting_table[i].key);
+		                  strcmp(sv_settings_text(&f.s, i), sv_settings_text(&dflt.s, i)) ==
+		                      0,
+		              "sift.conf.example: %s is not the default", sv_setting_table[i].key);
 	fx_free(&f);
 	fx_free(&dflt);
 	sv_buf_free(&text);
