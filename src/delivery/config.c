@@ -1033,7 +1033,9 @@ static enum sv_status slurp(const char *path, bool must_exist, struct sv_buf *da
 
 /* Debian's libinih lets a program raise its line buffer (ini_max_line);
  * elsewhere it is the library's compile-time INI_MAX_LINE and read_line
- * keeps lines within it. Only while our parse runs. */
+ * keeps lines within it. Raised only while our parse runs; the setting is
+ * the process's, so two threads must not load configurations at once
+ * (sift's programs read theirs once, at start). */
 static int parse(struct load *l)
 {
 #if HAVE_DECL_INI_MAX_LINE
