@@ -8,5 +8,8 @@ libsiftcore_la_SOURCES += \
 	src/delivery/maildir.c src/delivery/maildir.h \
 	src/delivery/outbox.c src/delivery/outbox.h \
 	src/delivery/run.c src/delivery/run.h \
+	src/delivery/sendmail.c src/delivery/sendmail.h \
+	src/delivery/smtp.c src/delivery/smtp.h \
 	src/delivery/store.h \
-	src/delivery/submit.c src/delivery/submit.h
+	src/delivery/submit.c src/delivery/submit.h src/delivery/submit-int.h \
+	src/delivery/tls.c src/delivery/tls.h
