@@ -60,6 +60,8 @@ __attribute__((noreturn)) static void child(const char *prog, char *const argv[]
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* its own process group: rollback kills what it started too */
+	setpgid(0, 0);
 	/* above 2 first, so dup2 never meets a descriptor already in place */
 	int a = fcntl(in, F_DUPFD, 3), b = fcntl(out, F_DUPFD, 3);
 	if (a >= 0 && b >= 0 && dup2(a, 0) == 0 && dup2(b, 1) == 1 && dup2(b, 2) == 2) {
@@ -129,13 +131,14 @@ static bool wait_exit(struct sm_txn *t, int64_t deadline, int *status_r)
 	}
 }
 
-/* Kill the child and wait for it (bounded: one we may not signal could
- * run on). */
+/* Kill the child and what it started, and wait for it (bounded: one we
+ * may not signal could run on). */
 static void reap(struct sm_txn *t, unsigned timeout)
 {
 	if (t->pid <= 0)
 		return;
-	kill(t->pid, SIGKILL);
+	if (kill(-t->pid, SIGKILL) != 0) /* its group: helpers it started */
+		kill(t->pid, SIGKILL);
 	int status;
 	if (!wait_exit(t, sv_submit_now_ms() + (int64_t)timeout * 1000, &status))
 		t->pid = -1; /* leave it; it is not ours to wait for any longer */
@@ -221,6 +224,7 @@ static enum sv_status spawn(const struct sm_sub *s, char *const argv[], struct s
 		sv_buf_printf(err, "cannot start the sendmail program: %s", strerror(fork_errno));
 		return SV_TEMPFAIL;
 	}
+	setpgid(pid, pid); /* as the child does: whichever runs first */
 	t->pid = pid;
 	t->in = in[1];
 	t->out = out[0];
