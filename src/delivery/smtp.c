@@ -56,6 +56,7 @@ struct conn {
 	struct sv_buf line, text;
 	bool has_starttls, has_8bitmime;
 	bool in_data;  /* DATA accepted: any command would be content */
+	bool broken;   /* a timeout or an I/O error: nothing more is sent */
 	bool mid_line; /* the content did not end with a line end */
 };
 
@@ -80,6 +81,7 @@ static enum sv_status wait_for(struct conn *c, short events, struct sv_buf *err)
 	for (;;) {
 		int64_t left = c->deadline - sv_submit_now_ms();
 		if (left <= 0) {
+			c->broken = true;
 			say(c, err);
 			sv_buf_printf(err, "no answer within %u s", c->s->timeout);
 			return SV_TEMPFAIL;
@@ -89,6 +91,7 @@ static enum sv_status wait_for(struct conn *c, short events, struct sv_buf *err)
 		if (r > 0)
 			return SV_OK; /* errors and hang-ups show in the next call */
 		if (r < 0 && errno != EINTR) {
+			c->broken = true;
 			say(c, err);
 			sv_buf_printf(err, "%s", strerror(errno));
 			return SV_TEMPFAIL;
@@ -98,6 +101,7 @@ static enum sv_status wait_for(struct conn *c, short events, struct sv_buf *err)
 
 static enum sv_status io_failed(struct conn *c, const struct sv_buf *why, int e, struct sv_buf *err)
 {
+	c->broken = true;
 	say(c, err);
 	if (why && why->len)
 		sv_buf_append(err, why->p, why->len);
@@ -217,6 +221,7 @@ static enum sv_status read_reply(struct conn *c, int *code_r, struct sv_buf *err
 		int lc = reply_line_ok(l) ? (l->p[0] - '0') * 100 + (l->p[1] - '0') * 10 + (l->p[2] - '0') : 0;
 		if (lc == 0 || (n > 0 && lc != code) || n >= 500) {
 			say(c, err);
+			c->broken = true; /* out of step with the relay */
 			sv_buf_puts(err, "not an SMTP reply: \"");
 			sv_submit_put_text(err, l->p ? l->p : "", l->len);
 			sv_buf_puts(err, "\"");
@@ -495,7 +500,7 @@ static enum sv_status content(struct conn *c, const char *msg, size_t len, struc
 /* Say goodbye; the answer is waited for a short while only. */
 static void quit(struct conn *c)
 {
-	if (c->fd < 0 || c->in_data)
+	if (c->fd < 0 || c->in_data || c->broken)
 		return;
 	struct sv_buf ignore = SV_BUF_INIT;
 	unsigned t = c->s->timeout < 5 ? c->s->timeout : 5;

@@ -30,7 +30,7 @@ Stages for --reply and --stall:
 Examples:
   smtp-sink.py --dir out --port 0          # prints the chosen port
   smtp-sink.py --dir out --port 2525 --tls-cert c.pem --tls-key k.pem
-  smtp-sink.py --dir out --port 0 --reply rcpt=550 "5.1.1 no such user"
+  smtp-sink.py --dir out --port 0 --reply 'rcpt=550 5.1.1 no such user'
   smtp-sink.py --dir out --port 0 --reply 'dot=451 4.3.0 try later|come back'
   smtp-sink.py --dir out --port 0 --stall dot
   smtp-sink.py --dir out --control    # then 'reply mail 451 busy' on stdin
@@ -304,7 +304,7 @@ class Handler(socketserver.BaseRequestHandler):
                     cfg.sessions_left -= 1
                     done = cfg.sessions_left <= 0
                 if done:
-                    threading.Thread(target=self.server.shutdown, daemon=True).start()
+                    threading.Thread(target=shutdown, args=(self.server.all,), daemon=True).start()
 
 
 class Server(socketserver.ThreadingTCPServer):
@@ -312,7 +312,12 @@ class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
 
 
-def control_loop(cfg, server):
+def shutdown(servers):
+    for server in servers:
+        server.shutdown()
+
+
+def control_loop(cfg, servers):
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -321,7 +326,7 @@ def control_loop(cfg, server):
             print("ok", flush=True)
         except ValueError as e:
             print("error: %s" % e, flush=True)
-    server.shutdown()
+    shutdown(servers)
 
 
 def main():
@@ -330,7 +335,10 @@ def main():
         description=__doc__.split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dir", required=True, help="folder the accepted messages are written into")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; ::1 for IPv6)")
+    p.add_argument("--host", action="append",
+                   help="address to listen on (default 127.0.0.1; ::1 for IPv6); repeatable, "
+                        "every address on the same port. An address after the first that "
+                        "cannot be used is reported on standard error and skipped")
     p.add_argument("--port", type=int, default=0,
                    help="port to listen on; 0 (the default) picks a free one. The port "
                         "listened on is printed on standard output, alone on the first line")
@@ -355,18 +363,33 @@ def main():
     if not os.path.isdir(args.dir):
         p.error("--dir %s is not a folder" % args.dir)
     cfg = Config(args)
-    if ":" in args.host:
-        Server.address_family = socket.AF_INET6
-    server = Server((args.host, args.port), Handler)
-    server.cfg = cfg
-    print(server.server_address[1], flush=True)
+    servers = []
+    port = args.port
+    for host in args.host or ["127.0.0.1"]:
+        cls = type("Server6" if ":" in host else "Server4", (Server,),
+                   {"address_family": socket.AF_INET6 if ":" in host else socket.AF_INET})
+        try:
+            server = cls((host, port), Handler)
+        except OSError as e:
+            if not servers:
+                raise
+            print("smtp-sink: cannot listen on [%s]:%d: %s" % (host, port, e), file=sys.stderr)
+            continue
+        server.cfg = cfg
+        server.all = servers
+        port = server.server_address[1]
+        servers.append(server)
+    print(port, flush=True)
     if args.control:
-        threading.Thread(target=control_loop, args=(cfg, server), daemon=True).start()
+        threading.Thread(target=control_loop, args=(cfg, servers), daemon=True).start()
+    for server in servers[1:]:
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
-        server.serve_forever(poll_interval=0.05)
+        servers[0].serve_forever(poll_interval=0.05)
     except KeyboardInterrupt:
         pass
-    server.server_close()
+    for server in servers:
+        server.server_close()
 
 
 if __name__ == "__main__":

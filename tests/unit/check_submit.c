@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -85,6 +87,13 @@ static double now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Each test in its own fork (Check's default; CK_FORK=no turns it off). */
+static bool forked(void)
+{
+	const char *m = getenv("CK_FORK");
+	return !m || strcmp(m, "no") != 0;
 }
 
 static int run(const char *cmd)
@@ -294,8 +303,10 @@ START_TEST(test_sendmail_rollback)
 	usleep(100000);
 	ck_assert_ptr_null(stub_get("msg", NULL));
 	ck_assert_ptr_null(stub_get("argv", NULL));
-	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1); /* every child reaped */
-	ck_assert_int_eq(errno, ECHILD);
+	if (forked()) { /* every child reaped (without a fork, the sink is one) */
+		ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+		ck_assert_int_eq(errno, ECHILD);
+	}
 	s->close(s);
 	sv_buf_free(&err);
 }
@@ -468,7 +479,7 @@ static void sink(const char *fmt, ...)
 
 /* Start smtp-sink.py; its first line is the port. Extra arguments after
  * the fixed ones (NULL-terminated). */
-static pid_t start_sink(const char *host, int *in_r, int *out_r, unsigned *port_r)
+static pid_t start_sink(int *in_r, int *out_r, unsigned *port_r)
 {
 	int in[2], out[2];
 	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
@@ -481,7 +492,7 @@ static pid_t start_sink(const char *host, int *in_r, int *out_r, unsigned *port_
 	if (pid == 0) {
 		dup2(in[0], 0);
 		dup2(out[1], 1);
-		execlp(py, py, SV_TOP_SRCDIR "/tests/tools/smtp-sink.py", "--dir", dir, "--host", host,
+		execlp(py, py, SV_TOP_SRCDIR "/tests/tools/smtp-sink.py", "--dir", dir, "--host", "127.0.0.1", "--host", "::1",
 		       "--control", "--log", sinklog, "--tls-cert", cert, "--tls-key", key, (char *)NULL);
 		_exit(127);
 	}
@@ -806,8 +817,7 @@ START_TEST(test_smtp_starttls_may)
 	struct sv_mail_out m = mail("a@example.org", two_rcpts, 1, "x\n", 2);
 	ck_assert_int_eq(sv_submit_send(s, &m, &err), SV_OK);
 	/* no STARTTLS offered, none loaded (each test runs in a fresh fork) */
-	const char *fork_mode = getenv("CK_FORK");
-	if (!fork_mode || strcmp(fork_mode, "no") != 0)
+	if (forked())
 		ck_assert(!libssl_mapped());
 	sink("tls on");
 	ck_assert_int_eq(sv_submit_send(s, &m, &err), SV_OK);
@@ -891,30 +901,28 @@ START_TEST(test_smtp_starttls_required)
 }
 END_TEST
 
-/* An IPv6 literal relay: [::1]:port. */
+/* An IPv6 literal relay: [::1]:port (the sink listens there too). */
 START_TEST(test_smtp_ipv6)
 {
-	int in, out;
-	unsigned port;
-	pid_t pid = start_sink("::1", &in, &out, &port);
-	ck_assert_msg(pid > 0, "cannot start a sink on ::1");
-	int save_in = sink_in, save_out = sink_out;
-	unsigned save_port = sink_port;
-	sink_in = in, sink_out = out, sink_port = port;
-	sink("dir %s", outdir);
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	bool v6 = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (!v6) {
+		fprintf(stderr, "check_submit: no IPv6 loopback here, [::1] not tested\n");
+		return;
+	}
 	struct sv_submission *s = open_smtp("[::1]", SV_STARTTLS_NO, NULL, 10);
 	struct sv_buf err = SV_BUF_INIT;
 	struct sv_mail_out m = mail("a@example.org", two_rcpts, 1, "v6\n", 3);
 	ck_assert_int_eq(sv_submit_send(s, &m, &err), SV_OK);
 	char *got = sunk(1, "eml", NULL);
 	ck_assert_str_eq(got, "v6\r\n");
+	ck_assert(log_says("[::1]:"));
 	free(got);
 	s->close(s);
 	sv_buf_free(&err);
-	close(in);
-	close(out);
-	waitpid(pid, NULL, 0);
-	sink_in = save_in, sink_out = save_out, sink_port = save_port;
 }
 END_TEST
 
@@ -959,7 +967,7 @@ int main(void)
 		fprintf(stderr, "check_submit: openssl req failed\n");
 		return EXIT_FAILURE;
 	}
-	sink_pid = start_sink("127.0.0.1", &sink_in, &sink_out, &sink_port);
+	sink_pid = start_sink(&sink_in, &sink_out, &sink_port);
 	if (sink_pid <= 0) {
 		fprintf(stderr, "check_submit: cannot start tests/tools/smtp-sink.py\n");
 		return EXIT_FAILURE;
