@@ -115,9 +115,9 @@ static bool wait_exit(struct sm_txn *t, int64_t deadline, int *status_r)
 			return true;
 		}
 		if (r < 0 && errno != EINTR) {
-			/* not our child any more (SIGCHLD ignored?): nothing to wait for */
+			/* not our child any more (SIGCHLD ignored?): its status is lost */
 			t->pid = -1;
-			*status_r = 0x7f00; /* exit 127 */
+			*status_r = -1;
 			return true;
 		}
 		int64_t left = deadline - sv_submit_now_ms();
@@ -167,6 +167,12 @@ static void put_said(const struct sm_txn *t, struct sv_buf *err)
 static enum sv_status judge(const struct sm_sub *s, const struct sm_txn *t, int status,
 			    struct sv_buf *err)
 {
+	if (status == -1) { /* whether it queued the message is unknown: retry */
+		sv_buf_puts(err, "the exit status of ");
+		sv_buf_puts(err, s->program);
+		sv_buf_puts(err, " is lost (is SIGCHLD ignored?)");
+		return SV_TEMPFAIL;
+	}
 	if (WIFEXITED(status)) {
 		int code = WEXITSTATUS(status);
 		if (code == 0)

@@ -213,11 +213,10 @@ static int outcome(struct sv_tls *t, int r, int *want_r, struct sv_buf *err)
 	case SSL_ERROR_ZERO_RETURN:
 		return 0;
 	case SSL_ERROR_SYSCALL:
-		if (errno && fn.ERR_get_error() == 0) {
+		if (errno)
 			sv_buf_printf(err, "TLS: %s", strerror(errno));
-			return -1;
-		}
-		sv_buf_puts(err, "TLS: the connection was closed");
+		else
+			sv_buf_puts(err, "TLS: the connection was closed");
 		return -1;
 	default:
 		sv_buf_puts(err, "TLS: ");
