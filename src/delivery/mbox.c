@@ -371,23 +371,19 @@ static void put_flag_fields(struct sv_buf *b, const char *const *flags, size_t n
 	           {"\\Flagged", 'F', false},
 	           {"\\Draft", 'T', false},
 	           {"\\Deleted", 'D', false}};
-	char status[8], xstatus[8];
-	size_t ns = 0, nx = 0;
-	struct sv_buf kw = SV_BUF_INIT;
+	struct sv_buf status = SV_BUF_INIT, xstatus = SV_BUF_INIT, kw = SV_BUF_INIT;
+	/* letters in the table's order, whatever order the script gave */
+	for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
+		for (size_t i = 0; i < nflags; i++)
+			if (sv_ascii_ieqz(flags[i], map[k].name)) {
+				sv_buf_putc(map[k].status ? &status : &xstatus, map[k].letter);
+				break;
+			}
 	for (size_t i = 0; i < nflags; i++) {
 		const char *f = flags[i];
-		if (f[0] == '\\') {
-			for (size_t k = 0; k < sizeof map / sizeof map[0]; k++) {
-				char *v = map[k].status ? status : xstatus;
-				size_t *n = map[k].status ? &ns : &nx;
-				if (sv_ascii_ieqz(f, map[k].name) && !memchr(v, map[k].letter, *n))
-					v[(*n)++] = map[k].letter;
-			}
-			continue;
-		}
 		/* keywords are IMAP atoms: anything else would break the field */
-		bool atom = *f != '\0';
-		for (const char *p = f; *p; p++)
+		bool atom = f[0] != '\\' && f[0] != '\0';
+		for (const char *p = f; atom && *p; p++)
 			if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
 				atom = false;
 		if (atom) {
@@ -395,12 +391,14 @@ static void put_flag_fields(struct sv_buf *b, const char *const *flags, size_t n
 			sv_buf_puts(&kw, f);
 		}
 	}
-	if (ns)
-		sv_buf_printf(b, "Status: %.*s\n", (int)ns, status);
-	if (nx)
-		sv_buf_printf(b, "X-Status: %.*s\n", (int)nx, xstatus);
+	if (status.len)
+		sv_buf_printf(b, "Status: %s\n", status.p);
+	if (xstatus.len)
+		sv_buf_printf(b, "X-Status: %s\n", xstatus.p);
 	if (kw.len)
 		sv_buf_printf(b, "X-Keywords:%s\n", kw.p);
+	sv_buf_free(&status);
+	sv_buf_free(&xstatus);
 	sv_buf_free(&kw);
 }
 

@@ -17,3 +17,13 @@ tests_unit_check_delivery_SOURCES = tests/unit/check_delivery.c
 tests_unit_check_delivery_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_delivery_LDADD = libsift.la $(CHECK_LIBS)
 endif
+
+## the mail stores: locations, Maildir names and quota, mbox
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_store
+TESTS += tests/unit/check_store
+
+tests_unit_check_store_SOURCES = tests/unit/check_store.c
+tests_unit_check_store_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_store_LDADD = libsift.la $(CHECK_LIBS)
+endif
