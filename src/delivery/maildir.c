@@ -51,7 +51,7 @@
 struct maildir {
 	struct sv_store base;
 	char *root;
-	struct sv_store_opts o; /* hostname points into host */
+	struct sv_store_opts o; /* hostname NULL: host has it */
 	char *host;             /* escaped for file names */
 	unsigned seq;
 	/* prepared and not yet committed: counted against the quota */
@@ -451,26 +451,39 @@ static int64_t message_size(const char *dir, const char *name)
 	return n;
 }
 
-static void count_folder(const char *folder, struct quota_usage *u)
+/* Call fn for every message file of a folder: new/ then cur/, names that
+ * start with '.' skipped (the one scan of a folder's messages). */
+static void each_message(const char *folder,
+                         void (*fn)(void *ctx, const char *dir, const char *name, bool cur),
+                         void *ctx)
 {
-	static const char *const subs[] = {"cur", "new"};
 	struct sv_buf p = SV_BUF_INIT;
-	for (size_t i = 0; i < 2; i++) {
+	for (int cur = 0; cur < 2; cur++) {
 		sv_buf_reset(&p);
-		sv_buf_printf(&p, "%s/%s", folder, subs[i]);
+		sv_buf_printf(&p, "%s/%s", folder, cur ? "cur" : "new");
 		DIR *d = opendir(p.p);
 		if (!d)
 			continue;
 		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (e->d_name[0] == '.')
-				continue;
-			u->bytes += message_size(p.p, e->d_name);
-			u->count++;
-		}
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.')
+				fn(ctx, p.p, e->d_name, cur);
 		closedir(d);
 	}
 	sv_buf_free(&p);
+}
+
+static void count_one(void *ctx, const char *dir, const char *name, bool cur)
+{
+	struct quota_usage *u = ctx;
+	(void)cur;
+	u->bytes += message_size(dir, name);
+	u->count++;
+}
+
+static void count_folder(const char *folder, struct quota_usage *u)
+{
+	each_message(folder, count_one, u);
 }
 
 /* Scan every folder and write a new maildirsize (through tmp/ and a
@@ -735,15 +748,10 @@ enum sv_status sv_dlv_maildir_open_opts(const char *root, const struct sv_store_
                                         struct sv_store **store_r, struct sv_buf *err)
 {
 	*store_r = NULL;
-	struct sv_store_opts defaults;
-	sv_store_opts_init(&defaults);
-	if (!o)
-		o = &defaults;
-	if (o->separator != '.' && o->separator != '/') {
-		sv_buf_printf(err, "mailbox separator must be '.' or '/'");
-		return SV_FAIL;
-	}
-	enum sv_status st = make_maildir(root, false, err);
+	struct sv_store_opts opts;
+	enum sv_status st = sv_store_opts_copy(o, &opts, err);
+	if (st == SV_OK)
+		st = make_maildir(root, false, err);
 	if (st != SV_OK)
 		return st;
 	struct maildir *md = sv_calloc(1, sizeof *md);
@@ -755,8 +763,8 @@ enum sv_status sv_dlv_maildir_open_opts(const char *root, const struct sv_store_
 	md->base.exists = md_exists;
 	md->base.close = md_close;
 	md->root = sv_strdup(root);
-	md->o = *o;
-	md->host = escaped_host(o->hostname);
+	md->o = opts;
+	md->host = escaped_host(opts.hostname);
 	md->o.hostname = NULL;
 	*store_r = &md->base;
 	return SV_OK;
@@ -783,39 +791,36 @@ static int cmp_entry(const void *a, const void *b)
 	return strverscmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
 }
 
+struct entries {
+	struct entry *v;
+	size_t n, cap;
+};
+
+static void add_entry(void *ctx, const char *dir, const char *name, bool cur)
+{
+	struct entries *es = ctx;
+	(void)dir;
+	if (es->n == es->cap) {
+		es->cap = es->cap ? es->cap * 2 : 16;
+		es->v = sv_realloc(es->v, es->cap * sizeof *es->v);
+	}
+	es->v[es->n].name = sv_strdup(name);
+	es->v[es->n].cur = cur;
+	es->n++;
+}
+
 static size_t list_messages(struct sv_store *s, const char *mailbox, size_t mlen,
                             struct sv_buf *folder, struct entry **v_r)
 {
 	*v_r = NULL;
 	if (!sv_dlv_maildir_path(s, mailbox, mlen, folder))
 		return 0;
-	struct entry *v = NULL;
-	size_t n = 0, cap = 0;
-	for (int sub = 0; sub < 2; sub++) {
-		struct sv_buf p = SV_BUF_INIT;
-		sv_buf_printf(&p, "%s/%s", folder->p, sub ? "cur" : "new");
-		DIR *d = opendir(p.p);
-		sv_buf_free(&p);
-		if (!d)
-			continue;
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (e->d_name[0] == '.')
-				continue;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				v = sv_realloc(v, cap * sizeof *v);
-			}
-			v[n].name = sv_strdup(e->d_name);
-			v[n].cur = sub == 1;
-			n++;
-		}
-		closedir(d);
-	}
-	if (n)
-		qsort(v, n, sizeof *v, cmp_entry);
-	*v_r = v;
-	return n;
+	struct entries es = {NULL, 0, 0};
+	each_message(folder->p, add_entry, &es);
+	if (es.n)
+		qsort(es.v, es.n, sizeof *es.v, cmp_entry);
+	*v_r = es.v;
+	return es.n;
 }
 
 static void free_entries(struct entry *v, size_t n)

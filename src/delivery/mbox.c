@@ -669,14 +669,10 @@ enum sv_status sv_dlv_mbox_open(const char *root, const char *inbox, const struc
                                 struct sv_store **store_r, struct sv_buf *err)
 {
 	*store_r = NULL;
-	struct sv_store_opts defaults;
-	sv_store_opts_init(&defaults);
-	if (!o)
-		o = &defaults;
-	if (o->separator != '.' && o->separator != '/') {
-		sv_buf_printf(err, "mailbox separator must be '.' or '/'");
-		return SV_FAIL;
-	}
+	struct sv_store_opts opts;
+	enum sv_status st = sv_store_opts_copy(o, &opts, err);
+	if (st != SV_OK)
+		return st;
 	if (mkdir(root, 0700) != 0 && errno != EEXIST) {
 		sv_buf_printf(err, "cannot create %s: %s", root, strerror(errno));
 		return SV_TEMPFAIL;
@@ -691,7 +687,7 @@ enum sv_status sv_dlv_mbox_open(const char *root, const char *inbox, const struc
 	mb->base.close = mb_close;
 	mb->root = sv_strdup(root);
 	mb->inbox = sv_strdup(inbox);
-	mb->o = *o;
+	mb->o = opts;
 	mb->o.hostname = NULL;
 	*store_r = &mb->base;
 	return SV_OK;

@@ -28,6 +28,20 @@ void sv_store_opts_init(struct sv_store_opts *o)
 	o->hostname = NULL;
 }
 
+enum sv_status sv_store_opts_copy(const struct sv_store_opts *o, struct sv_store_opts *out,
+                                  struct sv_buf *err)
+{
+	if (o)
+		*out = *o;
+	else
+		sv_store_opts_init(out);
+	if (out->separator != '.' && out->separator != '/') {
+		sv_buf_puts(err, "the mailbox separator must be '.' or '/'");
+		return SV_FAIL;
+	}
+	return SV_OK;
+}
+
 /* The scheme of a location ("maildir" of "maildir:~/Maildir"): letters
  * before a ':' that comes before any '/'; 0 when there is none. */
 static size_t scheme_len(const char *loc)

@@ -87,7 +87,12 @@ enum sv_status sv_dlv_store_save(struct sv_store *s, const char *mailbox, size_t
                                  const char *msg, size_t len, const char *const *flags,
                                  size_t nflags, struct sv_buf *err);
 
-/* ---- for the back-ends: mailbox names on disk ---- */
+/* ---- for the back-ends ---- */
+
+/* The options a back-end keeps: a copy of o (NULL: the defaults); SV_FAIL
+ * with the reason in err for a separator other than '.' and '/'. */
+enum sv_status sv_store_opts_copy(const struct sv_store_opts *o, struct sv_store_opts *out,
+                                  struct sv_buf *err);
 
 /* How a back-end lays mailbox names out on disk. */
 enum sv_dlv_layout {
