@@ -180,7 +180,11 @@ static char keyword_letter(const char *folder, const char *kw)
 		fclose(f);
 	}
 	if (!found && next < 26 && strlen(kw) < 400 && !strpbrk(kw, "\n\r")) {
-		f = fopen(path.p, "a");
+		/* 0600 like every file of the store, not fopen's 0666 */
+		int fd = open(path.p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		f = fd >= 0 ? fdopen(fd, "a") : NULL;
+		if (fd >= 0 && !f)
+			close(fd);
 		if (f) {
 			fprintf(f, "%d %s\n", next, kw);
 			if (fclose(f) == 0)

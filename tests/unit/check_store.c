@@ -288,6 +288,11 @@ START_TEST(test_unique_names)
 		save_ok(s, "INBOX", MSG);
 	ck_assert_int_eq(count_entries(at("Maildir/new")), 6);
 	ck_assert_int_eq(count_entries(at("Maildir/tmp")), 0);
+
+	/* a keyword: its letter file is private too */
+	const char *kw[] = {"$Label1"};
+	ck_assert_int_eq(save(s, "INBOX", MSG, kw, 1, NULL, 0), SV_OK);
+	ck_assert_int_eq(mode_of(at("Maildir/dovecot-keywords")), 0600);
 	s->close(s);
 }
 END_TEST
