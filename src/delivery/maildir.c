@@ -258,12 +258,13 @@ static enum sv_status open_folder(struct maildir *md, const char *mailbox, size_
 }
 
 /* The info suffix of the flags: their letters, sorted (Maildir "2,"). */
-static size_t info_letters(const char *folder, const char *const *flags, size_t nflags,
-                           char *info, size_t cap)
+static size_t info_letters(const char *folder, const char *const *flags, size_t nflags, char *info,
+                           size_t cap)
 {
 	size_t ni = 0;
 	for (size_t i = 0; i < nflags && ni < cap - 1; i++) {
-		char c = flags[i][0] == '\\' ? system_flag(flags[i]) : keyword_letter(folder, flags[i]);
+		char c =
+		    flags[i][0] == '\\' ? system_flag(flags[i]) : keyword_letter(folder, flags[i]);
 		if (c && !memchr(info, c, ni))
 			info[ni++] = c;
 	}

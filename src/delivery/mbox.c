@@ -105,8 +105,8 @@ static bool mb_exists(struct sv_store *s, const char *mailbox, size_t mlen)
 {
 	struct sv_buf p = SV_BUF_INIT;
 	struct stat st;
-	bool ok = sv_dlv_mbox_path(s, mailbox, mlen, &p) && stat(p.p, &st) == 0 &&
-	          S_ISREG(st.st_mode);
+	bool ok =
+	    sv_dlv_mbox_path(s, mailbox, mlen, &p) && stat(p.p, &st) == 0 && S_ISREG(st.st_mode);
 	sv_buf_free(&p);
 	return ok;
 }
@@ -167,8 +167,8 @@ static enum sv_status mb_create(struct sv_store *s, const char *mailbox, size_t 
 	struct sv_buf p = SV_BUF_INIT;
 	enum sv_status st = path_of(mb, mailbox, mlen, &p, err);
 	if (st == SV_OK) {
-		int fd = open_mailbox(mb, p.p, true, sv_ascii_ieq(mailbox, mlen, "INBOX", 5), err,
-		                      &st);
+		int fd =
+		    open_mailbox(mb, p.p, true, sv_ascii_ieq(mailbox, mlen, "INBOX", 5), err, &st);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -203,11 +203,11 @@ static void fcntl_unlock(int fd)
 }
 
 /* The dotlock, with the fcntl lock already held; breaks a stale one. */
-static enum sv_status dotlock(struct mbox *mb, struct mfile *f, double deadline,
-                              struct sv_buf *err)
+static enum sv_status dotlock(struct mbox *mb, struct mfile *f, double deadline, struct sv_buf *err)
 {
 	for (;;) {
-		int fd = open(f->lockpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		int fd =
+		    open(f->lockpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd >= 0) {
 			char pid[32];
 			int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
@@ -414,8 +414,8 @@ static bool is_from_line(const char *p, size_t n)
 /* The From line, the header without our fields plus the flag fields, the
  * rest, every ^>*From line with one more '>', a final newline and the
  * blank line that ends an mbox message. */
-static void render(const struct sv_store *s, const char *msg, size_t len,
-                   const char *const *flags, size_t nflags, struct sv_buf *b)
+static void render(const struct sv_store *s, const char *msg, size_t len, const char *const *flags,
+                   size_t nflags, struct sv_buf *b)
 {
 	put_from_line(b, s->env_sender, s->env_time ? s->env_time : time(NULL));
 	bool header = true, skipping = false;
@@ -425,7 +425,8 @@ static void render(const struct sv_store *s, const char *msg, size_t len,
 		const char *line = msg + i;
 		i += n;
 		if (header) {
-			bool blank = line[0] == '\n' || (n >= 2 && line[0] == '\r' && line[1] == '\n');
+			bool blank =
+			    line[0] == '\n' || (n >= 2 && line[0] == '\r' && line[1] == '\n');
 			bool cont = line[0] == ' ' || line[0] == '\t';
 			if (blank) {
 				header = false;
@@ -592,8 +593,9 @@ static void cut(struct mbox *mb, struct sv_store_txn *tx, bool continuous)
 			return;
 		char chunk[8192];
 		for (off_t from = end; from < sb.st_size;) {
-			size_t n = (size_t)(sb.st_size - from) < sizeof chunk ? (size_t)(sb.st_size - from)
-			                                                      : sizeof chunk;
+			size_t n = (size_t)(sb.st_size - from) < sizeof chunk
+			               ? (size_t)(sb.st_size - from)
+			               : sizeof chunk;
 			if (!pread_all(f->fd, chunk, n, from) ||
 			    !pwrite_all(f->fd, chunk, n, from - (off_t)tx->len))
 				return;
@@ -747,8 +749,11 @@ static void flags_of(const char *status, const char *xstatus, const char *kw, st
 		char letter;
 		bool status;
 		const char *name;
-	} map[] = {{'T', false, "\\Draft"},   {'F', false, "\\Flagged"}, {'A', false, "\\Answered"},
-	           {'R', true, "\\Seen"},      {'D', false, "\\Deleted"}};
+	} map[] = {{'T', false, "\\Draft"},
+	           {'F', false, "\\Flagged"},
+	           {'A', false, "\\Answered"},
+	           {'R', true, "\\Seen"},
+	           {'D', false, "\\Deleted"}};
 	for (size_t k = 0; k < sizeof map / sizeof map[0]; k++) {
 		if (!strchr(map[k].status ? status : xstatus, map[k].letter))
 			continue;

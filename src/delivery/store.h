@@ -59,9 +59,9 @@ enum sv_quota_action {
 
 /* How a store is opened (sift.conf's delivery keys). */
 struct sv_store_opts {
-	bool autocreate;       /* filing into a missing mailbox creates it */
-	char separator;        /* hierarchy separator of mailbox names: '.' or '/' */
-	uint64_t quota_bytes;  /* 0: the limit in maildirsize, if any, else none */
+	bool autocreate;      /* filing into a missing mailbox creates it */
+	char separator;       /* hierarchy separator of mailbox names: '.' or '/' */
+	uint64_t quota_bytes; /* 0: the limit in maildirsize, if any, else none */
 	uint64_t quota_messages;
 	enum sv_quota_action over_quota;
 	unsigned lock_timeout; /* seconds to wait for an mbox lock */
@@ -80,7 +80,7 @@ void sv_store_opts_init(struct sv_store_opts *o);
  * location that cannot be understood.
  */
 enum sv_status sv_dlv_store_open(const char *location, const struct sv_store_opts *o,
-				 struct sv_store **store_r, struct sv_buf *err);
+                                 struct sv_store **store_r, struct sv_buf *err);
 
 /* Prepare and commit at once (one store with nothing to roll back with). */
 enum sv_status sv_dlv_store_save(struct sv_store *s, const char *mailbox, size_t mlen,

@@ -264,8 +264,8 @@ START_TEST(test_unique_names)
 	only_file(at("Maildir/new"), name, sizeof name);
 	char pattern[256];
 	snprintf(pattern, sizeof pattern,
-	         "^[0-9]+\\.M[0-9]{6}P%ldQ[0-9]+\\.mx\\\\0571\\\\072a,S=%zu,W=%zu$",
-	         (long)getpid(), sizeof msg - 1, sizeof msg - 1 + 4);
+	         "^[0-9]+\\.M[0-9]{6}P%ldQ[0-9]+\\.mx\\\\0571\\\\072a,S=%zu,W=%zu$", (long)getpid(),
+	         sizeof msg - 1, sizeof msg - 1 + 4);
 	regex_t re;
 	ck_assert_int_eq(regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB), 0);
 	ck_assert_msg(regexec(&re, name, 0, NULL, 0) == 0, "name %s does not match %s", name,
@@ -356,12 +356,27 @@ START_TEST(test_maildir_folders)
 END_TEST
 
 static const char *const refused[] = {
-    "", ".", "..", "A..B", ".A", "A.", "/A", "A/", "A//B", "A/./B", "../x", "x/../y",
-    "A\nB", "A\rB", "A\x01", "A\x7f", "A\tB",
-    "\xc3\x28",         /* invalid UTF-8 */
-    "A\xc2\x85",        /* C1 control NEL */
-    "\xed\xa0\x80",     /* a surrogate */
-    "\xc0\xaf",         /* overlong '/' */
+    "",
+    ".",
+    "..",
+    "A..B",
+    ".A",
+    "A.",
+    "/A",
+    "A/",
+    "A//B",
+    "A/./B",
+    "../x",
+    "x/../y",
+    "A\nB",
+    "A\rB",
+    "A\x01",
+    "A\x7f",
+    "A\tB",
+    "\xc3\x28",     /* invalid UTF-8 */
+    "A\xc2\x85",    /* C1 control NEL */
+    "\xed\xa0\x80", /* a surrogate */
+    "\xc0\xaf",     /* overlong '/' */
 };
 
 START_TEST(test_refused_names)
@@ -471,7 +486,8 @@ START_TEST(test_mutf7_rejects)
 	struct sv_buf out = SV_BUF_INIT;
 	sv_buf_puts(&out, "keep");
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		ck_assert_msg(!sv_dlv_mutf7_decode(bad[i], strlen(bad[i]), &out), "%s decoded", bad[i]);
+		ck_assert_msg(!sv_dlv_mutf7_decode(bad[i], strlen(bad[i]), &out), "%s decoded",
+		              bad[i]);
 		ck_assert_str_eq(out.p, "keep");
 	}
 	ck_assert(!sv_dlv_mutf7_encode("\xff", 1, &out));
@@ -485,7 +501,9 @@ START_TEST(test_mutf7_on_disk)
 	struct sv_store_opts o;
 	sv_store_opts_init(&o);
 	struct sv_store *s = open_maildir(&o);
-	const char *name = "Entw\xc3\xbc" "rfe.\xc3\x9c" "bersicht";
+	const char *name = "Entw\xc3\xbc"
+	                   "rfe.\xc3\x9c"
+	                   "bersicht";
 	save_ok(s, name, MSG);
 	ck_assert(exists(at("Maildir/.Entw&APw-rfe.&ANw-bersicht/new")));
 	ck_assert(s->exists(s, name, strlen(name)));
@@ -625,7 +643,8 @@ START_TEST(test_quota_recalc)
 	save_ok(s, "INBOX", MSG);
 	char *q = slurp(at("Maildir/maildirsize"));
 	char want[128];
-	snprintf(want, sizeof want, "100000S\n%zu 2\n%zu 1\n", 2 * (sizeof msg - 1), sizeof msg - 1);
+	snprintf(want, sizeof want, "100000S\n%zu 2\n%zu 1\n", 2 * (sizeof msg - 1),
+	         sizeof msg - 1);
 	ck_assert_str_eq(q, want);
 	sv_free(q);
 
@@ -638,7 +657,8 @@ START_TEST(test_quota_recalc)
 	sv_buf_free(&big);
 	save_ok(s, "INBOX", MSG);
 	q = slurp(at("Maildir/maildirsize"));
-	snprintf(want, sizeof want, "100000S\n%zu 3\n%zu 1\n", 3 * (sizeof msg - 1), sizeof msg - 1);
+	snprintf(want, sizeof want, "100000S\n%zu 3\n%zu 1\n", 3 * (sizeof msg - 1),
+	         sizeof msg - 1);
 	ck_assert_str_eq(q, want);
 	sv_free(q);
 
@@ -646,7 +666,8 @@ START_TEST(test_quota_recalc)
 	spit(at("Maildir/maildirsize"), "100000S\n5 x\n");
 	save_ok(s, "INBOX", MSG);
 	q = slurp(at("Maildir/maildirsize"));
-	snprintf(want, sizeof want, "100000S\n%zu 4\n%zu 1\n", 4 * (sizeof msg - 1), sizeof msg - 1);
+	snprintf(want, sizeof want, "100000S\n%zu 4\n%zu 1\n", 4 * (sizeof msg - 1),
+	         sizeof msg - 1);
 	ck_assert_str_eq(q, want);
 	sv_free(q);
 	s->close(s);
@@ -785,8 +806,8 @@ START_TEST(test_mbox_flags)
 	                            "Subject: flags\n"
 	                            "\n"
 	                            "Status: R in the body stays\n";
-	const char *flags[] = {"\\Deleted", "\\Seen", "$Label1", "\\Flagged", "\\Answered",
-	                       "\\Draft",   "bad kw", "Work"};
+	const char *flags[] = {"\\Deleted",  "\\Seen",  "$Label1", "\\Flagged",
+	                       "\\Answered", "\\Draft", "bad kw",  "Work"};
 	struct sv_store *s = open_mbox(NULL);
 	ck_assert_int_eq(save(s, "INBOX", m, sizeof m - 1, flags, 8, NULL, 0), SV_OK);
 	ck_assert_int_eq(save(s, "INBOX", m, sizeof m - 1, NULL, 0, NULL, 0), SV_OK);
@@ -949,7 +970,8 @@ START_TEST(test_mbox_concurrent)
 			for (int k = 0; k < 200; k++)
 				sv_buf_printf(&m, "line %d of writer %d\n", k, i);
 			s->env_sender = "w@example.org";
-			enum sv_status st = sv_dlv_store_save(s, "INBOX", 5, m.p, m.len, NULL, 0, &err);
+			enum sv_status st =
+			    sv_dlv_store_save(s, "INBOX", 5, m.p, m.len, NULL, 0, &err);
 			_exit(st == SV_OK ? 0 : 1);
 		}
 	}
