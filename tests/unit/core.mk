@@ -51,3 +51,12 @@ tests_unit_check_submit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -DSV_TOP_SRCDIR='"
 tests_unit_check_submit_LDADD = libsift.la $(CHECK_LIBS)
 endif
 EXTRA_DIST += tests/tools/smtp-sink.py
+## the mail stores: locations, Maildir names and quota, mbox
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_store
+TESTS += tests/unit/check_store
+
+tests_unit_check_store_SOURCES = tests/unit/check_store.c
+tests_unit_check_store_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_store_LDADD = libsift.la $(CHECK_LIBS)
+endif
