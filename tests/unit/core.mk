@@ -37,7 +37,6 @@ tests_unit_check_config_SOURCES = tests/unit/check_config.c
 tests_unit_check_config_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_config_LDADD = libsift.la $(CHECK_LIBS)
 endif
-endif
 
 ## the submission back-ends: sendmail pipe (against a stub) and SMTP
 ## (against tests/tools/smtp-sink.py, STARTTLS with certificates made by
