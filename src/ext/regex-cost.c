@@ -48,6 +48,7 @@ struct parser {
 	uint64_t nodes; /* AST nodes before expansion: bounds the tags */
 	struct sv_buf *err;
 	bool failed;
+	bool bad_bound; /* a bound TRE refuses: see parse_bound */
 };
 
 static uint64_t add(uint64_t a, uint64_t b)
@@ -194,7 +195,11 @@ static uint64_t parse_bracket(struct parser *ps)
 }
 
 /* {m}, {m,}, {m,n}, {,n}; false for anything else (TRE's approximate
- * matching parameters). */
+ * matching parameters). TRE refuses (REG_BADBR) an upper bound over
+ * RE_DUP_MAX (255; {m} is m to m) or below the lower one, but parses the
+ * numbers into an int that overflows: a{4294967296} would reach it as
+ * a{0}. Such a bound is marked so that the pattern is refused before TRE
+ * sees it; the estimate goes on with the numbers capped. */
 static bool parse_bound(struct parser *ps, unsigned *m_r, long *n_r)
 {
 	const wchar_t *p = ps->p; /* after '{' */
@@ -218,6 +223,9 @@ static bool parse_bound(struct parser *ps, unsigned *m_r, long *n_r)
 	}
 	if (p >= ps->end || *p != L'}' || (!have_m && !have_n))
 		return false;
+	unsigned long max = !comma ? m : n;
+	if ((!comma || have_n) && (max > SV_REGEX_DUP_MAX || (have_m && have_n && n < m)))
+		ps->bad_bound = true;
 	ps->p = p + 1;
 	*m_r = (unsigned)m;
 	*n_r = !comma ? (long)m : have_n ? (long)n : -1;
@@ -373,6 +381,7 @@ enum sv_status sv_regex_estimate(const wchar_t *w, size_t n, bool icase,
 	}
 	if (ps.failed)
 		return SV_FAIL;
+	cost_r->bad_bound = ps.bad_bound;
 	uint64_t s = add(r.states, 2);
 	uint64_t t = add(mul(ps.nodes, 2), 2);
 	/* initial and final transitions, one terminator per state */

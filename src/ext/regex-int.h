@@ -23,7 +23,11 @@ struct sv_regex_cost {
 	uint64_t compile_bytes; /* AST, position sets and the TNFA */
 	uint64_t match_bytes;   /* TRE's alloca per match, with captures */
 	uint64_t match_bytes_nosub;
+	bool bad_bound; /* a repetition bound TRE refuses (over RE_DUP_MAX) */
 };
+
+/* TRE's RE_DUP_MAX: the largest upper bound of x{m,n} */
+#define SV_REGEX_DUP_MAX 255
 
 /* Estimate the cost of the code points w[0..n) as an ERE (REG_EXTENDED,
  * with REG_ICASE when icase). SV_FAIL with a reason in err when the

@@ -115,6 +115,19 @@ static void put_kib(struct sv_buf *b, uint64_t bytes)
 	sv_buf_printf(b, "%llu KiB", (unsigned long long)((bytes + 1023) / 1024));
 }
 
+/* "invalid regular expression 'KEY': TRE's reason for rc" */
+static void invalid(struct sv_buf *err, const char *key, size_t len, int rc)
+{
+	char msg[200];
+	regex_t none;
+	memset(&none, 0, sizeof none);
+	tre_regerror(rc, &none, msg, sizeof msg);
+	/* the key may come from a variable: not NUL-terminated, any bytes */
+	sv_buf_puts(err, "invalid regular expression '");
+	sv_buf_put_sanitized(err, key, len, 64);
+	sv_buf_printf(err, "': %s", msg);
+}
+
 enum sv_status sv_regex_compile(const char *key, size_t len, bool icase, bool nosub,
 				uint64_t limit, struct sv_regex **re_r, struct sv_buf *err)
 {
@@ -131,6 +144,12 @@ enum sv_status sv_regex_compile(const char *key, size_t len, bool icase, bool no
 	struct sv_regex_cost cost;
 	if (sv_regex_estimate(w, wlen, icase, &cost, err) != SV_OK) {
 		sv_free(w);
+		return SV_FAIL;
+	}
+	if (cost.bad_bound) {
+		/* TRE's own refusal, without handing it numbers it may wrap */
+		sv_free(w);
+		invalid(err, key, len, REG_BADBR);
 		return SV_FAIL;
 	}
 	uint64_t need = cost.compile_bytes + (nosub ? cost.match_bytes_nosub : cost.match_bytes);
@@ -151,13 +170,8 @@ enum sv_status sv_regex_compile(const char *key, size_t len, bool icase, bool no
 							 (nosub ? REG_NOSUB : 0));
 	sv_free(w);
 	if (rc != 0) {
-		char msg[200];
-		tre_regerror(rc, &re->re, msg, sizeof msg);
 		sv_free(re);
-		/* the key may come from a variable: not NUL-terminated, any bytes */
-		sv_buf_puts(err, "invalid regular expression '");
-		sv_buf_put_sanitized(err, key, len, 64);
-		sv_buf_printf(err, "': %s", msg);
+		invalid(err, key, len, rc);
 		return SV_FAIL;
 	}
 	if (tre_have_approx(&re->re) || tre_have_backrefs(&re->re)) {
