@@ -49,6 +49,7 @@ struct parser {
 	struct sv_buf *err;
 	bool failed;
 	bool bad_bound; /* a bound TRE refuses: see parse_bound */
+	bool bad_paren; /* a ')' TRE's parser loops on: see sv_regex_estimate */
 };
 
 static uint64_t add(uint64_t a, uint64_t b)
@@ -375,13 +376,20 @@ enum sv_status sv_regex_estimate(const wchar_t *w, size_t n, bool icase,
 	struct parser ps = {.p = w, .end = w + n, .icase = icase, .err = err};
 	struct cost r = parse_alt(&ps);
 	while (ps.p < ps.end && !ps.failed) {
-		/* an unbalanced ')': TRE refuses it; estimate the rest too */
+		/* an unmatched ')': TRE takes it as a literal, except right
+		   after a backslash character (the pattern a\\) ): TRE 0.8
+		   takes that for the BRE group end \) , makes an empty
+		   expression without moving on and loops for ever, allocating.
+		   Estimate the rest too. */
+		if (ps.p > w && ps.p[-1] == L'\\')
+			ps.bad_paren = true;
 		ps.p++;
 		r = cat(r, parse_alt(&ps));
 	}
 	if (ps.failed)
 		return SV_FAIL;
 	cost_r->bad_bound = ps.bad_bound;
+	cost_r->bad_paren = ps.bad_paren;
 	uint64_t s = add(r.states, 2);
 	uint64_t t = add(mul(ps.nodes, 2), 2);
 	/* initial and final transitions, one terminator per state */

@@ -25,6 +25,7 @@ struct sv_regex_cost {
 	uint64_t match_bytes;   /* TRE's alloca per match, with captures */
 	uint64_t match_bytes_nosub;
 	bool bad_bound; /* a repetition bound TRE refuses (over RE_DUP_MAX) */
+	bool bad_paren; /* an unmatched ')' right after \\ (TRE loops on it) */
 };
 
 /* TRE's RE_DUP_MAX: the largest upper bound of x{m,n} */

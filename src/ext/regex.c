@@ -158,6 +158,13 @@ enum sv_status sv_regex_compile(const char *key, size_t len, bool icase, bool no
 		invalid(err, key, len, REG_BADBR);
 		return SV_FAIL;
 	}
+	if (cost.bad_paren) {
+		sv_free(w);
+		sv_buf_puts(err, "invalid regular expression '");
+		sv_buf_put_sanitized(err, key, len, 64);
+		sv_buf_puts(err, "': unmatched ')' right after an escaped backslash");
+		return SV_FAIL;
+	}
 	uint64_t need = cost.compile_bytes + (nosub ? cost.match_bytes_nosub : cost.match_bytes);
 	if (need > limit) {
 		sv_free(w);
