@@ -50,6 +50,7 @@ struct parser {
 	bool failed;
 	bool bad_bound; /* a bound TRE refuses: see parse_bound */
 	bool bad_paren; /* a ')' TRE's parser loops on: see sv_regex_estimate */
+	bool bad_class; /* an unterminated [: [. [= : see parse_bracket */
 };
 
 static uint64_t add(uint64_t a, uint64_t b)
@@ -172,8 +173,14 @@ static uint64_t parse_bracket(struct parser *ps)
 			const wchar_t *q = p + 2;
 			while (q + 1 < ps->end && !(q[0] == kind && q[1] == L']'))
 				q++;
-			if (q + 1 >= ps->end)
-				break; /* unterminated: TRE refuses it */
+			if (q + 1 >= ps->end) {
+				/* unterminated: TRE 0.8 skips two characters
+				   after the name's ':' whatever they are, and
+				   reads past the end of a pattern ending in
+				   "[[:alpha:" */
+				ps->bad_class = true;
+				break;
+			}
 			ranges = add(ranges, kind == L':' ? RANGES_PER_CLASS : (ps->icase ? 3 : 1));
 			p = q + 2;
 			continue;
@@ -390,6 +397,7 @@ enum sv_status sv_regex_estimate(const wchar_t *w, size_t n, bool icase,
 		return SV_FAIL;
 	cost_r->bad_bound = ps.bad_bound;
 	cost_r->bad_paren = ps.bad_paren;
+	cost_r->bad_class = ps.bad_class;
 	uint64_t s = add(r.states, 2);
 	uint64_t t = add(mul(ps.nodes, 2), 2);
 	/* initial and final transitions, one terminator per state */

@@ -152,10 +152,10 @@ enum sv_status sv_regex_compile(const char *key, size_t len, bool icase, bool no
 		sv_free(w);
 		return SV_FAIL;
 	}
-	if (cost.bad_bound) {
-		/* TRE's own refusal, without handing it numbers it may wrap */
+	if (cost.bad_bound || cost.bad_class) {
+		/* TRE's own refusal, without handing it what it mishandles */
 		sv_free(w);
-		invalid(err, key, len, REG_BADBR);
+		invalid(err, key, len, cost.bad_bound ? REG_BADBR : REG_EBRACK);
 		return SV_FAIL;
 	}
 	if (cost.bad_paren) {
