@@ -174,6 +174,57 @@ static void usage(FILE *f)
 
 /* ---- the user ---- */
 
+/* mkdir -p, each new level 0700 */
+static bool make_dirs(char *path)
+{
+	struct stat st;
+	if (stat(path, &st) == 0)
+		return S_ISDIR(st.st_mode);
+	char *slash = strrchr(path, '/');
+	if (slash && slash != path) {
+		*slash = '\0';
+		bool ok = make_dirs(path);
+		*slash = '/';
+		if (!ok)
+			return false;
+	}
+	return mkdir(path, 0700) == 0 || errno == EEXIST;
+}
+
+/* -d names a virtual user (sift.conf virtual-home; not root): the
+ * delivery stays with the account that runs it, in the virtual home. */
+static int become_virtual(void)
+{
+	const char *at = strrchr(L.user_opt, '@');
+	const char *rcpt = L.final_opt && *L.final_opt ? L.final_opt
+			   : L.orig_opt && *L.orig_opt ? L.orig_opt
+			   : getenv("RECIPIENT")	   ? getenv("RECIPIENT")
+						   : getenv("ORIGINAL_RECIPIENT");
+	const char *rat = rcpt ? strrchr(rcpt, '@') : NULL;
+	const char *domain = at ? at + 1 : rat ? rat + 1 : "";
+	struct sv_buf home = SV_BUF_INIT, err = SV_BUF_INIT;
+	if (!sv_conf_expand(L.conf.virtual_home, L.user_opt, "/nonexistent", domain, &home, &err)) {
+		int rc = finish(EX_TEMPFAIL_, "4.3.5 virtual-home for %s: %s", L.user_opt,
+				err.p ? err.p : "cannot expand");
+		sv_buf_free(&home);
+		sv_buf_free(&err);
+		return rc;
+	}
+	sv_buf_free(&err);
+	if (!home.p || home.p[0] != '/' || !make_dirs(home.p)) {
+		int rc = finish(EX_TEMPFAIL_, "4.2.0 cannot create the home %s of virtual user %s: %s",
+				home.p ? home.p : "", L.user_opt, strerror(errno));
+		sv_buf_free(&home);
+		return rc;
+	}
+	L.user = sv_strdup(L.user_opt);
+	L.home = sv_strdup(home.p);
+	L.uid = geteuid();
+	L.gid = getegid();
+	sv_buf_free(&home);
+	return -1;
+}
+
 /* Become the user of -d (as root), or check that -d names who we are. */
 static int become_user(void)
 {
@@ -182,6 +233,8 @@ static int become_user(void)
 	if (L.user_opt) {
 		errno = 0;
 		pw = getpwnam(L.user_opt);
+		if (!pw && euid != 0 && L.conf.virtual_home && *L.conf.virtual_home)
+			return become_virtual();
 		if (!pw) {
 			if (errno != 0 && errno != ENOENT && errno != ESRCH && errno != EBADF &&
 			    errno != EPERM)
@@ -201,9 +254,12 @@ static int become_user(void)
 			if (setuid(0) == 0 || geteuid() != pw->pw_uid || getegid() != pw->pw_gid)
 				return finish(EX_TEMPFAIL_, "4.3.0 dropping privileges failed");
 		} else if (pw->pw_uid != euid) {
+			if (L.conf.virtual_home && *L.conf.virtual_home)
+				return become_virtual();
 			return finish(EX_TEMPFAIL_,
 				      "4.3.5 -d %s: running as uid %lu, which is not that user "
-				      "(only root can deliver for others)",
+				      "(only root can deliver for others; virtual users need "
+				      "virtual-home)",
 				      L.user_opt, (unsigned long)euid);
 		}
 	} else {
