@@ -148,8 +148,11 @@ enum sv_status sv_dlv_redirect_prepare(struct sv_txn *t, struct sv_action *a, st
 	}
 	/* RFC 5228 §4.2: the envelope sender stays the original one */
 	const char *rcpts[1] = {to};
+	const char *from = c->env && c->env->from ? c->env->from : "";
+	if (c->redirect_from && *from)
+		from = c->redirect_from;
 	struct sv_mail_out m = {
-	    .from = c->env && c->env->from ? c->env->from : "",
+	    .from = from,
 	    .rcpts = rcpts,
 	    .nrcpts = 1,
 	    .msg = out.len ? out.p : c->msg,
@@ -191,6 +194,30 @@ void sv_dlv_redirect_rollback(struct sv_txn *t, struct sv_action *a)
 	if (a->txn)
 		t->c->submit->rollback(t->c->submit, a->txn);
 	a->txn = NULL;
+}
+
+const char *sv_dlv_redirect_sender(const char *rule, const struct sv_envelope *env,
+				   const char *user_email, const char *postmaster,
+				   struct sv_buf *out)
+{
+	const char *orig = env && env->from ? env->from : "";
+	if (!*orig || !rule || strcmp(rule, "sender") == 0)
+		return orig;
+	const char *v = NULL;
+	if (strcmp(rule, "recipient") == 0)
+		v = env->final_to ? env->final_to : env->to;
+	else if (strcmp(rule, "orig_recipient") == 0)
+		v = env->orig_to ? env->orig_to : env->to;
+	else if (strcmp(rule, "user_email") == 0)
+		v = user_email;
+	else if (strcmp(rule, "postmaster") == 0)
+		v = postmaster;
+	else if (rule[0] == '<' && strlen(rule) >= 2) {
+		sv_buf_reset(out);
+		sv_buf_append(out, rule + 1, strlen(rule) - 2);
+		v = out->p ? out->p : "";
+	}
+	return v && *v ? v : orig;
 }
 
 /* ---- the transaction ---- */
@@ -251,7 +278,7 @@ static enum sv_status prepare_one(struct plan *p, struct sv_action *a, enum sv_s
 		p->v[p->n++] = (struct step){a, false};
 	} else {
 		report(p->t.c, "%s", err.p ? err.p : sv_status_name(st));
-		if (st != SV_TEMPFAIL) {
+		if (st != SV_TEMPFAIL && st != SV_LIMIT && st != SV_NOMEM) {
 			st = SV_OK;
 			if (*worst == SV_OK)
 				*worst = SV_FAIL;
@@ -282,8 +309,11 @@ static enum sv_status prepare_all(struct plan *p, struct sv_result *r)
 				continue;
 			if (a->def->phase == SV_PHASE_NONE && !a->def->prepare)
 				continue; /* discard: nothing to carry out */
-			if (prepare_one(p, a, &worst) == SV_TEMPFAIL)
+			enum sv_status st = prepare_one(p, a, &worst);
+			if (st == SV_TEMPFAIL || st == SV_NOMEM)
 				return SV_TEMPFAIL;
+			if (st == SV_LIMIT)
+				return SV_LIMIT;
 		}
 	}
 	return worst;
@@ -306,8 +336,9 @@ static enum sv_status prepare_inbox(struct plan *p)
 	else
 		report(p->t.c, "%s", err.p ? err.p : sv_status_name(st));
 	sv_buf_free(&err);
-	/* INBOX is the last resort: if it cannot be filed, retry later */
-	return st == SV_OK ? SV_OK : SV_TEMPFAIL;
+	/* INBOX is the last resort: if it cannot be filed, retry later
+	   (unless it refuses the message for good: over quota) */
+	return st == SV_OK || st == SV_LIMIT ? st : SV_TEMPFAIL;
 }
 
 /* Commit in preparation order. A store that fails to commit rolls back
@@ -363,19 +394,24 @@ enum sv_status sv_dlv_execute(struct sv_result *r, const struct sv_exec_ctx *c, 
 	struct plan p = {.t = {.c = c}};
 	p.v = sv_malloc((r->n + 1) * sizeof *p.v);
 	enum sv_status worst = prepare_all(&p, r);
-	if (worst != SV_TEMPFAIL && implicit_keep && sv_result_implicit_keep_pending(r) &&
-	    !p.need_inbox) {
+	bool abort = worst == SV_TEMPFAIL || worst == SV_LIMIT;
+	if (!abort && implicit_keep && sv_result_implicit_keep_pending(r) && !p.need_inbox) {
 		p.need_inbox = true;
 		p.inbox_flags = r->keep_flags;
 		p.ninbox_flags = r->keep_has_flags ? r->nkeep_flags : 0;
 		p.inbox_has_flags = r->keep_has_flags;
 	}
-	if (worst != SV_TEMPFAIL && prepare_inbox(&p) != SV_OK)
-		worst = SV_TEMPFAIL;
-	if (worst == SV_TEMPFAIL) {
+	if (!abort) {
+		enum sv_status ib = prepare_inbox(&p);
+		if (ib != SV_OK) {
+			worst = ib;
+			abort = true;
+		}
+	}
+	if (abort) {
 		undo(&p);
 		sv_free(p.v);
-		return SV_TEMPFAIL;
+		return worst;
 	}
 	worst = commit_all(&p, worst);
 	finish(&p);

@@ -31,6 +31,9 @@ struct sv_exec_ctx {
 	 * max_delivered_to, is not redirected again (it is kept instead). */
 	const char *recipient;
 	size_t max_delivered_to;
+	/* Envelope sender of redirected mail (NULL: the message's own, as
+	 * RFC 5228 §4.2 says; "" the null sender); see sv_dlv_redirect_sender. */
+	const char *redirect_from;
 	/* Where keep and the implicit keep file (NULL: INBOX); INBOX when it
 	 * cannot be filed there (sieve-deliver -m). */
 	const char *keep_mailbox;
@@ -59,9 +62,22 @@ struct sv_txn {
  * left and the MTA's retry delivers exactly once.
  *
  * SV_OK when everything succeeded, SV_FAIL when an action failed but the
- * message is safe, SV_TEMPFAIL when the delivery must be retried.
+ * message is safe, SV_TEMPFAIL when the delivery must be retried, SV_LIMIT
+ * when a store refused the message for good (over quota with
+ * quota-exceeded = reject): nothing was filed and the delivery bounces.
  */
 enum sv_status sv_dlv_execute(struct sv_result *r, const struct sv_exec_ctx *c, bool implicit_keep);
+
+/*
+ * The envelope sender redirect uses under the redirect-envelope-from rule
+ * (limits.h): "sender" (the original one), "recipient", "orig_recipient",
+ * "user_email" (user_email), "postmaster" (postmaster) or "<address>". A
+ * null original sender stays null whatever the rule (a bounce must not
+ * bounce). The result points into env, the arguments or out.
+ */
+const char *sv_dlv_redirect_sender(const char *rule, const struct sv_envelope *env,
+				   const char *user_email, const char *postmaster,
+				   struct sv_buf *out);
 
 /* The implicit keep alone (after a chain of scripts): INBOX with the keep
  * flags, unless it was cancelled. SV_TEMPFAIL when it failed. */

@@ -169,3 +169,61 @@ const char *sv_lda_pick(const char *const *candidates, size_t n)
 			return candidates[i];
 	return NULL;
 }
+
+/* "<a@b>" -> "a@b", "<>" -> "" (kept in scratch, one after the other) */
+static const char *strip_angles(const char *v, struct sv_buf *scratch, size_t *slot)
+{
+	size_t n = strlen(v);
+	if (n < 2 || v[0] != '<' || v[n - 1] != '>')
+		return v;
+	*slot = scratch->len;
+	sv_buf_append(scratch, v + 1, n - 2);
+	sv_buf_putc(scratch, '\0');
+	return NULL; /* read from scratch once every string is in */
+}
+
+void sv_lda_envelope(const struct sv_lda_sources *in, struct sv_lda_envelope *out,
+		     struct sv_buf *scratch)
+{
+	sv_buf_reset(scratch);
+	const char *senders[] = {in->opt_from, in->env_sender, in->from_line, in->return_path};
+	const char *from = sv_lda_pick(senders, 4);
+	size_t slots[3] = {0};
+	bool inscratch[3] = {false};
+	if (from) {
+		const char *s = strip_angles(from, scratch, &slots[0]);
+		inscratch[0] = !s;
+		from = s;
+	}
+	const char *finals[] = {in->opt_final, in->env_recipient};
+	const char *final = NULL;
+	for (size_t i = 0; i < 2 && !final; i++)
+		if (finals[i] && *finals[i])
+			final = finals[i];
+	const char *origs[] = {in->opt_orig, in->env_orig};
+	const char *orig = NULL;
+	for (size_t i = 0; i < 2 && !orig; i++)
+		if (origs[i] && *origs[i])
+			orig = origs[i];
+	if (!orig)
+		orig = final;
+	if (!orig && in->user) {
+		slots[1] = scratch->len;
+		sv_buf_printf(scratch, "%s@%s", in->user, in->host && *in->host ? in->host : "localhost");
+		sv_buf_putc(scratch, '\0');
+		inscratch[1] = true;
+	} else if (orig) {
+		const char *s = strip_angles(orig, scratch, &slots[1]);
+		inscratch[1] = !s;
+		orig = s;
+	}
+	if (final) {
+		const char *s = strip_angles(final, scratch, &slots[2]);
+		inscratch[2] = !s;
+		final = s;
+	}
+	/* the buffer may have moved while it grew: point into it at the end */
+	out->from = inscratch[0] ? scratch->p + slots[0] : from;
+	out->orig_to = inscratch[1] ? scratch->p + slots[1] : orig;
+	out->final_to = inscratch[2] ? scratch->p + slots[2] : final ? final : out->orig_to;
+}

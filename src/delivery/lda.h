@@ -39,4 +39,33 @@ void sv_lda_angle_addr(const char *v, size_t len, struct sv_buf *out);
  */
 const char *sv_lda_pick(const char *const *candidates, size_t n);
 
+/* What says who the envelope is, each NULL when it says nothing. */
+struct sv_lda_sources {
+	const char *opt_from, *opt_orig, *opt_final; /* -f, -a, -r */
+	const char *env_sender;    /* $SENDER ("" is the null sender) */
+	const char *env_orig;      /* $ORIGINAL_RECIPIENT */
+	const char *env_recipient; /* $RECIPIENT */
+	const char *from_line;     /* sender of the mbox "From " line */
+	const char *return_path;   /* address inside Return-Path: ("" for <>) */
+	const char *user, *host;   /* user@host is the last resort recipient */
+};
+
+/* The envelope of a delivery (strings in out or in the sources). */
+struct sv_lda_envelope {
+	const char *from;     /* "" is the null sender; NULL: nothing said */
+	const char *orig_to;  /* original recipient */
+	const char *final_to; /* final recipient */
+};
+
+/*
+ * Decide the envelope by precedence (../shared/notes/lda.md). Sender: -f,
+ * else $SENDER, else the From line, else Return-Path; "<>" and "" are the
+ * null sender, "<a@b>" is a@b. Original recipient: -a, else
+ * $ORIGINAL_RECIPIENT, else the final recipient's sources, else user@host.
+ * Final recipient: -r, else $RECIPIENT, else the original recipient. An
+ * empty recipient (an empty pipe(8) macro) says nothing.
+ */
+void sv_lda_envelope(const struct sv_lda_sources *in, struct sv_lda_envelope *out,
+		     struct sv_buf *scratch);
+
 #endif

@@ -140,6 +140,23 @@ static bool parse_number(const char *v, enum sv_setting_type type, uint64_t *out
 	return true;
 }
 
+bool sv_redirect_from_valid(const char *v)
+{
+	static const char *const names[] = {"sender",     "recipient",  "orig_recipient",
+					    "user_email", "postmaster", NULL};
+	for (size_t i = 0; names[i]; i++)
+		if (strcmp(v, names[i]) == 0)
+			return true;
+	size_t n = strlen(v);
+	if (n < 2 || v[0] != '<' || v[n - 1] != '>')
+		return false;
+	/* an explicit address: printable ASCII, no spaces or brackets inside */
+	for (size_t i = 1; i + 1 < n; i++)
+		if (v[i] <= ' ' || v[i] >= 0x7f || v[i] == '<' || v[i] == '>')
+			return false;
+	return true;
+}
+
 bool sv_settings_set(struct sv_settings *s, const char *key, const char *value,
 		     struct sv_buf *err)
 {
@@ -150,6 +167,13 @@ bool sv_settings_set(struct sv_settings *s, const char *key, const char *value,
 	}
 	const struct sv_setting_info *in = &sv_setting_table[id];
 	if (in->type == SV_SETTING_TEXT) {
+		if (id == SV_SET_redirect_envelope_from && !sv_redirect_from_valid(value)) {
+			sv_buf_printf(err,
+				      "setting '%s': '%s' is not sender, recipient, orig_recipient, "
+				      "user_email, postmaster or <address>",
+				      key, value);
+			return false;
+		}
 		sv_free(s->text[id]);
 		s->text[id] = sv_strdup(value);
 		return true;

@@ -80,7 +80,13 @@ enum sv_setting_type { SV_SETTING_NUMBER, SV_SETTING_SIZE, SV_SETTING_SECONDS, S
 	  "memory one :regex pattern may need to compile and match, estimated from the pattern "  \
 	  "(nested counted repetitions multiply); a pattern above it is refused")                 \
 	X(recipient_delimiter, "recipient-delimiter", "recipient_delimiter", SV_SETTING_TEXT, 0,  \
-	  0, 0, "+", "characters that separate user and detail (RFC 5233)")
+	  0, 0, "+", "characters that separate user and detail (RFC 5233)")                     \
+	X(redirect_envelope_from, "redirect-envelope-from", "sieve_redirect_envelope_from",       \
+	  SV_SETTING_TEXT, 0, 0, 0, "sender",                                                     \
+	  "envelope sender of redirected mail: sender, recipient, orig_recipient, user_email, "   \
+	  "postmaster or <address> (a null sender stays null)")                                  \
+	X(max_delivered_to, "max-delivered-to", "", SV_SETTING_NUMBER, 20, 1, 1000, NULL,        \
+	  "a message with more Delivered-To fields than this is not redirected (a mail loop)")
 
 enum sv_setting_id {
 #define SV_X(field, key, alias, type, def, min, max, tdef, help) SV_SET_##field,
@@ -116,6 +122,8 @@ int sv_settings_find(const char *key);
 /* Set key=value; on failure returns false and appends a reason to err. */
 bool sv_settings_set(struct sv_settings *s, const char *key, const char *value,
 		     struct sv_buf *err);
+/* Is v a value redirect-envelope-from accepts? */
+bool sv_redirect_from_valid(const char *v);
 /* Parse "key=value" as the -o option of every program takes it. */
 bool sv_settings_set_option(struct sv_settings *s, const char *opt, struct sv_buf *err);
 /* Copy one setting from src. */

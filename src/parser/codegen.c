@@ -574,7 +574,7 @@ void sv_codegen_top(struct sv_codegen *g, struct sv_ast_node *list)
 	gen_block(g, list);
 }
 
-bool sv_codegen_finish(struct sv_codegen *g, const char *name, uint64_t src_hash,
+bool sv_codegen_finish(struct sv_codegen *g, const char *name, uint64_t src_hash, uint64_t fingerprint,
 		       struct sv_buf *out, struct sv_diags *diags)
 {
 	struct sv_validator *v = g->v;
@@ -598,7 +598,7 @@ bool sv_codegen_finish(struct sv_codegen *g, const char *name, uint64_t src_hash
 			.nlines = g->nlines,
 			.name = name,
 			.src_hash = src_hash,
-			.fingerprint = sv_bin_fingerprint(),
+			.fingerprint = fingerprint,
 		};
 		sv_bin_write(&parts, out);
 		sv_free(names);

@@ -25,7 +25,7 @@ struct sv_codegen;
 struct sv_codegen *sv_codegen_begin(struct sv_validator *v, size_t srclen,
 				    struct sv_diags *diags);
 void sv_codegen_top(struct sv_codegen *g, struct sv_ast_node *list);
-bool sv_codegen_finish(struct sv_codegen *g, const char *name, uint64_t src_hash,
+bool sv_codegen_finish(struct sv_codegen *g, const char *name, uint64_t src_hash, uint64_t fingerprint,
 		       struct sv_buf *out, struct sv_diags *diags);
 
 /* For custom generate hooks. */

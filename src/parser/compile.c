@@ -137,7 +137,8 @@ enum sv_status sv_compile(const char *file, const char *src, size_t len,
 	sv_script_name(file, &name);
 	struct sv_codegen *g = s.g;
 	s.g = NULL;
-	bool ok = sv_codegen_finish(g, name.p ? name.p : "", sv_hash64(src, len), out, diags);
+	bool ok = sv_codegen_finish(g, name.p ? name.p : "", sv_hash64(src, len),
+				    sv_bin_fingerprint_for(o ? o->settings : NULL), out, diags);
 	sv_buf_free(&name);
 	if (ok) {
 		st = SV_OK;
@@ -145,7 +146,7 @@ enum sv_status sv_compile(const char *file, const char *src, size_t len,
 	}
 done:
 	if (s.g)
-		sv_codegen_finish(s.g, "", 0, NULL, NULL);
+		sv_codegen_finish(s.g, "", 0, 0, NULL, NULL);
 	sv_diags_sort(diags);
 	if (stage_r)
 		*stage_r = stage;

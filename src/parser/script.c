@@ -59,7 +59,7 @@ enum sv_status sv_script_open(const char *path, const struct sv_script_options *
 		    bs.st_mtime >= ss.st_mtime &&
 		    sv_read_file(binpath.p, SV_BIN_MAX_FILE, &data, &lerr) == SV_OK &&
 		    sv_bin_peek(data.p, data.len, &bh, &bf) && bh == hash &&
-		    bf == sv_bin_fingerprint() &&
+		    bf == sv_bin_fingerprint_for(set) &&
 		    sv_bin_load(data.p, data.len, bin_r, &lerr) == SV_OK) {
 			sv_buf_free(&data);
 			sv_buf_free(&lerr);

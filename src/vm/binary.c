@@ -82,6 +82,21 @@ uint64_t sv_hash64(const void *data, size_t len)
 	return h;
 }
 
+uint64_t sv_bin_fingerprint_for(const struct sv_settings *s)
+{
+	struct sv_settings defaults;
+	if (!s) {
+		sv_settings_init(&defaults);
+		s = &defaults;
+	}
+	const uint64_t v[] = {s->max_script_size, s->max_nesting,   s->max_list_size,
+			      s->max_variables,   s->max_regex_memory, s->max_string_size};
+	uint64_t fp = sv_bin_fingerprint() ^ sv_hash64(v, sizeof v);
+	if (s == &defaults)
+		sv_settings_free(&defaults);
+	return fp ? fp : 1;
+}
+
 uint64_t sv_bin_fingerprint(void)
 {
 	static uint64_t fp;

@@ -122,6 +122,11 @@ uint32_t sv_crc32(const void *data, size_t len);
 uint64_t sv_hash64(const void *data, size_t len);
 /* The fingerprint of this build (version and extension set). */
 uint64_t sv_bin_fingerprint(void);
+/* ... and of the settings a compile checks (sizes, nesting, lists,
+ * variables, regex cost; NULL: the defaults), which is what a binary
+ * records: a cached binary built under other limits is rebuilt. */
+struct sv_settings;
+uint64_t sv_bin_fingerprint_for(const struct sv_settings *s);
 
 /* Little-endian readers with bounds (for the loader and tests). */
 bool sv_read_varint(const unsigned char *p, size_t len, size_t *pos, uint64_t *v);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "delivery/execute.h"
+#include "delivery/lda.h"
 #include "delivery/maildir.h"
 #include "delivery/outbox.h"
 #include "lib/alloc.h"
@@ -508,6 +509,163 @@ START_TEST(test_discard_files_nothing)
 }
 END_TEST
 
+/* quota-exceeded = reject: a store that refuses for good (SV_LIMIT) ends
+ * the whole delivery, with nothing filed, and says so. */
+START_TEST(test_limit_rejects_all)
+{
+	struct spy s;
+	spy_init(&s);
+	s.fail_prepare = 2;
+	s.fail_with = SV_LIMIT;
+	struct sv_result r;
+	sv_result_init(&r, NULL);
+	add(&r, &sv_action_store, "A");
+	add(&r, &sv_action_store, "B");
+	struct sv_exec_ctx c;
+	ctx_init(&c, &s.base, NULL);
+	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_LIMIT);
+	ck_assert_str_eq(s.log, "prepare:A prepare:B rollback:");
+	ck_assert_int_eq(everywhere("new") + everywhere("cur") + everywhere("tmp"), 0);
+	sv_result_free(&r);
+	/* the implicit keep into a full INBOX: the same */
+	struct spy s2;
+	spy_init(&s2);
+	s2.fail_prepare = 1;
+	s2.fail_with = SV_LIMIT;
+	sv_result_init(&r, NULL);
+	ctx_init(&c, &s2.base, NULL);
+	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_LIMIT);
+	ck_assert_int_eq(delivered(""), 0);
+	sv_result_free(&r);
+	s.real->close(s.real);
+	s2.real->close(s2.real);
+}
+END_TEST
+
+/* redirect-envelope-from: each rule, and a null sender stays null. */
+START_TEST(test_redirect_sender)
+{
+	struct sv_envelope env = {.from = "s@example.org", .to = "to@example.org",
+				  .orig_to = "orig@example.org", .final_to = "final@example.org"};
+	struct sv_buf b = SV_BUF_INIT;
+	const char *um = "user@example.org", *pm = "postmaster@example.org";
+	ck_assert_str_eq(sv_dlv_redirect_sender("sender", &env, um, pm, &b), "s@example.org");
+	ck_assert_str_eq(sv_dlv_redirect_sender(NULL, &env, um, pm, &b), "s@example.org");
+	ck_assert_str_eq(sv_dlv_redirect_sender("recipient", &env, um, pm, &b), "final@example.org");
+	ck_assert_str_eq(sv_dlv_redirect_sender("orig_recipient", &env, um, pm, &b),
+			 "orig@example.org");
+	ck_assert_str_eq(sv_dlv_redirect_sender("user_email", &env, um, pm, &b), um);
+	ck_assert_str_eq(sv_dlv_redirect_sender("postmaster", &env, um, pm, &b), pm);
+	ck_assert_str_eq(sv_dlv_redirect_sender("<fwd@example.net>", &env, um, pm, &b),
+			 "fwd@example.net");
+	env.from = "";
+	ck_assert_str_eq(sv_dlv_redirect_sender("postmaster", &env, um, pm, &b), "");
+	ck_assert_str_eq(sv_dlv_redirect_sender("<fwd@example.net>", &env, um, pm, &b), "");
+	sv_buf_free(&b);
+	/* the setting refuses what it cannot use */
+	ck_assert(sv_redirect_from_valid("<a@b>"));
+	ck_assert(!sv_redirect_from_valid("<a b>"));
+	ck_assert(!sv_redirect_from_valid("someone"));
+	ck_assert(!sv_redirect_from_valid("<>x"));
+}
+END_TEST
+
+/* The executor sends with the sender it is given, the null sender never
+ * replaced. */
+START_TEST(test_redirect_uses_sender)
+{
+	struct spy s;
+	spy_init(&s);
+	struct sv_outbox ob;
+	sv_outbox_init(&ob, NULL);
+	struct sv_envelope env = {.from = "s@example.org"};
+	struct sv_exec_ctx c;
+	ctx_init(&c, &s.base, sv_outbox_submission(&ob));
+	c.env = &env;
+	c.redirect_from = "owner@example.org";
+	struct sv_result r;
+	sv_result_init(&r, NULL);
+	add(&r, &sv_action_redirect, "x@example.net");
+	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_OK);
+	ck_assert_int_eq(ob.n, 1);
+	ck_assert_str_eq(ob.v[0].from, "owner@example.org");
+	sv_result_free(&r);
+	env.from = "";
+	sv_result_init(&r, NULL);
+	add(&r, &sv_action_redirect, "y@example.net");
+	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_OK);
+	ck_assert_int_eq(ob.n, 2);
+	ck_assert_str_eq(ob.v[1].from, "");
+	sv_result_free(&r);
+	sv_outbox_free(&ob);
+	s.real->close(s.real);
+}
+END_TEST
+
+/* Who the envelope is, by the precedence of ../shared/notes/lda.md. */
+START_TEST(test_lda_envelope)
+{
+	struct sv_buf b = SV_BUF_INIT;
+	struct sv_lda_envelope e;
+	/* options win over everything */
+	struct sv_lda_sources in = {.opt_from = "<f@x>", .opt_orig = "a@x", .opt_final = "r@x",
+				    .env_sender = "s@x", .env_orig = "o@x", .env_recipient = "R@x",
+				    .from_line = "l@x", .return_path = "p@x", .user = "u",
+				    .host = "h"};
+	sv_lda_envelope(&in, &e, &b);
+	ck_assert_str_eq(e.from, "f@x");
+	ck_assert_str_eq(e.orig_to, "a@x");
+	ck_assert_str_eq(e.final_to, "r@x");
+	/* then Postfix's environment */
+	in.opt_from = in.opt_orig = in.opt_final = NULL;
+	sv_lda_envelope(&in, &e, &b);
+	ck_assert_str_eq(e.from, "s@x");
+	ck_assert_str_eq(e.orig_to, "o@x");
+	ck_assert_str_eq(e.final_to, "R@x");
+	/* an empty $SENDER is the null sender, not "nothing said" */
+	in.env_sender = "";
+	sv_lda_envelope(&in, &e, &b);
+	ck_assert_str_eq(e.from, "");
+	/* then the From line, then Return-Path */
+	in.env_sender = NULL;
+	sv_lda_envelope(&in, &e, &b);
+	ck_assert_str_eq(e.from, "l@x");
+	in.from_line = NULL;
+	sv_lda_envelope(&in, &e, &b);
+	ck_assert_str_eq(e.from, "p@x");
+	in.return_path = NULL;
+	sv_lda_envelope(&in, &e, &b);
+	ck_assert_ptr_null(e.from);
+	/* -f "<>" and -f "" are the null sender */
+	in.opt_from = "<>";
+	sv_lda_envelope(&in, &e, &b);
+	ck_assert_str_eq(e.from, "");
+	in.opt_from = "";
+	sv_lda_envelope(&in, &e, &b);
+	ck_assert_str_eq(e.from, "");
+	/* the original recipient falls back to the final one; empty pipe(8)
+	   macros say nothing */
+	in.env_orig = "";
+	in.opt_orig = "";
+	sv_lda_envelope(&in, &e, &b);
+	ck_assert_str_eq(e.orig_to, "R@x");
+	ck_assert_str_eq(e.final_to, "R@x");
+	/* the final recipient falls back to the original one */
+	in.env_recipient = NULL;
+	in.opt_orig = "<a@x>";
+	sv_lda_envelope(&in, &e, &b);
+	ck_assert_str_eq(e.orig_to, "a@x");
+	ck_assert_str_eq(e.final_to, "a@x");
+	/* nothing at all: user@host */
+	in.opt_orig = NULL;
+	in.env_orig = NULL;
+	sv_lda_envelope(&in, &e, &b);
+	ck_assert_str_eq(e.orig_to, "u@h");
+	ck_assert_str_eq(e.final_to, "u@h");
+	sv_buf_free(&b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("delivery");
@@ -523,6 +681,10 @@ int main(void)
 	tcase_add_test(tc, test_discard_files_nothing);
 	tcase_add_test(tc, test_redirect_loops);
 	tcase_add_test(tc, test_keep_mailbox);
+	tcase_add_test(tc, test_limit_rejects_all);
+	tcase_add_test(tc, test_redirect_sender);
+	tcase_add_test(tc, test_redirect_uses_sender);
+	tcase_add_test(tc, test_lda_envelope);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

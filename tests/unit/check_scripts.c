@@ -1,0 +1,268 @@
+/*
+ * check_scripts.c: the scripts of a delivery and the compiled-script cache
+ * (src/delivery/scripts.c): folder order, which .svbin is used, when it is
+ * rebuilt, what a global folder is never written, and what an unusable
+ * script reports.
+ */
+#include <check.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "delivery/scripts.h"
+#include "lib/alloc.h"
+#include "vm/binary.h"
+
+static char root[64];
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static void setup(void)
+{
+	snprintf(root, sizeof root, "/tmp/check_scripts.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+}
+
+static void teardown(void)
+{
+	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static const char *path(const char *rel)
+{
+	static char p[4][256];
+	static int i;
+	i = (i + 1) % 4;
+	snprintf(p[i], sizeof p[i], "%s/%s", root, rel);
+	return p[i];
+}
+
+static void put(const char *rel, const char *text)
+{
+	FILE *f = fopen(path(rel), "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Set a file's modification time to now + delta seconds. */
+static void touch(const char *rel, int delta)
+{
+	struct timeval tv[2];
+	gettimeofday(&tv[0], NULL);
+	tv[0].tv_sec += delta;
+	tv[1] = tv[0];
+	ck_assert_int_eq(utimes(path(rel), tv), 0);
+}
+
+static bool exists(const char *rel)
+{
+	struct stat st;
+	return stat(path(rel), &st) == 0;
+}
+
+static time_t mtime(const char *rel)
+{
+	struct stat st;
+	ck_assert_int_eq(stat(path(rel), &st), 0);
+	return st.st_mtime;
+}
+
+static enum sv_status load1(const char *rel, bool global, bool missing_ok,
+			    struct sv_dlv_scripts *s, struct sv_buf *text)
+{
+	sv_dlv_scripts_init(s);
+	sv_dlv_scripts_add_file(s, path(rel), global, missing_ok);
+	sv_buf_reset(text);
+	return sv_dlv_script_load(&s->v[0], NULL, text);
+}
+
+/* *.sieve files of a folder in name order; others and hidden ones not. */
+START_TEST(test_folder_order)
+{
+	ck_assert_int_eq(mkdir(path("before"), 0700), 0);
+	put("before/20-b.sieve", "keep;\n");
+	put("before/10-a.sieve", "keep;\n");
+	put("before/10-a.svbin", "x");
+	put("before/.hidden.sieve", "keep;\n");
+	put("before/notes.txt", "x");
+	put("before/Z.sieve", "keep;\n");
+	struct sv_dlv_scripts s;
+	sv_dlv_scripts_init(&s);
+	sv_dlv_scripts_add_folder(&s, path("before"), true);
+	sv_dlv_scripts_add_folder(&s, path("no-such-folder"), true);
+	ck_assert_uint_eq(s.n, 3);
+	ck_assert_str_eq(s.v[0].path, path("before/10-a.sieve"));
+	ck_assert_str_eq(s.v[1].path, path("before/20-b.sieve"));
+	ck_assert_str_eq(s.v[2].path, path("before/Z.sieve"));
+	ck_assert(s.v[0].global);
+	sv_dlv_scripts_free(&s);
+}
+END_TEST
+
+/* The user's script: compiled once, the binary written beside the file
+ * the symlink points to, used while current, rebuilt when the script is
+ * newer or the binary is corrupt. */
+START_TEST(test_user_cache)
+{
+	ck_assert_int_eq(mkdir(path("sieve"), 0700), 0);
+	put("sieve/main.sieve", "require \"fileinto\";\nfileinto \"A\";\n");
+	ck_assert_int_eq(symlink("sieve/main.sieve", path(".sieve")), 0);
+	struct sv_dlv_scripts s;
+	struct sv_buf text = SV_BUF_INIT;
+	ck_assert_int_eq(load1(".sieve", false, true, &s, &text), SV_OK);
+	ck_assert_ptr_nonnull(s.v[0].bin);
+	ck_assert(exists("sieve/main.svbin"));
+	ck_assert(!exists(".svbin"));
+	ck_assert(!exists(".sieve.svbin"));
+	sv_dlv_scripts_free(&s);
+
+	/* current: used as it is (not rewritten) */
+	touch("sieve/main.svbin", -5);
+	touch("sieve/main.sieve", -10);
+	time_t t0 = mtime("sieve/main.svbin");
+	ck_assert_int_eq(load1(".sieve", false, true, &s, &text), SV_OK);
+	ck_assert_int_eq(mtime("sieve/main.svbin"), t0);
+	sv_dlv_scripts_free(&s);
+
+	/* the script is newer: rebuilt */
+	put("sieve/main.sieve", "discard;\n");
+	touch("sieve/main.sieve", 0);
+	ck_assert_int_eq(load1(".sieve", false, true, &s, &text), SV_OK);
+	ck_assert_int_gt(mtime("sieve/main.svbin"), t0);
+	sv_dlv_scripts_free(&s);
+
+	/* a corrupt binary, newer than the script: rebuilt, never run */
+	put("sieve/main.svbin", "garbage that is not a binary");
+	touch("sieve/main.svbin", 5);
+	ck_assert_int_eq(load1(".sieve", false, true, &s, &text), SV_OK);
+	struct sv_buf data = SV_BUF_INIT, err = SV_BUF_INIT;
+	FILE *f = fopen(path("sieve/main.svbin"), "rb");
+	ck_assert_ptr_nonnull(f);
+	char magic[4];
+	ck_assert_uint_eq(fread(magic, 1, 4, f), 4);
+	fclose(f);
+	ck_assert(memcmp(magic, "garb", 4) != 0);
+	sv_buf_free(&data);
+	sv_buf_free(&err);
+	sv_dlv_scripts_free(&s);
+	sv_buf_free(&text);
+}
+END_TEST
+
+/* A binary built under other compile-time limits is rebuilt. */
+START_TEST(test_settings_fingerprint)
+{
+	struct sv_settings a, b;
+	sv_settings_init(&a);
+	sv_settings_init(&b);
+	struct sv_buf err = SV_BUF_INIT;
+	ck_assert_uint_eq(sv_bin_fingerprint_for(&a), sv_bin_fingerprint_for(NULL));
+	ck_assert(sv_settings_set(&b, "max-nesting-depth", "10", &err));
+	ck_assert_uint_ne(sv_bin_fingerprint_for(&a), sv_bin_fingerprint_for(&b));
+	/* a run-time budget does not change the code */
+	sv_settings_init(&b);
+	ck_assert(sv_settings_set(&b, "max-cpu-time", "5", &err));
+	ck_assert_uint_eq(sv_bin_fingerprint_for(&a), sv_bin_fingerprint_for(&b));
+
+	put("s.sieve", "keep;\n");
+	struct sv_dlv_scripts s;
+	sv_dlv_scripts_init(&s);
+	sv_dlv_scripts_add_file(&s, path("s.sieve"), false, false);
+	ck_assert_int_eq(sv_dlv_script_load(&s.v[0], &a, &err), SV_OK);
+	sv_dlv_scripts_free(&s);
+	touch("s.svbin", 5);
+	time_t t0 = mtime("s.svbin");
+	sv_settings_init(&b);
+	ck_assert(sv_settings_set(&b, "max-nesting-depth", "10", &err));
+	sv_dlv_scripts_init(&s);
+	sv_dlv_scripts_add_file(&s, path("s.sieve"), false, false);
+	ck_assert_int_eq(sv_dlv_script_load(&s.v[0], &b, &err), SV_OK);
+	ck_assert_int_ne(mtime("s.svbin"), t0);
+	sv_dlv_scripts_free(&s);
+	sv_settings_free(&a);
+	sv_settings_free(&b);
+	sv_buf_free(&err);
+}
+END_TEST
+
+/* Global scripts: never written; a stale one compiled in memory. */
+START_TEST(test_global_not_written)
+{
+	put("g.sieve", "keep;\n");
+	struct sv_dlv_scripts s;
+	struct sv_buf text = SV_BUF_INIT;
+	ck_assert_int_eq(load1("g.sieve", true, false, &s, &text), SV_OK);
+	ck_assert(s.v[0].stale);
+	ck_assert(!exists("g.svbin"));
+	sv_dlv_scripts_free(&s);
+	/* precompiled (as sievec does, here by a user load): used, not stale */
+	ck_assert_int_eq(load1("g.sieve", false, false, &s, &text), SV_OK);
+	sv_dlv_scripts_free(&s);
+	touch("g.svbin", 5);
+	ck_assert_int_eq(load1("g.sieve", true, false, &s, &text), SV_OK);
+	ck_assert(!s.v[0].stale);
+	sv_dlv_scripts_free(&s);
+	sv_buf_free(&text);
+}
+END_TEST
+
+/* What cannot run says why, located; a missing script is told apart. */
+START_TEST(test_unusable)
+{
+	struct sv_dlv_scripts s;
+	struct sv_buf text = SV_BUF_INIT;
+	put("bad.sieve", "keep;\nfileinto \"x\";\n");
+	ck_assert_int_eq(load1("bad.sieve", false, false, &s, &text), SV_FAIL);
+	ck_assert_ptr_null(s.v[0].bin);
+	ck_assert(!s.v[0].missing);
+	ck_assert_msg(strstr(text.p, "bad.sieve:2:1: error") != NULL, "%s", text.p);
+	ck_assert(!exists("bad.svbin"));
+	sv_dlv_scripts_free(&s);
+
+	ck_assert_int_eq(load1("none.sieve", false, true, &s, &text), SV_FAIL);
+	ck_assert(s.v[0].missing);
+	sv_dlv_scripts_free(&s);
+
+	ck_assert_int_eq(mkdir(path("dir.sieve"), 0700), 0);
+	ck_assert_int_eq(load1("dir.sieve", false, false, &s, &text), SV_FAIL);
+	ck_assert(!s.v[0].missing);
+	ck_assert_msg(strstr(text.p, "not a regular file") != NULL, "%s", text.p);
+	sv_dlv_scripts_free(&s);
+
+	/* a dangling symlink is a missing script */
+	ck_assert_int_eq(symlink("sieve/gone.sieve", path("dangling")), 0);
+	ck_assert_int_eq(load1("dangling", false, true, &s, &text), SV_FAIL);
+	ck_assert(s.v[0].missing);
+	sv_dlv_scripts_free(&s);
+	sv_buf_free(&text);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("scripts");
+	TCase *tc = tcase_create("cache");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_folder_order);
+	tcase_add_test(tc, test_user_cache);
+	tcase_add_test(tc, test_settings_fingerprint);
+	tcase_add_test(tc, test_global_not_written);
+	tcase_add_test(tc, test_unusable);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
