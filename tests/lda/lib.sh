@@ -20,7 +20,7 @@
 
 LDA_DOMAIN=example.org    # the domain the private MTA receives for
 LDA_FWD=fwd@example.net   # where the test script redirects [fwd] messages
-LDA_SENDER=sender@example.com
+LDA_SENDER=sender@example.net
 
 lda_pass=0
 lda_fail=0
@@ -164,15 +164,42 @@ lda_user() {
 	fi
 }
 
-# lda_recipient NAME: the test user who receives the mail: USER, UHOME,
-# RCPT, the Sieve script, sift.conf ($T/sift.conf), the sendmail stub
-# ($T/bin/sendmail) that writes what it is given into $T/outbox.
+# lda_recipient NAME: a system user who receives mail as NAME@example.org
+# (lda_mailbox), the sendmail stub ($T/bin/sendmail) that writes what it
+# is given into $T/outbox, and sift.conf ($T/sift.conf).
 lda_recipient() {
-	USER=$1
-	UHOME=$T/home/$USER
-	RCPT=$USER@$LDA_DOMAIN
-	mkdir -p "$UHOME/sieve" "$T/bin" "$T/outbox"
-	lda_user "$USER" "$UHOME"
+	lda_user "$1" "$T/home/$1"
+	lda_mailbox "$1@$LDA_DOMAIN" "$T/home/$1" "$1"
+	mkdir -p "$T/bin" "$T/outbox"
+	# the stub runs as whoever delivers: the recipient, or a virtual mail owner
+	chmod 1777 "$T/outbox"
+	cat >"$T/bin/sendmail" <<EOF
+#!/bin/sh
+# sendmail stand-in: records its arguments and the message in $T/outbox
+n=$T/outbox/\$(date +%s%N).\$\$
+cat >"\$n.msg" || exit 75
+printf '%s\n' "\$@" >"\$n.args" || exit 75
+EOF
+	chmod 755 "$T/bin/sendmail"
+	cat >"$T/sift.conf" <<EOF
+# sift.conf of the $lda_name end-to-end test
+mail-location = maildir:~/Maildir
+sieve-dir = ~/sieve
+sieve-active = ~/.sieve
+sendmail = $T/bin/sendmail
+log = none
+EOF
+	chmod 644 "$T/sift.conf"
+}
+
+# lda_mailbox ADDRESS HOME OWNER: the mail of ADDRESS is delivered into
+# HOME/Maildir, by the account OWNER, through the Sieve script HOME/.sieve:
+# sets RCPT, UHOME, OWNER.
+lda_mailbox() {
+	RCPT=$1
+	UHOME=$2
+	OWNER=$3
+	mkdir -p "$UHOME/sieve"
 	# RFC 5232 §3.2: addflag before fileinto/keep gives them the flag.
 	cat >"$UHOME/sieve/e2e.sieve" <<'EOF'
 require ["fileinto", "imap4flags"];
@@ -190,26 +217,8 @@ if header :contains "subject" "[work]" {
 }
 EOF
 	ln -s sieve/e2e.sieve "$UHOME/.sieve"
-	chown -R "$USER:" "$UHOME"
+	chown -R "$OWNER:" "$UHOME"
 	chmod 700 "$UHOME"
-	cat >"$T/bin/sendmail" <<EOF
-#!/bin/sh
-# sendmail stand-in: records its arguments and the message in $T/outbox
-n=$T/outbox/\$(date +%s%N).\$\$
-cat >"\$n.msg" || exit 75
-printf '%s\n' "\$@" >"\$n.args" || exit 75
-EOF
-	chmod 755 "$T/bin/sendmail"
-	chown "$USER:" "$T/outbox"
-	cat >"$T/sift.conf" <<EOF
-# sift.conf of the $lda_name end-to-end test
-mail-location = maildir:~/Maildir
-sieve-dir = ~/sieve
-sieve-active = ~/.sieve
-sendmail = $T/bin/sendmail
-log = none
-EOF
-	chmod 644 "$T/sift.conf"
 }
 
 # lda_free_port FROM: the first port from FROM on that nothing listens on.
@@ -420,11 +429,11 @@ lda_disk_full() {
 	md=$UHOME/Maildir
 	if [ -d "$md" ]; then mv "$md" "$md.aside"; fi
 	mkdir "$md"
-	mount -t tmpfs -o size=256k,mode=0700,uid="$(id -u "$USER")",gid="$(id -g "$USER")" \
+	mount -t tmpfs -o size=256k,mode=0700,uid="$(id -u "$OWNER")",gid="$(id -g "$OWNER")" \
 		sift-lda-full "$md" || hard_error "cannot mount a tmpfs on $md"
 	lda_mounts="$md $lda_mounts"
 	mkdir "$md/new" "$md/cur" "$md/tmp"
-	chown "$USER:" "$md/new" "$md/cur" "$md/tmp"
+	chown "$OWNER:" "$md/new" "$md/cur" "$md/tmp"
 	dd if=/dev/zero of="$md/filler" bs=4k 2>/dev/null
 	avail=$(df -k --output=avail "$md" | tail -1 | tr -d ' ')
 	check "disk full: the Maildir is on a full tmpfs (${avail} KiB free)" test "$avail" = 0
@@ -445,9 +454,11 @@ lda_disk_restore() {
 }
 
 # lda_snippet DOC NAME: the code block that follows "<!-- test: NAME -->" in
-# DOC, with the paths an admin would use replaced by the test's (the only
-# differences, listed here): /usr/bin/sieve-deliver, /etc/sift/sift.conf,
-# and the name of the example user, alice.
+# DOC, with the paths and accounts an admin would have replaced by the
+# test's (the only differences, listed here): /usr/bin/sieve-deliver,
+# /etc/sift/sift.conf, /etc/postfix/, /var/vmail/, the system account
+# alice of the examples ($LDA_ALICE) and the virtual mail owner vmail
+# (sift-vmail).
 lda_snippet() {
 	awk -v name="$2" '
 		$0 == "<!-- test: " name " -->" { want = 1; next }
@@ -455,5 +466,6 @@ lda_snippet() {
 		inside { print }' "$docdir/$1" >"$T/snippet.raw"
 	[ -s "$T/snippet.raw" ] || hard_error "no snippet '$2' in doc/$1"
 	sed -e "s|/usr/bin/sieve-deliver|$LDA|g" -e "s|/etc/sift/sift.conf|$T/sift.conf|g" \
-		-e "s|alice|$USER|g" "$T/snippet.raw"
+		-e "s|/etc/postfix/|${conf:-/etc/postfix}/|g" -e "s|/var/vmail/|$T/vmail/|g" \
+		-e "s|user=vmail |user=sift-vmail |g" "$T/snippet.raw"
 }

@@ -8,8 +8,11 @@
 # A system user receives the mail; its Sieve script files messages into
 # folders by subject, flags some, redirects one to a sendmail stub.
 #
-# Phase 1: local(8) runs sieve-deliver through mailbox_command.
-# Phase 2: a pipe(8) transport runs it with the envelope as arguments.
+# Phase 1: local(8) runs sieve-deliver through mailbox_command, as the
+# recipient.
+# Phase 2: a pipe(8) transport runs it with the envelope as arguments, as
+# the owner of the virtual users' mail (sift.conf's virtual-home), for
+# the virtual user alice@example.com.
 # Each phase sends a batch of messages with swaks, waits for the queue to
 # drain, and checks the Maildir (lib.sh); then a full disk: the Maildir on a
 # filled tmpfs, Postfix must defer the message and keep it queued, and
@@ -196,13 +199,23 @@ phase() {
 
 phase "mailbox_command" pf1 local
 
-say "switch to the pipe(8) transport of doc/postfix.md"
+say "switch to the pipe(8) transport for virtual users of doc/postfix.md"
+# The virtual mail owner of the doc's vmail, and alice@example.com's home
+# with the same script as the local user's.
+lda_user sift-vmail "$T/vmail"
+mkdir -p "$T/vmail"
+chown sift-vmail: "$T/vmail"
+chmod 700 "$T/vmail"
+lda_snippet postfix.md sift.conf-virtual >>"$T/sift.conf"
+lda_mailbox alice@example.com "$T/vmail/example.com/alice" sift-vmail
+chown sift-vmail: "$T/vmail/example.com"
 lda_snippet postfix.md master.cf-pipe >>"$conf/master.cf"
-lda_snippet postfix.md main.cf-pipe | sed "s|/etc/postfix/|$conf/|g" >>"$conf/main.cf"
-lda_snippet postfix.md transport-pipe >"$conf/transport"
-postmap "$conf/transport" || hard_error "postmap failed"
+lda_snippet postfix.md main.cf-pipe >>"$conf/main.cf"
+lda_snippet postfix.md vmailbox >"$conf/vmailbox"
+postmap "$conf/vmailbox" || hard_error "postmap failed"
 postfix reload >/dev/null 2>&1 || hard_error "postfix reload failed"
-check "pipe: postconf -M shows the sift service" sh -c "'$PF_ROOT/usr/sbin/postconf' -c '$conf' -M sift/unix | grep -q 'argv=$LDA '"
+check "pipe: postconf -M shows the sift service running $LDA" \
+	sh -c "'$PF_ROOT/usr/sbin/postconf' -c '$conf' -M sift/unix | grep -q 'user=sift-vmail argv=$LDA '"
 
 phase "pipe(8)" pf2 sift
 
