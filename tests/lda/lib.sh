@@ -126,6 +126,14 @@ lda_init() {
 	[ "$(id -u)" = 0 ] || skip "$lda_name needs root (system users, an MTA, a tmpfs mount)"
 	command -v swaks >/dev/null 2>&1 || skip "swaks is not installed (./bootstrap installs it)"
 	command -v useradd >/dev/null 2>&1 || skip "useradd is not available"
+	# One run of each test at a time on the machine: two would share the
+	# users. flock -o keeps the lock out of the MTA daemons' hands.
+	if [ -z "${SIFT_LDA_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then
+		export SIFT_LDA_LOCKED=1
+		lock=/run/lock
+		[ -d "$lock" ] || lock=/tmp
+		exec flock -o -E 99 -w 1200 "$lock/sift-lda-$lda_name.lock" sh "$0"
+	fi
 	srcdir=${srcdir:-.}
 	bindir=${SIFT_BINDIR:-$(pwd)}
 	case $bindir in /*) ;; *) bindir=$(pwd)/$bindir ;; esac
