@@ -105,10 +105,10 @@ say "start a private Exim on 127.0.0.1:$port"
 exim_pid=$!
 exim_stop() {
 	kill "$exim_pid" 2>/dev/null
-	lda_wait 10 sh -c "! kill -0 $exim_pid 2>/dev/null" || kill -9 "$exim_pid" 2>/dev/null
+	# gone, or a zombie (our child, reaped by the wait below)
+	lda_wait 10 sh -c "case \$(ps -o stat= -p $exim_pid) in ''|Z*) exit 0 ;; esac; exit 1" ||
+		kill -9 "$exim_pid" 2>/dev/null
 	wait "$exim_pid" 2>/dev/null
-	# deliveries still running belong to the daemon's process group
-	pkill -g "$exim_pid" 2>/dev/null
 }
 exim_dump_log() {
 	if [ "$lda_fail" != 0 ]; then
