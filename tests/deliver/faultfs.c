@@ -6,21 +6,23 @@
  *
  *   FAULT_OP     fsync (fsync, fdatasync, syncfs), write (write, writev,
  *                pwrite, pwritev), rename (rename, renameat, renameat2,
- *                link, linkat)
+ *                link, linkat), mkdir (mkdir, mkdirat)
  *   FAULT_PATH   fnmatch(3) pattern the call's path must match (for fd
  *                calls the path of the descriptor, for rename and link the
- *                destination); default "*"
+ *                destination, for mkdir the new folder, made absolute);
+ *                default "*"
  *   FAULT_NTH    the n-th matching call fails (1-based; default 1)
  *   FAULT_COUNT  how many matching calls fail from there (default 1;
  *                0 = all of them)
  *   FAULT_ERRNO  the errno it fails with: EIO, ENOSPC, EDQUOT, EXDEV,
  *                EACCES, EROFS or a number (default EIO)
- *   FAULT_DELAY_MS  sleep this long before each matching write ...
- *   FAULT_SHORT  ... and let each matching write that does not fail pass
- *                at most this many bytes, so that a message takes many
- *                writes (to fail a later one, or to catch a process in
- *                the middle of writing a file); with FAULT_ERRNO=none no
- *                call fails, they are only slowed and shortened
+ *   FAULT_DELAY_MS  sleep this long before each matching call that does
+ *                not fail (to widen a race window, or to catch a process
+ *                in the middle of writing a file)
+ *   FAULT_SHORT  let each matching write that does not fail pass at most
+ *                this many bytes, so a message takes many writes
+ *   With FAULT_ERRNO=none no call fails: they are only slowed and
+ *   shortened.
  *   FAULT_LOG    a file to which one line per injected fault is appended
  *                ("fault fsync /path EIO"), so the test can tell the fault
  *                really happened
@@ -115,22 +117,37 @@ static int due(void)
 	return count == 0 || k < nth + count;
 }
 
+/* For path calls: 1 = fail it, 2 = a matching call that passes, 0 = not
+   ours. */
 static int hit(const char *op, const char *path)
 {
-	return matches(op, path) && due();
+	if (!matches(op, path))
+		return 0;
+	return due() ? 1 : 2;
 }
 
-/* For descriptor calls: 1 = fail it, 2 = a matching call that passes,
-   0 = not ours; PATH gets the descriptor's path. */
+/* The same for descriptor calls; PATH gets the descriptor's path. */
 static int hit_fd(const char *op, int fd, char *path, size_t cap)
 {
 	const char *want = getenv("FAULT_OP");
 	if (!want || strcmp(want, op) != 0)
 		return 0;
 	fd_path(fd, path, cap);
-	if (!matches(op, path))
-		return 0;
-	return due() ? 1 : 2;
+	return hit(op, path);
+}
+
+/* A matching call that passes: slowed by FAULT_DELAY_MS. */
+static void delay(const char *op, const char *path)
+{
+	long ms = atol(env("FAULT_DELAY_MS", "0"));
+	if (ms <= 0)
+		return;
+	static int logged;
+	if (!logged++)
+		log_fault(op, path, 0);
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 #define REAL(name, ret, ...)                                                                      \
@@ -152,8 +169,10 @@ int fsync(int fd)
 {
 	REAL(fsync, int, int)
 	char p[4096];
-	if (hit_fd("fsync", fd, p, sizeof p) == 1)
-		return fail("fsync", p);
+	switch (hit_fd("fsync", fd, p, sizeof p)) {
+	case 1: return fail("fsync", p);
+	case 2: delay("fsync", p);
+	}
 	return real_fsync(fd);
 }
 
@@ -161,8 +180,10 @@ int fdatasync(int fd)
 {
 	REAL(fdatasync, int, int)
 	char p[4096];
-	if (hit_fd("fsync", fd, p, sizeof p) == 1)
-		return fail("fsync", p);
+	switch (hit_fd("fsync", fd, p, sizeof p)) {
+	case 1: return fail("fsync", p);
+	case 2: delay("fsync", p);
+	}
 	return real_fdatasync(fd);
 }
 
@@ -170,8 +191,10 @@ int syncfs(int fd)
 {
 	REAL(syncfs, int, int)
 	char p[4096];
-	if (hit_fd("fsync", fd, p, sizeof p) == 1)
-		return fail("fsync", p);
+	switch (hit_fd("fsync", fd, p, sizeof p)) {
+	case 1: return fail("fsync", p);
+	case 2: delay("fsync", p);
+	}
 	return real_syncfs(fd);
 }
 
@@ -180,15 +203,7 @@ int syncfs(int fd)
 /* A matching write that passes: slowed, then at most FAULT_SHORT bytes. */
 static size_t slow(const char *path, size_t len)
 {
-	long ms = atol(env("FAULT_DELAY_MS", "0"));
-	if (ms > 0) {
-		static int logged;
-		if (!logged++)
-			log_fault("write", path, 0);
-		struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
-	}
+	delay("write", path);
 	size_t cap = (size_t)atol(env("FAULT_SHORT", "0"));
 	return cap && cap < len ? cap : len;
 }
@@ -273,8 +288,10 @@ int rename(const char *from, const char *to)
 	REAL(rename, int, const char *, const char *)
 	char p[4096];
 	at_path(AT_FDCWD, to, p, sizeof p);
-	if (hit("rename", p))
-		return fail("rename", p);
+	switch (hit("rename", p)) {
+	case 1: return fail("rename", p);
+	case 2: delay("rename", p);
+	}
 	return real_rename(from, to);
 }
 
@@ -283,8 +300,10 @@ int renameat(int fd1, const char *from, int fd2, const char *to)
 	REAL(renameat, int, int, const char *, int, const char *)
 	char p[4096];
 	at_path(fd2, to, p, sizeof p);
-	if (hit("rename", p))
-		return fail("rename", p);
+	switch (hit("rename", p)) {
+	case 1: return fail("rename", p);
+	case 2: delay("rename", p);
+	}
 	return real_renameat(fd1, from, fd2, to);
 }
 
@@ -293,8 +312,10 @@ int renameat2(int fd1, const char *from, int fd2, const char *to, unsigned flags
 	REAL(renameat2, int, int, const char *, int, const char *, unsigned)
 	char p[4096];
 	at_path(fd2, to, p, sizeof p);
-	if (hit("rename", p))
-		return fail("rename", p);
+	switch (hit("rename", p)) {
+	case 1: return fail("rename", p);
+	case 2: delay("rename", p);
+	}
 	return real_renameat2(fd1, from, fd2, to, flags);
 }
 
@@ -303,8 +324,10 @@ int link(const char *from, const char *to)
 	REAL(link, int, const char *, const char *)
 	char p[4096];
 	at_path(AT_FDCWD, to, p, sizeof p);
-	if (hit("rename", p))
-		return fail("link", p);
+	switch (hit("rename", p)) {
+	case 1: return fail("link", p);
+	case 2: delay("link", p);
+	}
 	return real_link(from, to);
 }
 
@@ -313,7 +336,35 @@ int linkat(int fd1, const char *from, int fd2, const char *to, int flags)
 	REAL(linkat, int, int, const char *, int, const char *, int)
 	char p[4096];
 	at_path(fd2, to, p, sizeof p);
-	if (hit("rename", p))
-		return fail("link", p);
+	switch (hit("rename", p)) {
+	case 1: return fail("link", p);
+	case 2: delay("link", p);
+	}
 	return real_linkat(fd1, from, fd2, to, flags);
+}
+
+/* ---- mkdir ---- */
+
+int mkdir(const char *path, mode_t mode)
+{
+	REAL(mkdir, int, const char *, mode_t)
+	char p[4096];
+	at_path(AT_FDCWD, path, p, sizeof p);
+	switch (hit("mkdir", p)) {
+	case 1: return fail("mkdir", p);
+	case 2: delay("mkdir", p);
+	}
+	return real_mkdir(path, mode);
+}
+
+int mkdirat(int dirfd, const char *path, mode_t mode)
+{
+	REAL(mkdirat, int, int, const char *, mode_t)
+	char p[4096];
+	at_path(dirfd, path, p, sizeof p);
+	switch (hit("mkdir", p)) {
+	case 1: return fail("mkdir", p);
+	case 2: delay("mkdir", p);
+	}
+	return real_mkdirat(dirfd, path, mode);
 }

@@ -33,36 +33,7 @@
 
 user_setup "sift-f$$"
 
-# ---- the shim ----
-shim=$T/faultfs.so
-# shellcheck disable=SC2086
-if ! ${CC:-cc} -shared -fPIC -O1 -o "$shim" "$srcdir/tests/deliver/faultfs.c" -ldl 2>"$T/cc.err"; then
-	echo "$me: cannot build the fault shim: $(cat "$T/cc.err")" >&2
-	exit 99
-fi
-chmod 755 "$shim"
-faultlog=$T/fault.log
-
-# with_fault VAR=VALUE...: the next deliveries run under the shim
-with_fault() {
-	: >"$faultlog"
-	chmod 666 "$faultlog"
-	pre=(LD_PRELOAD="$shim" FAULT_LOG="$faultlog" "$@")
-}
-
-no_fault() {
-	pre=()
-}
-
-# expect_fault_hit PATTERN: the shim injected a fault on a path matching
-# PATTERN (a case where it did not would prove nothing)
-expect_fault_hit() {
-	if grep -q "$1" "$faultlog"; then
-		ok "fault injected: $(head -n 1 "$faultlog" | sed "s|$T/||")"
-	else
-		bad "the fault was never injected (log: $(tr '\n' '|' <"$faultlog"))"
-	fi
-}
+build_shim
 
 msg=$T/msg
 message "$msg" "fault test" 3000
@@ -193,16 +164,6 @@ else
 fi
 
 # ---- SIGKILL ----
-
-# wait_for COMMAND...: poll (up to 20 s) until the command succeeds
-wait_for() {
-	local i
-	for ((i = 0; i < 400; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 program_args() {
 	args=()

@@ -181,23 +181,73 @@ set_script() {
 	return 0
 }
 
+# wait_for COMMAND...: poll (up to 20 s) until the command succeeds
+wait_for() {
+	local i
+	for ((i = 0; i < 400; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# ---- the fault shim ----
+
+# build_shim: faultfs.c built into $shim with $CC (or cc); with_fault
+# VAR=VALUE... then runs the next deliveries under it, no_fault stops
+build_shim() {
+	shim=$T/faultfs.so
+	faultlog=$T/fault.log
+	if ! ${CC:-cc} -shared -fPIC -O1 -o "$shim" "$srcdir/tests/deliver/faultfs.c" -ldl 2>"$T/cc.err"; then
+		echo "$me: cannot build the fault shim: $(cat "$T/cc.err")" >&2
+		exit 99
+	fi
+	chmod 755 "$shim"
+}
+
+with_fault() {
+	: >"$faultlog"
+	chmod 666 "$faultlog"
+	pre=(LD_PRELOAD="$shim" FAULT_LOG="$faultlog" "$@")
+}
+
+no_fault() {
+	pre=()
+}
+
+# expect_fault_hit PATTERN: the shim injected a fault on a path matching
+# PATTERN (a case where it did not would prove nothing)
+expect_fault_hit() {
+	if grep -q "$1" "$faultlog"; then
+		ok "fault injected: $(head -n 1 "$faultlog" | sed "s|$T/||")"
+	else
+		bad "the fault was never injected (log: $(tr '\n' '|' <"$faultlog"))"
+	fi
+}
+
 # ---- delivering ----
 
 # deliver [OPTION...] < MESSAGE: one delivery for $user; sets rc, leaves
-# the output in $T/out and $T/err. Variables in the array pre=() are put
-# into the program's environment (LD_PRELOAD and the fault settings).
+# the output in $T/out$tag and $T/err$tag ($tag tells apart deliveries
+# that run at the same time). Variables in the array pre=() are put into
+# the program's environment (LD_PRELOAD and the fault settings).
 pre=()
+tag=
 deliver() {
 	local who=()
 	[ $root = 1 ] && who=(-d "$user")
-	env HOME="$home" "${pre[@]}" timeout -k 5 60 "$prog" "${who[@]}" -c "$conf" -o log=none "$@" \
-		>"$T/out" 2>"$T/err"
+	if [ ${#pre[@]} -gt 0 ]; then
+		env HOME="$home" "${pre[@]}" "$prog" "${who[@]}" -c "$conf" -o log=none "$@" \
+			>"$T/out$tag" 2>"$T/err$tag"
+	else
+		HOME="$home" "$prog" "${who[@]}" -c "$conf" -o log=none "$@" >"$T/out$tag" 2>"$T/err$tag"
+	fi
 	rc=$?
 }
 
 # status_line: the "X.Y.Z text" line the program printed on stderr
 status_line() {
-	grep -E '^[245]\.[0-9]{1,3}\.[0-9]{1,3}( |$)' "$T/err" | head -n 1
+	grep -E '^[245]\.[0-9]{1,3}\.[0-9]{1,3}( |$)' "$T/err$tag" | head -n 1
 }
 
 # expect_rc WANT: the exit status
@@ -205,7 +255,7 @@ expect_rc() {
 	if [ "$rc" -eq "$1" ]; then
 		ok "exit $1"
 	else
-		bad "exit $rc, want $1 (stderr: $(head -c 400 "$T/err" | tr '\n' '|'))"
+		bad "exit $rc, want $1 (stderr: $(head -c 400 "$T/err$tag" | tr '\n' '|'))"
 	fi
 }
 
@@ -214,19 +264,19 @@ expect_rc() {
 expect_status() {
 	local line n
 	line=$(status_line)
-	n=$(grep -cE '^[245]\.[0-9]{1,3}\.[0-9]{1,3}( |$)' "$T/err")
+	n=$(grep -cE '^[245]\.[0-9]{1,3}\.[0-9]{1,3}( |$)' "$T/err$tag")
 	case $line in
 	"$1"*)
-		if [ "$n" -eq 1 ]; then ok "status line '$line'"; else bad "$n status lines on stderr: $(tr '\n' '|' <"$T/err")"; fi
+		if [ "$n" -eq 1 ]; then ok "status line '$line'"; else bad "$n status lines on stderr: $(tr '\n' '|' <"$T/err$tag")"; fi
 		;;
-	*) bad "status line '$line', want one starting '$1' (stderr: $(head -c 400 "$T/err" | tr '\n' '|'))" ;;
+	*) bad "status line '$line', want one starting '$1' (stderr: $(head -c 400 "$T/err$tag" | tr '\n' '|'))" ;;
 	esac
 }
 
 # expect_quiet: a successful delivery says nothing on stderr
 expect_quiet() {
-	if [ -s "$T/err" ]; then
-		bad "stderr not empty: $(head -c 400 "$T/err" | tr '\n' '|')"
+	if [ -s "$T/err$tag" ]; then
+		bad "stderr not empty: $(head -c 400 "$T/err$tag" | tr '\n' '|')"
 	else
 		ok "stderr empty"
 	fi
@@ -321,18 +371,43 @@ svbin_valid() {
 }
 
 # message FILE SUBJECT [BODY-BYTES]: a plain LF message with a unique
-# Message-ID and a body of random text
+# Message-ID and a body of random text (base64: no line of it starts with
+# "From ")
 nmsg=0
 message() {
-	local file=$1 subject=$2 size=${3:-200}
+	messages "$1" 1 "$2" "${3:-200}" 0
+	mv "$1.1" "$1"
+}
+
+# messages PREFIX N SUBJECT SIZE STEP: N such messages PREFIX.1 ...
+# PREFIX.N, the i-th with SIZE + i * STEP bytes of body, made by one awk
+# over one read of /dev/urandom (forks are what make a suite slow)
+messages() {
+	local prefix=$1 n=$2 subject=$3 size=$4 step=$5
+	local total=$((n * size + step * n * (n + 1) / 2 + n * 80))
+	head -c "$total" /dev/urandom | base64 -w 76 |
+		awk -v prefix="$prefix" -v n="$n" -v subject="$subject" -v size="$size" -v step="$step" \
+			-v user="$user" -v id="$me.$$.$nmsg" '
+		function start(i) {
+			f = prefix "." i
+			printf "From: Sender <sender@example.org>\nTo: %s@example.org\n", user > f
+			printf "Subject: %s%s\n", subject, (n > 1 ? " " i : "") > f
+			printf "Message-ID: <%s.%d@test.example>\n", id, i > f
+			printf "Date: Tue, 02 Dec 2025 10:00:00 +0000\n\n" > f
+			want = int((size + i * step) * 4 / 3)
+			got = 0
+		}
+		BEGIN { i = 1; start(i) }
+		i <= n {
+			if (got > 0 && got + length($0) + 1 > want) {
+				close(f)
+				if (++i > n)
+					exit
+				start(i)
+			}
+			print > f
+			got += length($0) + 1
+		}
+		END { if (i <= n) close(f) }'
 	nmsg=$((nmsg + 1))
-	{
-		printf 'From: Sender <sender@example.org>\n'
-		printf 'To: %s@example.org\n' "$user"
-		printf 'Subject: %s\n' "$subject"
-		printf 'Message-ID: <%s.%s.%s@test.example>\n' "$me" "$$" "$nmsg"
-		printf 'Date: Tue, 02 Dec 2025 10:00:00 +0000\n'
-		printf '\n'
-		head -c "$size" /dev/urandom | base64 -w 76
-	} >"$file"
 }
