@@ -8,7 +8,11 @@
  * land in a struct sv_settings. Unknown keys, bad values and sections other
  * than the optional [sift] are errors that name file and line: a config
  * that exists but is invalid stops the delivery with a temporary failure
- * rather than deliver under settings the admin did not mean.
+ * rather than deliver under settings the admin did not mean. So is a key
+ * set twice in one file (an alias counts as its key), a file over 1 MiB,
+ * a line over 4096 bytes, a NUL byte, a control character or invalid
+ * UTF-8. Keys are exact (lowercase); boolean and listed values are read
+ * in any case.
  *
  * Layers (DESIGN.md §3), later ones win: built-in defaults (sv_conf_init,
  * sv_settings_init) -> sift.conf -> the per-user file the admin names with
@@ -59,8 +63,12 @@ struct sv_conf {
 	enum sv_conf_log log;        /* log = syslog|none */
 	int syslog_facility;         /* syslog-facility = mail (LOG_MAIL) ... local7 */
 	bool debug;                  /* log-debug = no */
-	/* the strings submit and store point into (owned) */
-	char *owned[8];
+	bool sieve_active_set;       /* sieve-active was given (a file or -o), so
+				      * the ~/.dovecot.sieve fallback is off */
+	/* private: the owned strings submit's pointers refer to */
+	struct {
+		char *sendmail, *relay, *tls_ca, *helo;
+	} own_;
 };
 
 /* Built-in defaults. */
@@ -68,16 +76,22 @@ void sv_conf_init(struct sv_conf *c);
 void sv_conf_free(struct sv_conf *c);
 
 /*
- * Read the file at path into c and s (engine settings). A missing file is
- * SV_OK with nothing changed when must_exist is false (a fresh install
- * with no sift.conf), SV_TEMPFAIL otherwise. A file that cannot be read is
- * SV_TEMPFAIL; an invalid one SV_CORRUPT with "path:line: reason" in err.
+ * Read the file at path into c and s (engine settings). A missing file
+ * (ENOENT, ENOTDIR) is SV_OK with nothing changed when must_exist is false
+ * (a fresh install with no sift.conf), SV_TEMPFAIL otherwise. A file that
+ * cannot be read (EACCES, a folder, not a regular file, I/O) is
+ * SV_TEMPFAIL with "path: reason" in err; an invalid one SV_CORRUPT with
+ * "path:line: reason" ("path: reason" when the file is too large). c and
+ * s change only when the result is SV_OK: an invalid file applies no line.
+ * A user-config layer is a second call on the same c and s.
  */
 enum sv_status sv_conf_load(struct sv_conf *c, struct sv_settings *s, const char *path,
 			    bool must_exist, struct sv_buf *err);
 
 /* Set one key (a delivery key or an engine setting, as -o gives it);
- * false with the reason in err when the key is unknown or the value bad. */
+ * false with the reason appended to err when the key is unknown ("unknown
+ * key 'x' (did you mean 'y'?)") or the value bad ("key: reason"), and
+ * nothing changed. Setting sieve-active sets sieve_active_set. */
 bool sv_conf_set(struct sv_conf *c, struct sv_settings *s, const char *key, const char *value,
 		 struct sv_buf *err);
 
@@ -85,8 +99,15 @@ bool sv_conf_set(struct sv_conf *c, struct sv_settings *s, const char *key, cons
 bool sv_conf_set_option(struct sv_conf *c, struct sv_settings *s, const char *opt,
 			struct sv_buf *err);
 
-/* Expand a path value for a user (see above) into out; false with the
- * reason in err when it names something unknown ("%x", "~" with no home). */
+/* Expand a path value for a user (see above), appending to out; false
+ * with the reason appended to err, and out as it was, when it names
+ * something unknown ("%x", a lone '%', "~user") or needs a value that is
+ * missing (NULL or ""). "~" is the home where a path begins: at the start,
+ * after "maildir:" or "mbox:", after ":INBOX="; elsewhere it is a
+ * character. Refused, so a substituted value cannot lead elsewhere: a
+ * home that is not absolute, a user or domain that is "." or "..", or
+ * holds '/' or a control character, and any ".." path segment a
+ * substituted value makes. The template's own ".." stays. */
 bool sv_conf_expand(const char *tmpl, const char *user, const char *home, const char *domain,
 		    struct sv_buf *out, struct sv_buf *err);
 

@@ -1,8 +1,8 @@
 ## src/delivery: carrying out results (DESIGN.md §4, §7): the transaction,
-## the mail stores, the submission back-ends. The test-suite runner and the
-## LDA use the same code.
+## the mail stores, the submission back-ends, sift.conf. The test-suite
+## runner and the LDA use the same code.
 libsiftcore_la_SOURCES += \
-	src/delivery/config.h \
+	src/delivery/config.c src/delivery/config.h \
 	src/delivery/execute.c src/delivery/execute.h \
 	src/delivery/lda.c src/delivery/lda.h \
 	src/delivery/maildir.c src/delivery/maildir.h \
@@ -11,3 +11,7 @@ libsiftcore_la_SOURCES += \
 	src/delivery/scripts.c src/delivery/scripts.h \
 	src/delivery/store.h \
 	src/delivery/submit.c src/delivery/submit.h
+# sift.conf is read with libinih (config.c), wired like TRE (src/lib/local.mk)
+libsiftcore_la_CFLAGS += $(INIH_CFLAGS)
+libsift_la_LIBADD += $(INIH_LIBS)
+SIFT_PROGRAM_LIBS += $(INIH_PROGRAM_LIBS)

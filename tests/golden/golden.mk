@@ -79,3 +79,8 @@ EXTRA_DIST += \
 	tests/golden/errors/unterminated.sieve \
 	tests/golden/errors/utf8-column.out \
 	tests/golden/errors/utf8-column.sieve
+
+# The manual pages (doc/*.1, doc/*.8) against the programs' --help, and
+# formatted without warnings; the pages themselves are in doc/local.mk.
+TESTS += tests/golden/manpages.sh
+dist_noinst_SCRIPTS += tests/golden/manpages.sh

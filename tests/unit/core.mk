@@ -27,3 +27,13 @@ tests_unit_check_scripts_SOURCES = tests/unit/check_scripts.c
 tests_unit_check_scripts_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_scripts_LDADD = libsift.la $(CHECK_LIBS)
 endif
+
+## sift.conf: every key, the layers, the errors, path expansion
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_config
+TESTS += tests/unit/check_config
+
+tests_unit_check_config_SOURCES = tests/unit/check_config.c
+tests_unit_check_config_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_config_LDADD = libsift.la $(CHECK_LIBS)
+endif
