@@ -18,6 +18,8 @@
 #   sigkill-write    kill -9 in the middle of writing into tmp/
 #   corrupt-svbin    garbage, truncated or foreign .svbin newer than the
 #                    script: the script still runs, the cache is rewritten
+#   svbin-*          the .svbin cannot be written (ENOSPC, rename fails,
+#                    read-only folder): the script runs from memory
 #   budget           max-instructions exhausted: kept, logged, the
 #                    script's earlier fileinto undone
 #   compile-error    kept, file:line:col in ~/.sieve.log
@@ -287,6 +289,46 @@ foreign_svbin() {
 svbin_case corrupt-svbin "300 random bytes as the .svbin" garbage_svbin
 svbin_case truncated-svbin "the script's own .svbin cut in half" truncated_svbin
 svbin_case foreign-svbin "a valid .svbin of another script (fileinto \"B\")" foreign_svbin
+
+# cache_write_fails CASE WHAT VAR=VALUE...: the .svbin cannot be written;
+# the script still runs from memory and the delivery succeeds
+cache_write_fails() {
+	local name=$1 what=$2
+	shift 2
+	begin "$name" "$what -> the script runs anyway (fileinto A), exit 0, no temporary file left"
+	reset_home
+	set_script 'require "fileinto";
+fileinto "A";'
+	with_fault "$@"
+	deliver <"$msg"
+	expect_fault_hit "/sieve/"
+	no_fault
+	expect_rc 0
+	expect_quiet
+	expect_delivered_once A "$msg"
+	local left
+	left=$(find "$home/sieve" -type f ! -name main.sieve ! -name main.svbin -printf '%f ')
+	check "nothing left beside the script${left:+: $left}" test -z "$left"
+	if [ -e "$home/sieve/main.svbin" ]; then
+		check "a .svbin that is there is valid" svbin_valid "$home/sieve/main.svbin"
+	fi
+}
+cache_write_fails svbin-enospc "ENOSPC on every write of the .svbin" \
+	FAULT_OP=write FAULT_PATH='*/sieve/*' FAULT_ERRNO=ENOSPC FAULT_COUNT=0
+cache_write_fails svbin-rename "the rename of the new .svbin into place fails" \
+	FAULT_OP=rename FAULT_PATH='*/sieve/*' FAULT_ERRNO=EIO FAULT_COUNT=0
+
+begin svbin-readonly "the script's folder is read-only to the user -> the script runs from memory, exit 0"
+reset_home
+set_script 'require "fileinto";
+fileinto "A";'
+chmod 555 "$home/sieve"
+deliver <"$msg"
+chmod 755 "$home/sieve"
+expect_rc 0
+expect_quiet
+expect_delivered_once A "$msg"
+check "no .svbin could be written" test ! -e "$home/sieve/main.svbin"
 
 # ---- scripts that fail ----
 
