@@ -6,3 +6,4 @@ dist-examples:
 	cp -pR $(srcdir)/scripts/examples/. $(distdir)/scripts/examples/
 	rm -f $(distdir)/scripts/examples/*.svbin
 .PHONY: dist-examples
+EXTRA_DIST += scripts/demo.sh

@@ -107,6 +107,9 @@ enum conf_type {
 	  "sender of mail sift writes itself (empty: postmaster@ the host name)")                  \
 	X(STATE_DIR, "state-dir", T_PATH, "~/.sift", NULL, 0, 0, 0,                                \
 	  "folder of the user's delivery state (vacation, duplicate)")                             \
+	X(VIRTUAL_HOME, "virtual-home", T_PATH, "", NULL, 0, 0, F_EMPTY,                           \
+	  "home of a virtual user named by -d when not root (%u the name, %d the domain; "        \
+	  "empty: -d must name the running user)")                                                 \
 	X(USER_CONFIG, "user-config", T_PATH, "", NULL, 0, 0, F_EMPTY,                             \
 	  "per-user file read after this one (admin-owned, may be missing; empty: none)")          \
 	X(LOG, "log", T_CHOICE, "syslog", "syslog|none", 0, 0, 0,                                  \
@@ -173,6 +176,7 @@ static char **str_slot(struct sv_conf *c, int id)
 	case C_SIEVE_LOG: return &c->sieve_log;
 	case C_STATE_DIR: return &c->state_dir;
 	case C_USER_CONFIG: return &c->user_config;
+	case C_VIRTUAL_HOME: return &c->virtual_home;
 	case C_POSTMASTER: return &c->postmaster;
 	case C_SENDMAIL: return &c->own_.sendmail;
 	case C_SMTP_RELAY: return &c->own_.relay;

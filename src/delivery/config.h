@@ -55,6 +55,9 @@ struct sv_conf {
 			       * "": the active script's path + ".log") */
 	char *state_dir;      /* state-dir = ~/.sift (vacation, duplicate) */
 	char *user_config;    /* user-config = (per-user layer; "" none) */
+	char *virtual_home;   /* virtual-home = (home of a virtual user named by
+			       * -d when not root, as a pipe(8) transport with
+			       * user=vmail runs; "" none) */
 	struct sv_submit_opts submit; /* sendmail, smtp-relay,
 				       * smtp-starttls = no|may|required,
 				       * smtp-tls-ca, smtp-helo, smtp-timeout */

@@ -1,26 +1,48 @@
 /*
  * maildir.c: the Maildir store (Maildir++ folders, as Dovecot and Courier
  * lay them out). Delivery follows the Maildir rules (OpenSMTPD
- * mail.maildir, STYLE.md): a unique name in tmp/ opened with O_EXCL,
- * write, fsync, rename into new/ (or cur/ with the ":2," info suffix when
- * the message has flags). System flags map to the info letters (D, F, R,
- * S, T); keywords get letters a-z through the folder's dovecot-keywords
- * file, as Dovecot does, so IMAP servers see them. More than 26 keywords
- * in one folder are dropped.
+ * mail.maildir, STYLE.md, ../shared/notes/lda.md): a unique name
+ * "<time>.M<usec>P<pid>Q<seq>.<host>,S=<size>,W=<size with CRLF>" in tmp/
+ * opened with O_EXCL (mode 0600), write, fsync, rename into new/ (or cur/
+ * with the ":2," info suffix when the message has flags), fsync the
+ * folder. System flags map to the info letters (D, F, R, S, T); keywords
+ * get letters a-z through the folder's dovecot-keywords file, as Dovecot
+ * does, so IMAP servers see them. More than 26 keywords in one folder are
+ * dropped.
  *
- * Not done yet: quotas, dropping privileges (the LDA does that before it
- * opens the store), mbox.
+ * Mailbox names: "A.B" (separator '.') or "A/B" (separator '/') is the
+ * folder .A.B/ (0700, with an empty maildirfolder file), each level in IMAP
+ * modified UTF-7; under '.', a '/' separates levels too; under '/', a '.'
+ * inside a level is refused, since Maildir++ could not tell "A.B" from
+ * "A/B" on disk (sv_dlv_mailbox_fsname has every rule).
+ *
+ * Quota: Maildir++ (Courier's maildirquota conventions, as Dovecot's
+ * "maildir" quota back-end keeps them). The root's maildirsize holds the
+ * limit on its first line ("<bytes>S,<messages>C") and one "<bytes>
+ * <count>" line per change; the usage is their sum. The limit comes from
+ * the options, else from the file. The file is rebuilt by scanning every
+ * folder when it is missing (and a limit is configured), when its limit
+ * differs from the configured one, when it grew past 5120 bytes, or when
+ * the mailbox looks over quota and the file is older than 15 minutes.
+ * Commit appends one line with a single O_APPEND write; a rollback after
+ * commit appends the negative line.
+ *
+ * Not done yet: dropping privileges (the LDA does that before it opens
+ * the store); a message larger than the whole quota is not told apart
+ * from one that would fit once mail is deleted.
  */
 #include "delivery/maildir.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/alloc.h"
@@ -29,44 +51,48 @@
 struct maildir {
 	struct sv_store base;
 	char *root;
-	bool autocreate;
+	struct sv_store_opts o; /* hostname NULL: host has it */
+	char *host;             /* escaped for file names */
 	unsigned seq;
+	/* prepared and not yet committed: counted against the quota */
+	uint64_t pending_bytes, pending_count;
 };
+
+/* folder names on disk */
+static enum sv_status folder_of(const struct maildir *md, const char *mailbox, size_t mlen,
+                                struct sv_buf *out, struct sv_buf *err)
+{
+	sv_buf_reset(out);
+	sv_buf_puts(out, md->root);
+	if (sv_ascii_ieq(mailbox, mlen, "INBOX", 5))
+		return SV_OK;
+	struct sv_buf name = SV_BUF_INIT;
+	enum sv_status st =
+	    sv_dlv_mailbox_fsname(mailbox, mlen, md->o.separator, SV_LAYOUT_MAILDIRPP, &name, err);
+	if (st == SV_OK) {
+		sv_buf_puts(out, "/.");
+		sv_buf_append(out, name.p, name.len);
+	}
+	sv_buf_free(&name);
+	return st;
+}
 
 bool sv_dlv_maildir_name_valid(const char *name, size_t len)
 {
-	if (len == 0 || len > 512)
-		return false;
-	if (name[0] == '/' || name[0] == '.' || name[len - 1] == '/' || name[len - 1] == '.')
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if (c < 0x20 || c == 0x7f)
-			return false;
-		bool sep = c == '/' || c == '.';
-		/* an empty level, "..", "./", "/." */
-		if (sep && i + 1 < len && (name[i + 1] == '/' || name[i + 1] == '.'))
-			return false;
-		/* hidden files and cur/new/tmp could clash: levels never start
-		 * with '~' either (Maildir++ keeps them free of path tricks) */
-	}
-	return true;
+	struct sv_buf out = SV_BUF_INIT, err = SV_BUF_INIT;
+	bool ok = sv_dlv_mailbox_fsname(name, len, '.', SV_LAYOUT_MAILDIRPP, &out, &err) == SV_OK;
+	sv_buf_free(&out);
+	sv_buf_free(&err);
+	return ok;
 }
 
 bool sv_dlv_maildir_path(const struct sv_store *s, const char *mailbox, size_t mlen,
                          struct sv_buf *out)
 {
-	const struct maildir *md = (const struct maildir *)s;
-	sv_buf_reset(out);
-	sv_buf_puts(out, md->root);
-	if (sv_ascii_ieq(mailbox, mlen, "INBOX", 5))
-		return true;
-	if (!sv_dlv_maildir_name_valid(mailbox, mlen))
-		return false;
-	sv_buf_puts(out, "/.");
-	for (size_t i = 0; i < mlen; i++)
-		sv_buf_putc(out, mailbox[i] == '/' ? '.' : mailbox[i]);
-	return true;
+	struct sv_buf err = SV_BUF_INIT;
+	bool ok = folder_of((const struct maildir *)s, mailbox, mlen, out, &err) == SV_OK;
+	sv_buf_free(&err);
+	return ok;
 }
 
 static bool is_dir(const char *path)
@@ -75,7 +101,8 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* folder, folder/cur, folder/new, folder/tmp */
+/* folder, folder/cur, folder/new, folder/tmp, 0700; a subfolder gets the
+ * empty maildirfolder file that marks a Maildir++ mailbox */
 static enum sv_status make_maildir(const char *folder, bool subfolder, struct sv_buf *err)
 {
 	static const char *const subs[] = {"", "/cur", "/new", "/tmp"};
@@ -90,12 +117,15 @@ static enum sv_status make_maildir(const char *folder, bool subfolder, struct sv
 		}
 	}
 	if (st == SV_OK && subfolder) {
-		/* Maildir++: marks a folder as a mailbox */
 		sv_buf_reset(&p);
 		sv_buf_printf(&p, "%s/maildirfolder", folder);
-		int fd = open(p.p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-		if (fd >= 0)
+		int fd = open(p.p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			sv_buf_printf(err, "cannot create %s: %s", p.p, strerror(errno));
+			st = SV_TEMPFAIL;
+		} else {
 			close(fd);
+		}
 	}
 	sv_buf_free(&p);
 	return st;
@@ -113,24 +143,13 @@ static bool md_exists(struct sv_store *s, const char *mailbox, size_t mlen)
 	return ok;
 }
 
-static void bad_name(struct sv_buf *err, const char *mailbox, size_t mlen)
-{
-	sv_buf_puts(err, "invalid mailbox name '");
-	sv_buf_put_sanitized(err, mailbox, mlen, 128);
-	sv_buf_putc(err, '\'');
-}
-
 static enum sv_status md_create(struct sv_store *s, const char *mailbox, size_t mlen,
                                 struct sv_buf *err)
 {
 	struct sv_buf p = SV_BUF_INIT;
-	enum sv_status st;
-	if (!sv_dlv_maildir_path(s, mailbox, mlen, &p)) {
-		bad_name(err, mailbox, mlen);
-		st = SV_FAIL;
-	} else {
+	enum sv_status st = folder_of((struct maildir *)s, mailbox, mlen, &p, err);
+	if (st == SV_OK)
 		st = make_maildir(p.p, !sv_ascii_ieq(mailbox, mlen, "INBOX", 5), err);
-	}
 	sv_buf_free(&p);
 	return st;
 }
@@ -161,7 +180,11 @@ static char keyword_letter(const char *folder, const char *kw)
 		fclose(f);
 	}
 	if (!found && next < 26 && strlen(kw) < 400 && !strpbrk(kw, "\n\r")) {
-		f = fopen(path.p, "a");
+		/* 0600 like every file of the store, not fopen's 0666 */
+		int fd = open(path.p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		f = fd >= 0 ? fdopen(fd, "a") : NULL;
+		if (fd >= 0 && !f)
+			close(fd);
 		if (f) {
 			fprintf(f, "%d %s\n", next, kw);
 			if (fclose(f) == 0)
@@ -211,35 +234,37 @@ static enum sv_status write_all(int fd, const char *p, size_t len)
 /* One message written and fsynced into tmp/, waiting for its rename. */
 struct sv_store_txn {
 	char *tmp, *dst;
+	size_t bytes;
 	bool committed;
+	bool quota; /* maildirsize gets a line at commit */
 };
 
 /* The folder of a mailbox, made when missing and autocreate is on. */
 static enum sv_status open_folder(struct maildir *md, const char *mailbox, size_t mlen,
                                   struct sv_buf *folder, struct sv_buf *err)
 {
-	if (!sv_dlv_maildir_path(&md->base, mailbox, mlen, folder)) {
-		bad_name(err, mailbox, mlen);
-		return SV_FAIL;
-	}
+	enum sv_status st = folder_of(md, mailbox, mlen, folder, err);
+	if (st != SV_OK)
+		return st;
 	if (md_exists(&md->base, mailbox, mlen))
 		return SV_OK;
-	if (!md->autocreate) {
+	if (!md->o.autocreate) {
 		sv_buf_puts(err, "mailbox '");
 		sv_buf_put_sanitized(err, mailbox, mlen, 128);
 		sv_buf_puts(err, "' does not exist");
 		return SV_FAIL;
 	}
-	return md_create(&md->base, mailbox, mlen, err);
+	return make_maildir(folder->p, !sv_ascii_ieq(mailbox, mlen, "INBOX", 5), err);
 }
 
 /* The info suffix of the flags: their letters, sorted (Maildir "2,"). */
-static size_t info_letters(const char *folder, const char *const *flags, size_t nflags,
-                           char *info, size_t cap)
+static size_t info_letters(const char *folder, const char *const *flags, size_t nflags, char *info,
+                           size_t cap)
 {
 	size_t ni = 0;
 	for (size_t i = 0; i < nflags && ni < cap - 1; i++) {
-		char c = flags[i][0] == '\\' ? system_flag(flags[i]) : keyword_letter(folder, flags[i]);
+		char c =
+		    flags[i][0] == '\\' ? system_flag(flags[i]) : keyword_letter(folder, flags[i]);
 		if (c && !memchr(info, c, ni))
 			info[ni++] = c;
 	}
@@ -248,24 +273,30 @@ static size_t info_letters(const char *folder, const char *const *flags, size_t 
 	return ni;
 }
 
+/* Dovecot's W=: the size the message has with CRLF line ends (IMAP's
+ * RFC822.SIZE), counting the LFs that have no CR before them. */
+static size_t crlf_size(const char *msg, size_t len)
+{
+	size_t n = len;
+	for (const char *p = msg; (p = memchr(p, '\n', len - (size_t)(p - msg))); p++)
+		if (p == msg || p[-1] != '\r')
+			n++;
+	return n;
+}
+
 /* A unique name in tmp/, opened with O_EXCL (Maildir's rule). */
-static int open_unique(struct maildir *md, const char *folder, struct sv_buf *tmp)
+static int open_unique(struct maildir *md, const char *folder, size_t bytes, size_t wbytes,
+                       struct sv_buf *tmp)
 {
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
-	char host[64];
-	if (gethostname(host, sizeof host) != 0)
-		snprintf(host, sizeof host, "localhost");
-	host[sizeof host - 1] = '\0';
-	for (char *h = host; *h; h++)
-		if (*h == '/' || *h == ':')
-			*h = '_';
 	int fd = -1;
 	for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
 		sv_buf_reset(tmp);
-		sv_buf_printf(tmp, "%s/tmp/%lld.M%06ldP%ldQ%u.%s", folder, (long long)tv.tv_sec,
-		              (long)tv.tv_usec, (long)getpid(), ++md->seq, host);
-		fd = open(tmp->p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		sv_buf_printf(tmp, "%s/tmp/%lld.M%06ldP%ldQ%u.%s,S=%zu,W=%zu", folder,
+		              (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(), ++md->seq,
+		              md->host, bytes, wbytes);
+		fd = open(tmp->p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0 && errno != EEXIST)
 			break;
 	}
@@ -295,25 +326,292 @@ static void txn_free(struct sv_store_txn *tx)
 	sv_free(tx);
 }
 
-static enum sv_status md_prepare(struct sv_store *s, const char *mailbox, size_t mlen,
-                                 const char *msg, size_t len, const char *const *flags,
-                                 size_t nflags, struct sv_store_txn **tx_r, struct sv_buf *err)
+/* ---- Maildir++ quota (maildirsize) ---- */
+
+struct quota_limit {
+	uint64_t bytes, count; /* 0: no limit of that kind */
+};
+
+struct quota_usage {
+	int64_t bytes, count;
+};
+
+#define QUOTA_REBUILD_SIZE 5120     /* Maildir++: rebuild a maildirsize this big */
+#define QUOTA_REBUILD_AGE (15 * 60) /* ... or this old when over quota */
+
+/* "<n>S,<n>C" (either part, in any order; an empty line: no limit) */
+static bool parse_limit(const char *p, const char *end, struct quota_limit *l)
 {
-	struct maildir *md = (struct maildir *)s;
-	struct sv_buf folder = SV_BUF_INIT, tmp = SV_BUF_INIT, dst = SV_BUF_INIT;
-	*tx_r = NULL;
-	enum sv_status st = open_folder(md, mailbox, mlen, &folder, err);
-	if (st != SV_OK)
-		goto out;
-	char info[40];
-	size_t ni = info_letters(folder.p, flags, nflags, info, sizeof info);
-	int fd = open_unique(md, folder.p, &tmp);
-	if (fd < 0) {
-		sv_buf_printf(err, "cannot create %s: %s", tmp.p, strerror(errno));
-		st = SV_TEMPFAIL;
-		goto out;
+	*l = (struct quota_limit){0, 0};
+	while (p < end) {
+		uint64_t v = 0;
+		const char *d = p;
+		while (p < end && sv_ascii_isdigit((unsigned char)*p) && v < UINT64_MAX / 10)
+			v = v * 10 + (uint64_t)(*p++ - '0');
+		if (p == d || p == end)
+			return false;
+		if (*p == 'S')
+			l->bytes = v;
+		else if (*p == 'C')
+			l->count = v;
+		else
+			return false;
+		p++;
+		if (p < end && *p++ != ',')
+			return false;
 	}
-	st = write_all(fd, msg, len);
+	return true;
+}
+
+static void put_limit(struct sv_buf *b, const struct quota_limit *l)
+{
+	if (l->bytes)
+		sv_buf_printf(b, "%" PRIu64 "S", l->bytes);
+	if (l->count)
+		sv_buf_printf(b, "%s%" PRIu64 "C", l->bytes ? "," : "", l->count);
+}
+
+/* One "<bytes> <count>" line (signed, space-padded as Courier writes). */
+static bool parse_usage(const char *p, const char *end, struct quota_usage *u)
+{
+	int64_t v[2];
+	for (int k = 0; k < 2; k++) {
+		while (p < end && *p == ' ')
+			p++;
+		bool neg = p < end && *p == '-';
+		p += neg;
+		const char *d = p;
+		int64_t x = 0;
+		while (p < end && sv_ascii_isdigit((unsigned char)*p) && x < INT64_MAX / 10)
+			x = x * 10 + (*p++ - '0');
+		if (p == d || (p < end && *p != ' '))
+			return false;
+		v[k] = neg ? -x : x;
+	}
+	while (p < end && *p == ' ')
+		p++;
+	if (p != end)
+		return false;
+	u->bytes += v[0];
+	u->count += v[1];
+	return true;
+}
+
+/* What maildirsize says. */
+struct quota_file {
+	bool exists, valid; /* valid: every line parsed */
+	bool limit_ok;      /* the first line parsed */
+	struct quota_limit limit;
+	struct quota_usage used;
+	off_t size;
+	time_t mtime;
+};
+
+static void read_maildirsize(const char *path, struct quota_file *q)
+{
+	memset(q, 0, sizeof *q);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	q->exists = true;
+	q->size = st.st_size;
+	q->mtime = st.st_mtime;
+	struct sv_buf data = SV_BUF_INIT;
+	char chunk[4096];
+	ssize_t r;
+	/* more than 64 KiB is not a maildirsize anyone should sum: rebuild */
+	while (data.len <= 65536 &&
+	       ((r = read(fd, chunk, sizeof chunk)) > 0 || (r < 0 && errno == EINTR)))
+		if (r > 0)
+			sv_buf_append(&data, chunk, (size_t)r);
+	close(fd);
+	q->valid = data.len > 0 && data.len <= 65536 && data.p[data.len - 1] == '\n';
+	const char *p = data.p, *end = data.p + data.len;
+	for (size_t line = 0; q->valid && p < end; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (line == 0)
+			q->valid = q->limit_ok = parse_limit(p, nl, &q->limit);
+		else
+			q->valid = nl == p || parse_usage(p, nl, &q->used);
+		p = nl + 1;
+	}
+	sv_buf_free(&data);
+}
+
+/* The size of one message file: its S= when the name has one. */
+static int64_t message_size(const char *dir, const char *name)
+{
+	const char *s = strstr(name, ",S=");
+	if (s && sv_ascii_isdigit((unsigned char)s[3]))
+		return strtoll(s + 3, NULL, 10);
+	struct sv_buf p = SV_BUF_INIT;
+	sv_buf_printf(&p, "%s/%s", dir, name);
+	struct stat st;
+	int64_t n = stat(p.p, &st) == 0 ? (int64_t)st.st_size : 0;
+	sv_buf_free(&p);
+	return n;
+}
+
+/* Call fn for every message file of a folder: new/ then cur/, names that
+ * start with '.' skipped (the one scan of a folder's messages). */
+static void each_message(const char *folder,
+                         void (*fn)(void *ctx, const char *dir, const char *name, bool cur),
+                         void *ctx)
+{
+	struct sv_buf p = SV_BUF_INIT;
+	for (int cur = 0; cur < 2; cur++) {
+		sv_buf_reset(&p);
+		sv_buf_printf(&p, "%s/%s", folder, cur ? "cur" : "new");
+		DIR *d = opendir(p.p);
+		if (!d)
+			continue;
+		struct dirent *e;
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.')
+				fn(ctx, p.p, e->d_name, cur);
+		closedir(d);
+	}
+	sv_buf_free(&p);
+}
+
+static void count_one(void *ctx, const char *dir, const char *name, bool cur)
+{
+	struct quota_usage *u = ctx;
+	(void)cur;
+	u->bytes += message_size(dir, name);
+	u->count++;
+}
+
+static void count_folder(const char *folder, struct quota_usage *u)
+{
+	each_message(folder, count_one, u);
+}
+
+/* Scan every folder and write a new maildirsize (through tmp/ and a
+ * rename, so readers see the old file or the new one). A file that cannot
+ * be written is left for the next delivery: the usage counted here is
+ * still right for this one. */
+static void rebuild_quota(struct maildir *md, const struct quota_limit *l, struct quota_usage *u)
+{
+	*u = (struct quota_usage){0, 0};
+	count_folder(md->root, u);
+	DIR *d = opendir(md->root);
+	struct sv_buf p = SV_BUF_INIT;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] != '.' || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		sv_buf_reset(&p);
+		sv_buf_printf(&p, "%s/%s", md->root, e->d_name);
+		if (is_dir(p.p))
+			count_folder(p.p, u);
+	}
+	if (d)
+		closedir(d);
+	struct sv_buf body = SV_BUF_INIT, tmp = SV_BUF_INIT;
+	put_limit(&body, l);
+	sv_buf_printf(&body, "\n%" PRId64 " %" PRId64 "\n", u->bytes, u->count);
+	int fd = open_unique(md, md->root, body.len, body.len, &tmp);
+	if (fd >= 0) {
+		bool ok = write_all(fd, body.p, body.len) == SV_OK && fsync(fd) == 0;
+		ok = close(fd) == 0 && ok;
+		sv_buf_reset(&p);
+		sv_buf_printf(&p, "%s/maildirsize", md->root);
+		if (!ok || rename(tmp.p, p.p) != 0)
+			unlink(tmp.p);
+	}
+	sv_buf_free(&p);
+	sv_buf_free(&body);
+	sv_buf_free(&tmp);
+}
+
+static bool over_limit(const struct quota_limit *l, const struct quota_usage *u, uint64_t bytes,
+                       uint64_t count)
+{
+	int64_t b = u->bytes > 0 ? u->bytes : 0, c = u->count > 0 ? u->count : 0;
+	return (l->bytes && (uint64_t)b + bytes > l->bytes) ||
+	       (l->count && (uint64_t)c + count > l->count);
+}
+
+/* May bytes more (on top of what this store has prepared) be delivered?
+ * *active_r: a quota applies, so commit records the message. */
+static enum sv_status quota_check(struct maildir *md, size_t bytes, bool *active_r,
+                                  struct sv_buf *err)
+{
+	*active_r = false;
+	struct quota_limit want = {md->o.quota_bytes, md->o.quota_messages};
+	bool configured = want.bytes || want.count;
+	struct sv_buf path = SV_BUF_INIT;
+	sv_buf_printf(&path, "%s/maildirsize", md->root);
+	struct quota_file q;
+	read_maildirsize(path.p, &q);
+	sv_buf_free(&path);
+	struct quota_limit lim = want;
+	if (!configured) {
+		/* the file's limit; a file without a readable one sets none */
+		if (!q.exists || !q.limit_ok)
+			return SV_OK;
+		lim = q.limit;
+	}
+	if (!lim.bytes && !lim.count)
+		return SV_OK;
+	bool fresh = false;
+	if (!q.exists || !q.valid || q.size > QUOTA_REBUILD_SIZE ||
+	    (configured && (q.limit.bytes != want.bytes || q.limit.count != want.count))) {
+		rebuild_quota(md, &lim, &q.used);
+		fresh = true;
+	}
+	*active_r = true;
+	uint64_t more_bytes = md->pending_bytes + bytes, more_count = md->pending_count + 1;
+	bool over = over_limit(&lim, &q.used, more_bytes, more_count);
+	if (over && !fresh && time(NULL) - q.mtime > QUOTA_REBUILD_AGE) {
+		/* mail may have been deleted since: count again */
+		rebuild_quota(md, &lim, &q.used);
+		over = over_limit(&lim, &q.used, more_bytes, more_count);
+	}
+	if (!over)
+		return SV_OK;
+	if (md->o.over_quota == SV_QUOTA_REJECT) {
+		sv_buf_puts(err, "5.2.2 Mailbox is full");
+		return SV_LIMIT;
+	}
+	sv_buf_puts(err, "4.2.2 Mailbox is full");
+	return SV_TEMPFAIL;
+}
+
+/* One change of the usage, as one line appended with one write (Maildir++:
+ * concurrent deliveries append without locking). A maildirsize that has
+ * gone is not made again here: the next delivery rebuilds it. */
+static void quota_record(struct maildir *md, int64_t bytes, int64_t count)
+{
+	struct sv_buf path = SV_BUF_INIT, line = SV_BUF_INIT;
+	sv_buf_printf(&path, "%s/maildirsize", md->root);
+	sv_buf_printf(&line, "%" PRId64 " %" PRId64 "\n", bytes, count);
+	int fd = open(path.p, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		ssize_t w = write(fd, line.p, line.len);
+		(void)w; /* a lost line is corrected by the next rebuild */
+		close(fd);
+	}
+	sv_buf_free(&path);
+	sv_buf_free(&line);
+}
+
+/* ---- the two phases ---- */
+
+static enum sv_status write_message(struct maildir *md, const char *folder, const char *msg,
+                                    size_t len, struct sv_buf *tmp, struct sv_buf *err)
+{
+	int fd = open_unique(md, folder, len, crlf_size(msg, len), tmp);
+	if (fd < 0) {
+		sv_buf_printf(err, "cannot create %s: %s", tmp->p, strerror(errno));
+		return SV_TEMPFAIL;
+	}
+	enum sv_status st = write_all(fd, msg, len);
 	if (st == SV_OK && fsync(fd) != 0)
 		st = SV_TEMPFAIL;
 	int saved = errno;
@@ -322,10 +620,29 @@ static enum sv_status md_prepare(struct sv_store *s, const char *mailbox, size_t
 		st = SV_TEMPFAIL;
 	}
 	if (st != SV_OK) {
-		sv_buf_printf(err, "cannot write %s: %s", tmp.p, strerror(saved));
-		unlink(tmp.p);
-		goto out;
+		sv_buf_printf(err, "cannot write %s: %s", tmp->p, strerror(saved));
+		unlink(tmp->p);
 	}
+	return st;
+}
+
+static enum sv_status md_prepare(struct sv_store *s, const char *mailbox, size_t mlen,
+                                 const char *msg, size_t len, const char *const *flags,
+                                 size_t nflags, struct sv_store_txn **tx_r, struct sv_buf *err)
+{
+	struct maildir *md = (struct maildir *)s;
+	struct sv_buf folder = SV_BUF_INIT, tmp = SV_BUF_INIT, dst = SV_BUF_INIT;
+	*tx_r = NULL;
+	bool quota = false;
+	enum sv_status st = open_folder(md, mailbox, mlen, &folder, err);
+	if (st == SV_OK)
+		st = quota_check(md, len, &quota, err);
+	if (st == SV_OK)
+		st = write_message(md, folder.p, msg, len, &tmp, err);
+	if (st != SV_OK)
+		goto out;
+	char info[40];
+	size_t ni = info_letters(folder.p, flags, nflags, info, sizeof info);
 	const char *base = strrchr(tmp.p, '/') + 1;
 	if (ni)
 		sv_buf_printf(&dst, "%s/cur/%s:2,%s", folder.p, base, info);
@@ -334,6 +651,10 @@ static enum sv_status md_prepare(struct sv_store *s, const char *mailbox, size_t
 	struct sv_store_txn *tx = sv_calloc(1, sizeof *tx);
 	tx->tmp = sv_buf_steal(&tmp, NULL);
 	tx->dst = sv_buf_steal(&dst, NULL);
+	tx->bytes = len;
+	tx->quota = quota;
+	md->pending_bytes += len;
+	md->pending_count++;
 	*tx_r = tx;
 out:
 	sv_buf_free(&folder);
@@ -342,14 +663,23 @@ out:
 	return st;
 }
 
+static void unpend(struct maildir *md, const struct sv_store_txn *tx)
+{
+	md->pending_bytes -= tx->bytes;
+	md->pending_count--;
+}
+
 static enum sv_status md_commit(struct sv_store *s, struct sv_store_txn *tx, struct sv_buf *err)
 {
-	(void)s;
+	struct maildir *md = (struct maildir *)s;
 	if (rename(tx->tmp, tx->dst) != 0) {
 		sv_buf_printf(err, "cannot rename %s: %s", tx->tmp, strerror(errno));
 		return SV_TEMPFAIL;
 	}
 	tx->committed = true;
+	unpend(md, tx);
+	if (tx->quota)
+		quota_record(md, (int64_t)tx->bytes, 1);
 	if (sync_parent(tx->dst) != 0) {
 		sv_buf_printf(err, "cannot sync the folder of %s: %s", tx->dst, strerror(errno));
 		return SV_TEMPFAIL;
@@ -359,20 +689,30 @@ static enum sv_status md_commit(struct sv_store *s, struct sv_store_txn *tx, str
 
 static void md_rollback(struct sv_store *s, struct sv_store_txn *tx)
 {
-	(void)s;
+	struct maildir *md = (struct maildir *)s;
 	if (!tx)
 		return;
 	/* a committed message is taken back too: the MTA retries the whole
 	   delivery, which must then find nothing of this attempt */
-	unlink(tx->committed ? tx->dst : tx->tmp);
+	if (!tx->committed) {
+		unlink(tx->tmp);
+		unpend(md, tx);
+	} else if (unlink(tx->dst) == 0 && tx->quota) {
+		quota_record(md, -(int64_t)tx->bytes, -1);
+	}
 	txn_free(tx);
 }
 
 static void md_release(struct sv_store *s, struct sv_store_txn *tx)
 {
-	(void)s;
-	if (tx)
-		txn_free(tx);
+	if (!tx)
+		return;
+	if (!tx->committed) {
+		/* released without commit: the caller gave it up */
+		unlink(tx->tmp);
+		unpend((struct maildir *)s, tx);
+	}
+	txn_free(tx);
 }
 
 static void md_close(struct sv_store *s)
@@ -381,14 +721,42 @@ static void md_close(struct sv_store *s)
 	if (!md)
 		return;
 	sv_free(md->root);
+	sv_free(md->host);
 	sv_free(md);
 }
 
-enum sv_status sv_dlv_maildir_open(const char *root, bool autocreate, struct sv_store **store_r,
-                                   struct sv_buf *err)
+/* The host part of unique names: '/' and ':' would break the path and the
+ * info suffix, so they are written as \057 and \072 (the Maildir rule). */
+static char *escaped_host(const char *configured)
+{
+	char host[256];
+	if (configured)
+		snprintf(host, sizeof host, "%s", configured);
+	else if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "localhost");
+	host[sizeof host - 1] = '\0';
+	struct sv_buf b = SV_BUF_INIT;
+	for (const char *h = host; *h; h++) {
+		if (*h == '/')
+			sv_buf_puts(&b, "\\057");
+		else if (*h == ':')
+			sv_buf_puts(&b, "\\072");
+		else
+			sv_buf_putc(&b, *h);
+	}
+	if (!b.len)
+		sv_buf_puts(&b, "localhost");
+	return sv_buf_steal(&b, NULL);
+}
+
+enum sv_status sv_dlv_maildir_open_opts(const char *root, const struct sv_store_opts *o,
+                                        struct sv_store **store_r, struct sv_buf *err)
 {
 	*store_r = NULL;
-	enum sv_status st = make_maildir(root, false, err);
+	struct sv_store_opts opts;
+	enum sv_status st = sv_store_opts_copy(o, &opts, err);
+	if (st == SV_OK)
+		st = make_maildir(root, false, err);
 	if (st != SV_OK)
 		return st;
 	struct maildir *md = sv_calloc(1, sizeof *md);
@@ -400,9 +768,20 @@ enum sv_status sv_dlv_maildir_open(const char *root, bool autocreate, struct sv_
 	md->base.exists = md_exists;
 	md->base.close = md_close;
 	md->root = sv_strdup(root);
-	md->autocreate = autocreate;
+	md->o = opts;
+	md->host = escaped_host(opts.hostname);
+	md->o.hostname = NULL;
 	*store_r = &md->base;
 	return SV_OK;
+}
+
+enum sv_status sv_dlv_maildir_open(const char *root, bool autocreate, struct sv_store **store_r,
+                                   struct sv_buf *err)
+{
+	struct sv_store_opts o;
+	sv_store_opts_init(&o);
+	o.autocreate = autocreate;
+	return sv_dlv_maildir_open_opts(root, &o, store_r, err);
 }
 
 /* ---- reading back (test suite, tools) ---- */
@@ -417,39 +796,36 @@ static int cmp_entry(const void *a, const void *b)
 	return strverscmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
 }
 
+struct entries {
+	struct entry *v;
+	size_t n, cap;
+};
+
+static void add_entry(void *ctx, const char *dir, const char *name, bool cur)
+{
+	struct entries *es = ctx;
+	(void)dir;
+	if (es->n == es->cap) {
+		es->cap = es->cap ? es->cap * 2 : 16;
+		es->v = sv_realloc(es->v, es->cap * sizeof *es->v);
+	}
+	es->v[es->n].name = sv_strdup(name);
+	es->v[es->n].cur = cur;
+	es->n++;
+}
+
 static size_t list_messages(struct sv_store *s, const char *mailbox, size_t mlen,
                             struct sv_buf *folder, struct entry **v_r)
 {
 	*v_r = NULL;
 	if (!sv_dlv_maildir_path(s, mailbox, mlen, folder))
 		return 0;
-	struct entry *v = NULL;
-	size_t n = 0, cap = 0;
-	for (int sub = 0; sub < 2; sub++) {
-		struct sv_buf p = SV_BUF_INIT;
-		sv_buf_printf(&p, "%s/%s", folder->p, sub ? "cur" : "new");
-		DIR *d = opendir(p.p);
-		sv_buf_free(&p);
-		if (!d)
-			continue;
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (e->d_name[0] == '.')
-				continue;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				v = sv_realloc(v, cap * sizeof *v);
-			}
-			v[n].name = sv_strdup(e->d_name);
-			v[n].cur = sub == 1;
-			n++;
-		}
-		closedir(d);
-	}
-	if (n)
-		qsort(v, n, sizeof *v, cmp_entry);
-	*v_r = v;
-	return n;
+	struct entries es = {NULL, 0, 0};
+	each_message(folder->p, add_entry, &es);
+	if (es.n)
+		qsort(es.v, es.n, sizeof *es.v, cmp_entry);
+	*v_r = es.v;
+	return es.n;
 }
 
 static void free_entries(struct entry *v, size_t n)
@@ -547,21 +923,5 @@ out:
 	free_entries(v, count);
 	sv_buf_free(&folder);
 	sv_buf_free(&p);
-	return st;
-}
-
-enum sv_status sv_dlv_store_save(struct sv_store *s, const char *mailbox, size_t mlen,
-                                 const char *msg, size_t len, const char *const *flags,
-                                 size_t nflags, struct sv_buf *err)
-{
-	struct sv_store_txn *tx;
-	enum sv_status st = s->prepare(s, mailbox, mlen, msg, len, flags, nflags, &tx, err);
-	if (st != SV_OK)
-		return st;
-	st = s->commit(s, tx, err);
-	if (st != SV_OK)
-		s->rollback(s, tx);
-	else
-		s->release(s, tx);
 	return st;
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "lib/buf.h"
 #include "lib/status.h"
@@ -43,6 +44,11 @@ struct sv_store {
 	/* Does the mailbox exist? */
 	bool (*exists)(struct sv_store *s, const char *mailbox, size_t mlen);
 	void (*close)(struct sv_store *s);
+	/* The envelope of the message being filed, set by the caller before
+	 * prepare. mbox writes them in its "From " separator line (NULL or
+	 * "": MAILER-DAEMON; 0: the time of prepare); Maildir ignores them. */
+	const char *env_sender;
+	time_t env_time;
 };
 
 /* What to do when a delivery would exceed the quota. */
@@ -53,16 +59,16 @@ enum sv_quota_action {
 
 /* How a store is opened (sift.conf's delivery keys). */
 struct sv_store_opts {
-	bool autocreate;       /* filing into a missing mailbox creates it */
-	char separator;        /* hierarchy separator of mailbox names: '.' or '/' */
-	uint64_t quota_bytes;  /* 0: the limit in maildirsize, if any, else none */
+	bool autocreate;      /* filing into a missing mailbox creates it */
+	char separator;       /* hierarchy separator of mailbox names: '.' or '/' */
+	uint64_t quota_bytes; /* 0: the limit in maildirsize, if any, else none */
 	uint64_t quota_messages;
 	enum sv_quota_action over_quota;
 	unsigned lock_timeout; /* seconds to wait for an mbox lock */
 	const char *hostname;  /* for unique names; NULL: gethostname() */
 };
 
-/* The defaults: autocreate, '.', no quota, tempfail, 300 s. */
+/* The defaults: autocreate, '.', no quota, tempfail, 300 s, gethostname(). */
 void sv_store_opts_init(struct sv_store_opts *o);
 
 /*
@@ -74,6 +80,52 @@ void sv_store_opts_init(struct sv_store_opts *o);
  * location that cannot be understood.
  */
 enum sv_status sv_dlv_store_open(const char *location, const struct sv_store_opts *o,
-				 struct sv_store **store_r, struct sv_buf *err);
+                                 struct sv_store **store_r, struct sv_buf *err);
+
+/* Prepare and commit at once (one store with nothing to roll back with). */
+enum sv_status sv_dlv_store_save(struct sv_store *s, const char *mailbox, size_t mlen,
+                                 const char *msg, size_t len, const char *const *flags,
+                                 size_t nflags, struct sv_buf *err);
+
+/* ---- for the back-ends ---- */
+
+/* The options a back-end keeps: a copy of o (NULL: the defaults); SV_FAIL
+ * with the reason in err for a separator other than '.' and '/'. */
+enum sv_status sv_store_opts_copy(const struct sv_store_opts *o, struct sv_store_opts *out,
+                                  struct sv_buf *err);
+
+/* How a back-end lays mailbox names out on disk. */
+enum sv_dlv_layout {
+	/* Maildir++: levels joined by '.' into one folder name, so a '.'
+	 * inside a level cannot be stored (refused under the separator '/') */
+	SV_LAYOUT_MAILDIRPP,
+	/* one folder per level, joined by '/' (mbox): a '.' inside a level
+	 * is kept under the separator '/', but no level starts with '.' and
+	 * none ends in ".lock" (the dotlock of a sibling) */
+	SV_LAYOUT_FS,
+};
+
+/*
+ * The on-disk name of a mailbox other than INBOX, relative to the store's
+ * root: the name is split into levels at the separator sep ('.' or '/';
+ * under '.', a '/' separates levels too, so scripts written for either
+ * convention work), each level is encoded in IMAP modified UTF-7 (RFC 3501
+ * §5.1.3, as IMAP servers name folders on disk) and the levels are joined
+ * by '.' (SV_LAYOUT_MAILDIRPP) or '/' (SV_LAYOUT_FS). Refused with SV_FAIL
+ * and the reason in err: an empty name or level (leading, trailing or
+ * doubled separators, so no "..", no leading '.', no '/' at the ends),
+ * invalid UTF-8, control characters (C0, DEL, C1), a name over 512 bytes
+ * or a level over 200 bytes once encoded, and what the layout cannot hold.
+ */
+enum sv_status sv_dlv_mailbox_fsname(const char *name, size_t len, char sep,
+                                     enum sv_dlv_layout layout, struct sv_buf *out,
+                                     struct sv_buf *err);
+
+/* UTF-8 -> IMAP modified UTF-7 (RFC 3501 §5.1.3), appended to out; false
+ * (out unchanged) when s is not valid UTF-8. */
+bool sv_dlv_mutf7_encode(const char *s, size_t n, struct sv_buf *out);
+/* IMAP modified UTF-7 -> UTF-8, appended to out; false (out unchanged) for
+ * anything not in the canonical form the encoder writes. */
+bool sv_dlv_mutf7_decode(const char *s, size_t n, struct sv_buf *out);
 
 #endif

@@ -48,6 +48,9 @@ struct parser {
 	uint64_t nodes; /* AST nodes before expansion: bounds the tags */
 	struct sv_buf *err;
 	bool failed;
+	bool bad_bound; /* a bound TRE refuses: see parse_bound */
+	bool bad_paren; /* a ')' TRE's parser loops on: see sv_regex_estimate */
+	bool bad_class; /* an unterminated [: [. [= : see parse_bracket */
 };
 
 static uint64_t add(uint64_t a, uint64_t b)
@@ -170,8 +173,14 @@ static uint64_t parse_bracket(struct parser *ps)
 			const wchar_t *q = p + 2;
 			while (q + 1 < ps->end && !(q[0] == kind && q[1] == L']'))
 				q++;
-			if (q + 1 >= ps->end)
-				break; /* unterminated: TRE refuses it */
+			if (q + 1 >= ps->end) {
+				/* unterminated: TRE 0.8 skips two characters
+				   after the name's ':' whatever they are, and
+				   reads past the end of a pattern ending in
+				   "[[:alpha:" */
+				ps->bad_class = true;
+				break;
+			}
 			ranges = add(ranges, kind == L':' ? RANGES_PER_CLASS : (ps->icase ? 3 : 1));
 			p = q + 2;
 			continue;
@@ -194,7 +203,11 @@ static uint64_t parse_bracket(struct parser *ps)
 }
 
 /* {m}, {m,}, {m,n}, {,n}; false for anything else (TRE's approximate
- * matching parameters). */
+ * matching parameters). TRE refuses (REG_BADBR) an upper bound over
+ * RE_DUP_MAX (255; {m} is m to m) or below the lower one, but parses the
+ * numbers into an int that overflows: a{4294967296} would reach it as
+ * a{0}. Such a bound is marked so that the pattern is refused before TRE
+ * sees it; the estimate goes on with the numbers capped. */
 static bool parse_bound(struct parser *ps, unsigned *m_r, long *n_r)
 {
 	const wchar_t *p = ps->p; /* after '{' */
@@ -218,6 +231,9 @@ static bool parse_bound(struct parser *ps, unsigned *m_r, long *n_r)
 	}
 	if (p >= ps->end || *p != L'}' || (!have_m && !have_n))
 		return false;
+	unsigned long max = !comma ? m : n;
+	if ((!comma || have_n) && (max > SV_REGEX_DUP_MAX || (have_m && have_n && n < m)))
+		ps->bad_bound = true;
 	ps->p = p + 1;
 	*m_r = (unsigned)m;
 	*n_r = !comma ? (long)m : have_n ? (long)n : -1;
@@ -367,12 +383,21 @@ enum sv_status sv_regex_estimate(const wchar_t *w, size_t n, bool icase,
 	struct parser ps = {.p = w, .end = w + n, .icase = icase, .err = err};
 	struct cost r = parse_alt(&ps);
 	while (ps.p < ps.end && !ps.failed) {
-		/* an unbalanced ')': TRE refuses it; estimate the rest too */
+		/* an unmatched ')': TRE takes it as a literal, except right
+		   after a backslash character (the pattern a\\) ): TRE 0.8
+		   takes that for the BRE group end \) , makes an empty
+		   expression without moving on and loops for ever, allocating.
+		   Estimate the rest too. */
+		if (ps.p > w && ps.p[-1] == L'\\')
+			ps.bad_paren = true;
 		ps.p++;
 		r = cat(r, parse_alt(&ps));
 	}
 	if (ps.failed)
 		return SV_FAIL;
+	cost_r->bad_bound = ps.bad_bound;
+	cost_r->bad_paren = ps.bad_paren;
+	cost_r->bad_class = ps.bad_class;
 	uint64_t s = add(r.states, 2);
 	uint64_t t = add(mul(ps.nodes, 2), 2);
 	/* initial and final transitions, one terminator per state */

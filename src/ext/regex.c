@@ -20,7 +20,9 @@
  * as a runtime error for one built from variables). A match whose state
  * is estimated above SV_REGEX_STACK_THRESHOLD runs on a thread whose
  * stack is allocated with that size plus a margin, so TRE's alloca cannot
- * overflow the caller's stack.
+ * overflow the caller's stack. When that thread cannot be started (no
+ * memory for the stack, a thread limit), the test fails with a runtime
+ * error naming the pattern, as a budget does: never a silent "no match".
  *
  * Matching is on characters, whatever the locale: patterns are decoded
  * from UTF-8 to code points for TRE's wide-character compile; values are
@@ -31,6 +33,7 @@
  * itself. TRE's case folding under the C locale is ASCII-only: exactly
  * i;ascii-casemap.
  */
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -108,11 +111,27 @@ static wchar_t *to_wide(const char *s, size_t len, size_t *wlen_r)
 struct sv_regex {
 	regex_t re;
 	uint64_t match_bytes; /* estimated TRE match state, upper bound */
+	struct sv_buf name;   /* the pattern, sanitised and cut, for errors */
+	struct sv_buf error;  /* why the last match could not be done */
+	enum sv_status status; /* of the last match (regex_match) */
 };
 
 static void put_kib(struct sv_buf *b, uint64_t bytes)
 {
 	sv_buf_printf(b, "%llu KiB", (unsigned long long)((bytes + 1023) / 1024));
+}
+
+/* "invalid regular expression 'KEY': TRE's reason for rc" */
+static void invalid(struct sv_buf *err, const char *key, size_t len, int rc)
+{
+	char msg[200];
+	regex_t none;
+	memset(&none, 0, sizeof none);
+	tre_regerror(rc, &none, msg, sizeof msg);
+	/* the key may come from a variable: not NUL-terminated, any bytes */
+	sv_buf_puts(err, "invalid regular expression '");
+	sv_buf_put_sanitized(err, key, len, 64);
+	sv_buf_printf(err, "': %s", msg);
 }
 
 enum sv_status sv_regex_compile(const char *key, size_t len, bool icase, bool nosub,
@@ -133,6 +152,19 @@ enum sv_status sv_regex_compile(const char *key, size_t len, bool icase, bool no
 		sv_free(w);
 		return SV_FAIL;
 	}
+	if (cost.bad_bound || cost.bad_class) {
+		/* TRE's own refusal, without handing it what it mishandles */
+		sv_free(w);
+		invalid(err, key, len, cost.bad_bound ? REG_BADBR : REG_EBRACK);
+		return SV_FAIL;
+	}
+	if (cost.bad_paren) {
+		sv_free(w);
+		sv_buf_puts(err, "invalid regular expression '");
+		sv_buf_put_sanitized(err, key, len, 64);
+		sv_buf_puts(err, "': unmatched ')' right after an escaped backslash");
+		return SV_FAIL;
+	}
 	uint64_t need = cost.compile_bytes + (nosub ? cost.match_bytes_nosub : cost.match_bytes);
 	if (need > limit) {
 		sv_free(w);
@@ -145,19 +177,16 @@ enum sv_status sv_regex_compile(const char *key, size_t len, bool icase, bool no
 		sv_buf_puts(err, "); counted repetitions such as {255} multiply when nested");
 		return SV_FAIL;
 	}
-	struct sv_regex *re = sv_malloc(sizeof *re);
+	struct sv_regex *re = sv_calloc(1, sizeof *re);
 	re->match_bytes = nosub ? cost.match_bytes_nosub : cost.match_bytes;
+	sv_buf_put_sanitized(&re->name, key, len, 64);
 	int rc = tre_regwncomp(&re->re, w, wlen, REG_EXTENDED | (icase ? REG_ICASE : 0) |
 							 (nosub ? REG_NOSUB : 0));
 	sv_free(w);
 	if (rc != 0) {
-		char msg[200];
-		tre_regerror(rc, &re->re, msg, sizeof msg);
+		sv_buf_free(&re->name);
 		sv_free(re);
-		/* the key may come from a variable: not NUL-terminated, any bytes */
-		sv_buf_puts(err, "invalid regular expression '");
-		sv_buf_put_sanitized(err, key, len, 64);
-		sv_buf_printf(err, "': %s", msg);
+		invalid(err, key, len, rc);
 		return SV_FAIL;
 	}
 	if (tre_have_approx(&re->re) || tre_have_backrefs(&re->re)) {
@@ -177,6 +206,8 @@ void sv_regex_free(struct sv_regex *re)
 	if (!re)
 		return;
 	tre_regfree(&re->re);
+	sv_buf_free(&re->name);
+	sv_buf_free(&re->error);
 	sv_free(re);
 }
 
@@ -246,7 +277,15 @@ static void *match_thread(void *arg)
  * bound of TRE's alloca) plus room for TRE's frames and ours. */
 #define STACK_MARGIN (256 * 1024)
 
-static bool run_on_heap_stack(struct match_job *job, uint64_t bytes)
+static sv_regex_thread_fn thread_create = pthread_create;
+
+void sv_regex_set_thread_hook(sv_regex_thread_fn fn)
+{
+	thread_create = fn ? fn : pthread_create;
+}
+
+/* 0, or the error number of what failed */
+static int run_on_heap_stack(struct match_job *job, uint64_t bytes)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	size_t pg = page > 0 ? (size_t)page : 4096;
@@ -256,41 +295,53 @@ static bool run_on_heap_stack(struct match_job *job, uint64_t bytes)
 		size = (size_t)PTHREAD_STACK_MIN;
 	pthread_attr_t attr;
 	pthread_t th;
-	if (pthread_attr_init(&attr) != 0)
-		return false;
-	bool ok = pthread_attr_setstacksize(&attr, size) == 0 &&
-		  pthread_create(&th, &attr, match_thread, job) == 0;
+	int rc = pthread_attr_init(&attr);
+	if (rc != 0)
+		return rc;
+	rc = pthread_attr_setstacksize(&attr, size);
+	if (rc == 0)
+		rc = thread_create(&th, &attr, match_thread, job);
 	pthread_attr_destroy(&attr);
-	if (ok)
-		ok = pthread_join(th, NULL) == 0;
-	return ok;
+	if (rc == 0)
+		rc = pthread_join(th, NULL);
+	return rc;
 }
 
-bool sv_regex_exec(const struct sv_regex *re, const char *val, size_t vlen,
-		   struct sv_regmatch *pm, size_t npm)
+enum sv_status sv_regex_exec(const struct sv_regex *re, const char *val, size_t vlen,
+			     struct sv_regmatch *pm, size_t npm, bool *matched_r,
+			     struct sv_buf *err)
 {
 	regmatch_t tpm[64];
+	*matched_r = false;
 	if (npm > 64)
 		npm = 64;
 	/* TRE counts positions in int */
 	if (vlen > (size_t)INT_MAX - 8)
-		return false;
+		return SV_OK;
 	struct match_job job = {&re->re, {val, vlen, 0}, pm ? npm : 0, pm ? tpm : NULL, REG_NOMATCH};
 	if (re->match_bytes > SV_REGEX_STACK_THRESHOLD) {
-		if (!run_on_heap_stack(&job, re->match_bytes))
-			return false; /* no thread: as if no match */
+		int rc = run_on_heap_stack(&job, re->match_bytes);
+		if (rc != 0) {
+			sv_buf_printf(err, "regular expression '%s': cannot start a thread with the ",
+				      re->name.p ? re->name.p : "");
+			put_kib(err, re->match_bytes + STACK_MARGIN);
+			sv_buf_printf(err, " stack its match needs (%s)",
+				      rc == EAGAIN ? "out of resources" : strerror(rc));
+			return SV_NOMEM;
+		}
 	} else {
 		run_match(&job);
 	}
 	if (job.rc != 0)
-		return false;
+		return SV_OK;
+	*matched_r = true;
 	for (size_t i = 0; pm && i < npm; i++) {
 		bool set = tpm[i].rm_so >= 0 && tpm[i].rm_eo >= tpm[i].rm_so &&
 			   (size_t)tpm[i].rm_eo <= vlen;
 		pm[i].so = set ? tpm[i].rm_so : -1;
 		pm[i].eo = set ? tpm[i].rm_eo : -1;
 	}
-	return true;
+	return SV_OK;
 }
 
 static uint64_t regex_limit(const struct sv_settings *settings)
@@ -329,6 +380,15 @@ static enum sv_status prepare(const char *key, size_t len, const struct sv_cmp_d
 	return SV_OK;
 }
 
+/* after regex_match said no: was it a failure? */
+static enum sv_status match_error(void *state, struct sv_buf *err)
+{
+	const struct sv_regex *re = state;
+	if (re->status != SV_OK)
+		sv_buf_append(err, re->error.p ? re->error.p : "", re->error.len);
+	return re->status;
+}
+
 static void release(void *state)
 {
 	sv_regex_free(state);
@@ -338,7 +398,11 @@ static bool regex_match(const struct sv_cmp_def *cmp, unsigned rel, const char *
 			const char *key, size_t klen, void *state, struct sv_match_state *ms)
 {
 	struct sv_regmatch pm[64];
-	if (!sv_regex_exec(state, val, vlen, ms ? pm : NULL, ms ? 64 : 0))
+	struct sv_regex *re = state;
+	bool matched;
+	sv_buf_reset(&re->error);
+	re->status = sv_regex_exec(re, val, vlen, ms ? pm : NULL, ms ? 64 : 0, &matched, &re->error);
+	if (!matched)
 		return false;
 	if (ms) {
 		size_t used = 0;
@@ -369,6 +433,7 @@ static const struct sv_match_def match_regex = {
 	.prepare = prepare,
 	.release = release,
 	.match = regex_match,
+	.match_error = match_error,
 };
 
 static const struct sv_match_def *const regex_matches[] = {&match_regex, NULL};

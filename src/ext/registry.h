@@ -142,6 +142,11 @@ struct sv_match_def {
 	/* Does value match key? May record captures into ms (when non-NULL). */
 	bool (*match)(const struct sv_cmp_def *cmp, unsigned rel, const char *val, size_t vlen,
 		      const char *key, size_t klen, void *state, struct sv_match_state *ms);
+	/* After match said no for the key with this prepared state: SV_OK
+	   when the value did not match, else why matching could not be done
+	   (reason in err): the test fails with a runtime error (NULL:
+	   matching cannot fail). */
+	enum sv_status (*match_error)(void *state, struct sv_buf *err);
 };
 
 /* Address parts (RFC 5228 §2.7.4, RFC 5233). */

@@ -900,7 +900,9 @@ static bool check_args(struct sv_validator *v, struct sv_ast_node *n, const stru
 			struct sv_ast_arg *keys = vn->pos[vn->npos - 1];
 			for (size_t i = 0; i < keys->nstrs; i++) {
 				const struct sv_ast_str *k = &keys->strs[i];
-				if (v->templates && memchr(k->s, '$', k->len))
+				/* RFC 5229 §3: only "${" can start a reference; a
+				   regex's "$" anchor leaves the key literal, checked */
+				if (v->templates && memmem(k->s, k->len, "${", 2))
 					continue;
 				struct sv_buf err = SV_BUF_INIT;
 				if (!m->check_key(k->s, k->len, v->settings, &err)) {

@@ -12,3 +12,9 @@ sieve_dump_LDFLAGS = $(AM_LDFLAGS) $(PROGRAM_LDFLAGS)
 sieve_test_SOURCES = src/tools/sieve-test.c
 sieve_test_LDADD = $(SIFT_PROGRAM_LIBS)
 sieve_test_LDFLAGS = $(AM_LDFLAGS) $(PROGRAM_LDFLAGS)
+
+bin_PROGRAMS += sieve-deliver
+sieve_deliver_SOURCES = src/tools/sieve-deliver.c
+sieve_deliver_CPPFLAGS = $(AM_CPPFLAGS) -DSIFT_SYSCONFDIR='"$(sysconfdir)"'
+sieve_deliver_LDADD = $(SIFT_PROGRAM_LIBS)
+sieve_deliver_LDFLAGS = $(AM_LDFLAGS) $(PROGRAM_LDFLAGS)

@@ -89,7 +89,16 @@ bool sv_insn_decode(const struct sv_binary *bin, size_t offset, struct sv_operan
 	if (!read_u8(bin, &pos, &slot) || slot >= bin->nexts)
 		FAIL("bad extension slot");
 	const struct sv_ext_def *ext = bin->exts[slot];
-	if (!rd_varint(bin->code, bin->codelen, &pos, &op) || op >= count_ops(ext))
+	if (!rd_varint(bin->code, bin->codelen, &pos, &op)) {
+		/* op is unset: say what is wrong with its bytes instead */
+		size_t end = pos;
+		while (end < bin->codelen && (bin->code[end] & 0x80))
+			end++;
+		if (end >= bin->codelen)
+			FAIL("operation number runs past the end of the code");
+		FAIL("operation number too large");
+	}
+	if (op >= count_ops(ext))
 		FAIL("unknown operation %llu of extension %s", (unsigned long long)op, ext->name);
 	ops->ext = ext;
 	ops->op = &ext->ops[op];

@@ -399,6 +399,18 @@ bool sv_match_value(struct sv_matcher *m, const char *val, size_t len)
 				commit_captures(vm, &tmp);
 			return m->matched = true;
 		}
+		if (m->mt->match_error) {
+			/* a resource failure is an error, never a silent no */
+			struct sv_buf err = SV_BUF_INIT;
+			enum sv_status st = m->mt->match_error(m->prep[i], &err);
+			if (st != SV_OK) {
+				sv_vm_error(vm, "%s", err.p ? err.p : sv_status_name(st));
+				m->status = st;
+			}
+			sv_buf_free(&err);
+			if (st != SV_OK)
+				return false;
+		}
 	}
 	return false;
 }

@@ -9,14 +9,17 @@
 ## alone, SIZES="1 100" by default).
 ## tests/bench/differential.sh compares sift's actions with Pigeonhole's on
 ## every message (see tests/bench/DIFFERENCES.md); "make bench-differential".
+## tests/bench/lda.sh: messages per second of sieve-deliver doing real Maildir
+## delivery beside dovecot-lda, one process per message ("make bench" runs it
+## last; "make bench-lda" alone; SAMPLE, RUNS, LDA_SCRIPTS as in lda.sh).
 EXTRA_DIST += tests/bench/bench.sh tests/bench/differential.sh tests/bench/DIFFERENCES.md \
-	tests/bench/memory.sh
+	tests/bench/memory.sh tests/bench/lda.sh
 
 GEN_CORPUS = $(abs_top_srcdir)/../shared/bench/gen-corpus
 BENCH_ROOT = $(abs_top_builddir)/bench-root
 BENCH_WORK = $(abs_top_builddir)/bench-work
 
-.PHONY: bench bench-install bench-differential bench-memory
+.PHONY: bench bench-install bench-differential bench-memory bench-lda bench-lda-run
 
 # Installed binaries, not libtool wrappers, are timed.
 bench-install: all
@@ -38,6 +41,14 @@ bench: bench-memory
 	CORPUS="$(CORPUS)" GEN_CORPUS="$(GEN_CORPUS)" WORK="$(BENCH_WORK)" \
 	RUNS="$(RUNS)" SAMPLE="$(SAMPLE)" QUICK="$(QUICK)" \
 	bash "$(abs_top_srcdir)/tests/bench/bench.sh"
+	$(MAKE) $(AM_MAKEFLAGS) bench-lda-run
+
+# sieve-deliver against dovecot-lda; the corpus is the one "make bench" made.
+bench-lda: bench-install bench-lda-run
+bench-lda-run:
+	SIFT_BIN="$(BENCH_ROOT)$(bindir)" CORPUS="$(CORPUS)" GEN_CORPUS="$(GEN_CORPUS)" \
+	WORK="$(BENCH_WORK)" SAMPLE="$(SAMPLE)" RUNS="$(LDA_RUNS)" \
+	bash "$(abs_top_srcdir)/tests/bench/lda.sh"
 
 # sift (installed) against Pigeonhole, message by message, on CORPUS
 # (default: the corpus "make bench" generated).

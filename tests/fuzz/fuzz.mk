@@ -24,6 +24,18 @@
 ## regressions after it (read-only):
 ##   mkdir -p fuzz-work/load && build-fuzz/fuzz_load -max_total_time=600 \
 ##     -timeout=10 fuzz-work/load tests/fuzz/corpus/load tests/fuzz/regress/load
+##
+## A campaign starts from seeds: make fuzz-seed (tests/fuzz/seed.py) gathers
+## into fuzz-seeds/<t>/ the corpus and regressions, every script of
+## tests/sieve and scripts/, every hostile case's script, message and
+## binary (their generators run), the compiled bodies of all the scripts
+## for load, and the :regex keys of all the scripts for regex. Then, one
+## target at a time (15 minutes each for a release, see issue 6):
+##   make fuzz fuzz-seed
+##   for t in compile load message regex; do
+##     mkdir -p fuzz-work/$t && build-fuzz/fuzz_$t -max_total_time=900 \
+##       -timeout=10 -rss_limit_mb=2048 fuzz-work/$t fuzz-seeds/$t || break
+##   done
 ## -fork=1 -ignore_crashes=1 goes on fuzzing after a crash. UBSan findings
 ## are recoverable in this build (so that a known one can be suppressed
 ## while the fuzzing goes on); make them crashes with
@@ -66,6 +78,7 @@ tests_fuzz_replay_regex_LDADD = $(SIFT_PROGRAM_LIBS)
 
 # Whole folders: every file in them is distributed, new crash files too.
 EXTRA_DIST += tests/fuzz/regress tests/fuzz/corpus
+dist_noinst_SCRIPTS += tests/fuzz/seed.py
 
 ## make fuzz: the libFuzzer build (clang; libclang-rt-dev provides libFuzzer).
 FUZZ_CC = clang
@@ -87,3 +100,8 @@ fuzz:
 	    -o $(FUZZ_DIR)/fuzz_$$t || exit 1; \
 	done
 .PHONY: fuzz
+
+fuzz-seed: sievec$(EXEEXT)
+	$(AM_V_GEN)srcdir='$(srcdir)' SIFT_BINDIR='$(abs_builddir)' python3 \
+	  $(srcdir)/tests/fuzz/seed.py fuzz-seeds
+.PHONY: fuzz-seed

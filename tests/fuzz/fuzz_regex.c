@@ -122,7 +122,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	struct sv_regmatch pm[16];
-	bool matched = sv_regex_exec(re, val, vlen, captures ? pm : NULL, captures ? 16 : 0);
+	bool matched;
+	if (sv_regex_exec(re, val, vlen, captures ? pm : NULL, captures ? 16 : 0, &matched, &err) !=
+	    SV_OK) {
+		/* no thread for the heap stack: a resource failure, reported */
+		if (!err.len) {
+			fprintf(stderr, "fuzz_regex: match failed without a reason\n");
+			abort();
+		}
+		sv_regex_free(re);
+		sv_buf_free(&err);
+		return 0;
+	}
 	for (size_t i = 0; matched && captures && i < 16; i++) {
 		if (pm[i].so == -1 && pm[i].eo == -1)
 			continue;

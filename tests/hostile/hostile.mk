@@ -1,7 +1,7 @@
 ## tests/hostile: the hostile-input suite (issue 6). run.sh runs every
 ## tests/hostile/cases/<kind>/*.case (the format is in run.sh) under the
 ## limit helper, which caps time and address space and reports the peak
-## RSS; cases/pending/ holds known bugs that do not fail the suite yet.
+## RSS.
 ## Large inputs are generated at run time by the cases, never committed.
 check_PROGRAMS += tests/hostile/limit
 tests_hostile_limit_SOURCES = tests/hostile/limit.c

@@ -9,11 +9,13 @@
  * stays green until the fix lands.
  */
 #include <check.h>
+#include <errno.h>
 #include <locale.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ext/regex-int.h"
 #include "ext/registry.h"
 #include "lib/buf.h"
 #include "lib/diag.h"
@@ -1137,6 +1139,59 @@ START_TEST(test_regex_linear)
 }
 END_TEST
 
+static int no_thread(pthread_t *th, const pthread_attr_t *attr, void *(*start)(void *), void *arg)
+{
+	(void)th;
+	(void)attr;
+	(void)start;
+	(void)arg;
+	return EAGAIN;
+}
+
+/* A match whose state needs the heap stack, and no thread can be started
+ * for it: a runtime error of the test naming the pattern, never a silent
+ * "no match" that would let the message pass the filter. */
+START_TEST(test_regex_thread_fails)
+{
+	struct sv_binary *bin = compile_load("require [\"regex\", \"fileinto\"];\n"
+					     "if header :regex \"subject\" \"^(a{255}){8}$\" { fileinto "
+					     "\"T\"; }\n",
+					     NULL);
+	struct sv_buf msg = SV_BUF_INIT;
+	sv_buf_puts(&msg, "Subject: ");
+	for (int i = 0; i < 255 * 8; i++)
+		sv_buf_putc(&msg, 'a');
+	sv_buf_puts(&msg, "\n\nbody\n");
+	struct sv_msg *m = sv_msg_new(msg.p, msg.len);
+	struct sv_envelope env = {.from = "a@b.c", .to = "d@e.f"};
+	for (int fail = 1; fail >= 0; fail--) {
+		sv_regex_set_thread_hook(fail ? no_thread : NULL);
+		struct sv_result res;
+		sv_result_init(&res, NULL);
+		struct sv_vm vm;
+		enum sv_status st = sv_vm_run(&vm, bin, m, &env, &res, NULL);
+		struct sv_buf s = SV_BUF_INIT;
+		sv_result_summary(&res, &s);
+		if (fail) {
+			ck_assert_int_eq(st, SV_NOMEM);
+			ck_assert_uint_eq(vm.error_line, 2);
+			ck_assert_ptr_nonnull(strstr(vm.error.p, "regular expression '^(a{255}){8}$': "
+								 "cannot start a thread"));
+		} else {
+			/* the same run with threads: the match is done */
+			ck_assert_int_eq(st, SV_OK);
+			ck_assert_str_eq(s.p, "fileinto:T");
+		}
+		sv_buf_free(&s);
+		sv_vm_cleanup(&vm);
+		sv_result_free(&res);
+	}
+	sv_msg_free(m);
+	sv_bin_free(bin);
+	sv_buf_free(&msg);
+}
+END_TEST
+
 START_TEST(test_run)
 {
 	const struct run_case *c = &run_cases[_i];
@@ -1303,6 +1358,7 @@ static Suite *core_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_run, 0, sizeof run_cases / sizeof *run_cases);
 	tcase_add_test(tc, test_regex_linear);
+	tcase_add_test(tc, test_regex_thread_fails);
 	tcase_add_test(tc, test_run_twice);
 	tcase_add_test(tc, test_runtime_error_bounded);
 	tcase_add_test(tc, test_disasm_names_sanitised);

@@ -37,3 +37,25 @@ tests_unit_check_config_SOURCES = tests/unit/check_config.c
 tests_unit_check_config_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_config_LDADD = libsift.la $(CHECK_LIBS)
 endif
+
+## the submission back-ends: sendmail pipe (against a stub) and SMTP
+## (against tests/tools/smtp-sink.py, STARTTLS with certificates made by
+## openssl at test time)
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_submit
+TESTS += tests/unit/check_submit
+
+tests_unit_check_submit_SOURCES = tests/unit/check_submit.c
+tests_unit_check_submit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -DSV_TOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_check_submit_LDADD = libsift.la $(CHECK_LIBS)
+endif
+EXTRA_DIST += tests/tools/smtp-sink.py
+## the mail stores: locations, Maildir names and quota, mbox
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_store
+TESTS += tests/unit/check_store
+
+tests_unit_check_store_SOURCES = tests/unit/check_store.c
+tests_unit_check_store_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_store_LDADD = libsift.la $(CHECK_LIBS)
+endif
