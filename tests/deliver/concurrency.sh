@@ -179,15 +179,16 @@ expect_tmp_empty
 
 begin mbox-100 "$N deliveries at once into one mbox -> $N messages, distinct, byte for byte"
 reset_home
-mbox=$home/mail.mbox
+# mbox:FOLDER:INBOX=FILE (sift.conf(5)): INBOX is one mbox file
+mbox=$home/inbox.mbox
 message "$T/trial" "mbox trial" 100
-deliver -o "mail-location=mbox:$home/trial.mbox" <"$T/trial"
-if [ "$rc" -ne 0 ] || [ ! -s "$home/trial.mbox" ]; then
+deliver -o "mail-location=mbox:$home/mail:INBOX=$home/trial.mbox" <"$T/trial"
+if [ "$rc" -ne 0 ] || [ ! -f "$home/trial.mbox" ] || [ ! -s "$home/trial.mbox" ]; then
 	echo "   SKIP this sieve-deliver has no mbox store (trial delivery: exit $rc: $(head -n 1 "$T/err"))"
 	mbox=
 fi
 if [ -n "$mbox" ]; then
-	launch $N m -f sender@example.org -o "mail-location=mbox:$mbox"
+	launch $N m -f sender@example.org -o "mail-location=mbox:$home/mail:INBOX=$mbox"
 	release $N
 	expect_all_rc $N 0
 	# split at the "From " lines (the bodies are base64: none of theirs

@@ -13,7 +13,10 @@
 #   write-enospc     ENOSPC on a write of the message
 #   second-store     the 2nd of two fileinto fails after the 1st prepared
 #                    (fsync) or after it committed (rename)
-#   unwritable       fileinto a folder mode 000: INBOX, logged
+#   unwritable       fileinto a folder mode 000, or with tmp/ mode 500:
+#                    INBOX, logged
+#   mbox-*           ENOSPC, EIO on fsync, a second mbox failing: the mbox
+#                    files truncated back to what they were, unlocked
 #   sigkill-read     kill -9 while the message still arrives
 #   sigkill-write    kill -9 in the middle of writing into tmp/
 #   corrupt-svbin    garbage, truncated or foreign .svbin newer than the
@@ -145,25 +148,32 @@ second_store second-store-commit "the 2nd rename fails (the 1st store committed)
 
 # ---- an unwritable folder ----
 
-begin unwritable "fileinto a folder the user cannot write (mode 000) -> INBOX, exit 0, logged"
-reset_home
-set_script 'require "fileinto";
+# unwritable CASE WHAT MODE PATH: fileinto "A" where the user cannot
+# write; the message goes to INBOX and the reason to ~/.sieve.log
+unwritable() {
+	local name=$1 what=$2 mode=$3 path=$4
+	begin "$name" "fileinto a folder $what -> INBOX, exit 0, logged"
+	reset_home
+	set_script 'require "fileinto";
 fileinto "A";'
-mkdir -p "$home/Maildir/.A/cur" "$home/Maildir/.A/new" "$home/Maildir/.A/tmp" \
-	"$home/Maildir/cur" "$home/Maildir/new" "$home/Maildir/tmp"
-: >"$home/Maildir/.A/maildirfolder"
-own "$home/Maildir"
-chmod 000 "$home/Maildir/.A"
-deliver <"$msg"
-chmod 700 "$home/Maildir/.A"
-expect_rc 0
-expect_delivered_once INBOX "$msg"
-expect_tmp_empty
-if grep -q 'A' "$home/.sieve.log" 2>/dev/null; then
-	ok "~/.sieve.log says why: $(head -n 1 "$home/.sieve.log" | cut -c1-160)"
-else
-	bad "no error about folder A in ~/.sieve.log ($(cat "$home/.sieve.log" 2>&1 | head -3 | tr '\n' '|'))"
-fi
+	mkdir -p "$home/Maildir/.A/cur" "$home/Maildir/.A/new" "$home/Maildir/.A/tmp" \
+		"$home/Maildir/cur" "$home/Maildir/new" "$home/Maildir/tmp"
+	: >"$home/Maildir/.A/maildirfolder"
+	own "$home/Maildir"
+	chmod "$mode" "$path"
+	deliver <"$msg"
+	chmod -R u+rwx "$home/Maildir/.A"
+	expect_rc 0
+	expect_delivered_once INBOX "$msg"
+	expect_tmp_empty
+	if grep -q "'A'" "$home/.sieve.log" 2>/dev/null; then
+		ok "~/.sieve.log says why: $(head -n 1 "$home/.sieve.log" | cut -c1-160)"
+	else
+		bad "no error about folder A in ~/.sieve.log ($(head -3 "$home/.sieve.log" 2>&1 | tr '\n' '|'))"
+	fi
+}
+unwritable unwritable "the user cannot enter (.A mode 000)" 000 "$home/Maildir/.A"
+unwritable unwritable-tmp "whose tmp/ the user cannot write (.A/tmp mode 500)" 500 "$home/Maildir/.A/tmp"
 
 # ---- SIGKILL ----
 
@@ -232,6 +242,78 @@ if [ "$n" -eq 1 ] && [ -n "$m" ] && cmp -s "$m" "$big"; then
 	ok "the retry delivered once, whole"
 else
 	bad "after the retry: $n messages in new/ and cur/ (want 1, byte for byte the 2 MiB message)"
+fi
+
+# ---- mbox ----
+
+# An mbox is appended to in place: a failure must leave it byte for byte
+# as it was (truncated back) and unlocked.
+mbox=$home/inbox.mbox
+mloc="mail-location=mbox:$home/mail:INBOX=$mbox"
+reset_home
+deliver -f sender@example.org -o "$mloc" <"$msg"
+if [ "$rc" -ne 0 ] || [ ! -f "$mbox" ]; then
+	echo
+	echo "== mbox: SKIP this sieve-deliver has no mbox store (trial delivery: exit $rc: $(head -n 1 "$T/err"))"
+	mbox=
+fi
+
+# mbox_has N: the mbox holds N messages and ends with $msg2 and a blank line
+mbox_has() {
+	local n
+	n=$(grep -c '^From ' "$1")
+	[ "$n" -eq "$2" ] && tail -c $(($(wc -c <"$msg2") + 1)) "$1" | head -c -1 | cmp -s - "$msg2"
+}
+
+mbox_fault() {
+	local name=$1 what=$2
+	shift 2
+	begin "$name" "$what -> 75, the mbox as it was and unlocked; the retry appends once"
+	reset_home
+	deliver -f sender@example.org -o "$mloc" <"$msg"
+	cp "$mbox" "$T/mbox.before"
+	with_fault "$@"
+	deliver -f sender@example.org -o "$mloc" <"$msg2"
+	expect_fault_hit "inbox.mbox"
+	no_fault
+	expect_rc 75
+	expect_status "4."
+	check "the mbox is byte for byte what it was" cmp -s "$mbox" "$T/mbox.before"
+	check "no lock file left" test ! -e "$mbox.lock"
+	deliver -f sender@example.org -o "$mloc" <"$msg2"
+	expect_rc 0
+	check "the retry appended the message once (2 messages, the old one intact)" \
+		eval 'mbox_has "$mbox" 2 && head -c $(wc -c <"$T/mbox.before") "$mbox" | cmp -s - "$T/mbox.before"'
+}
+
+msg2=$T/msg2
+message "$msg2" "second fault test" 5000
+if [ -n "$mbox" ]; then
+	mbox_fault mbox-enospc "ENOSPC on the third write, 2 KiB into the append" \
+		FAULT_OP=write FAULT_PATH='*/inbox.mbox' FAULT_ERRNO=ENOSPC FAULT_NTH=3 FAULT_SHORT=1024
+	mbox_fault mbox-fsync "EIO on the fsync of the appended mbox" \
+		FAULT_OP=fsync FAULT_PATH='*/inbox.mbox' FAULT_ERRNO=EIO
+
+	begin mbox-second-store "fileinto A and B (mbox files), the 2nd fsync fails -> 75, A as it was"
+	reset_home
+	set_script "$two_stores"
+	deliver -f sender@example.org -o "$mloc" <"$msg"
+	cp "$home/mail/A" "$T/A.before"
+	cp "$home/mail/B" "$T/B.before"
+	with_fault FAULT_OP=fsync FAULT_PATH="$home/mail/[AB]" FAULT_NTH=2 FAULT_ERRNO=EIO
+	deliver -f sender@example.org -o "$mloc" <"$msg2"
+	expect_fault_hit "/mail/[AB]"
+	no_fault
+	expect_rc 75
+	expect_status "4."
+	check "A is byte for byte what it was" cmp -s "$home/mail/A" "$T/A.before"
+	check "B is byte for byte what it was" cmp -s "$home/mail/B" "$T/B.before"
+	check "INBOX got nothing" test ! -s "$mbox"
+	check "no lock file left" test -z "$(find "$home" -name '*.lock')"
+	deliver -f sender@example.org -o "$mloc" <"$msg2"
+	expect_rc 0
+	check "the retry appended once to A" mbox_has "$home/mail/A" 2
+	check "... and once to B" mbox_has "$home/mail/B" 2
 fi
 
 # ---- the compiled script ----
