@@ -145,8 +145,9 @@ begin folder-half-made "a delivery that finds a folder another one is still maki
 reset_home
 set_script 'require "fileinto";
 fileinto "Fresh";'
-# the first delivery makes .Fresh slowly: 500 ms before each mkdir in it
-with_fault FAULT_OP=mkdir FAULT_PATH="*/Maildir/.Fresh/*" FAULT_ERRNO=none FAULT_DELAY_MS=500
+# the first delivery makes .Fresh slowly: 1.5 s before each mkdir in it,
+# so the second one (slow to start under ASan) arrives in the window
+with_fault FAULT_OP=mkdir FAULT_PATH="*/Maildir/.Fresh/*" FAULT_ERRNO=none FAULT_DELAY_MS=1500
 tag=.1
 deliver <"$T/m.1" &
 p1=$!
