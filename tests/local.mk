@@ -8,6 +8,7 @@ include tests/fuzz/fuzz.mk
 include tests/bench/bench.mk
 include tests/sieve/sieve.mk
 include tests/hostile/hostile.mk
+include tests/deliver/local.mk
 include tests/lda/lda.mk
 
 # Shell tests in subfolders write their .log/.trs files beside them in the

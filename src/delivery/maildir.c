@@ -103,28 +103,40 @@ static bool is_dir(const char *path)
 
 /* folder, folder/cur, folder/new, folder/tmp, 0700; a subfolder gets the
  * empty maildirfolder file that marks a Maildir++ mailbox */
+/* A folder refused for good (its owner closed it; a read-only file
+ * system) is not worth a retry: the message goes to INBOX instead. */
+static enum sv_status errno_status(int e)
+{
+	return e == EACCES || e == EPERM || e == EROFS ? SV_FAIL : SV_TEMPFAIL;
+}
+
+/* folder, folder/tmp, folder/cur, maildirfolder, then folder/new: new/ is
+ * what md_exists looks for, so a concurrent delivery that sees it finds
+ * the rest in place. */
 static enum sv_status make_maildir(const char *folder, bool subfolder, struct sv_buf *err)
 {
-	static const char *const subs[] = {"", "/cur", "/new", "/tmp"};
+	static const char *const subs[] = {"", "/tmp", "/cur", NULL, "/new"};
 	struct sv_buf p = SV_BUF_INIT;
 	enum sv_status st = SV_OK;
-	for (size_t i = 0; i < 4 && st == SV_OK; i++) {
+	for (size_t i = 0; i < 5 && st == SV_OK; i++) {
 		sv_buf_reset(&p);
+		if (!subs[i]) {
+			if (!subfolder)
+				continue;
+			sv_buf_printf(&p, "%s/maildirfolder", folder);
+			int fd = open(p.p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+			if (fd < 0) {
+				sv_buf_printf(err, "cannot create %s: %s", p.p, strerror(errno));
+				st = errno_status(errno);
+			} else {
+				close(fd);
+			}
+			continue;
+		}
 		sv_buf_printf(&p, "%s%s", folder, subs[i]);
 		if (mkdir(p.p, 0700) != 0 && errno != EEXIST) {
 			sv_buf_printf(err, "cannot create %s: %s", p.p, strerror(errno));
-			st = SV_TEMPFAIL;
-		}
-	}
-	if (st == SV_OK && subfolder) {
-		sv_buf_reset(&p);
-		sv_buf_printf(&p, "%s/maildirfolder", folder);
-		int fd = open(p.p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0) {
-			sv_buf_printf(err, "cannot create %s: %s", p.p, strerror(errno));
-			st = SV_TEMPFAIL;
-		} else {
-			close(fd);
+			st = errno_status(errno);
 		}
 	}
 	sv_buf_free(&p);
@@ -608,8 +620,9 @@ static enum sv_status write_message(struct maildir *md, const char *folder, cons
 {
 	int fd = open_unique(md, folder, len, crlf_size(msg, len), tmp);
 	if (fd < 0) {
-		sv_buf_printf(err, "cannot create %s: %s", tmp->p, strerror(errno));
-		return SV_TEMPFAIL;
+		int e = errno;
+		sv_buf_printf(err, "cannot create %s: %s", tmp->p, strerror(e));
+		return errno_status(e);
 	}
 	enum sv_status st = write_all(fd, msg, len);
 	if (st == SV_OK && fsync(fd) != 0)

@@ -51,6 +51,7 @@ struct parser {
 	bool bad_bound; /* a bound TRE refuses: see parse_bound */
 	bool bad_paren; /* a ')' TRE's parser loops on: see sv_regex_estimate */
 	bool bad_class; /* an unterminated [: [. [= : see parse_bracket */
+	bool bad_hex;   /* a \x{...} TRE mishandles: see parse_atom */
 };
 
 static uint64_t add(uint64_t a, uint64_t b)
@@ -299,10 +300,21 @@ static struct cost parse_atom(struct parser *ps, bool *atom_r)
 			return literal(RANGES_PER_CLASS + 4);
 		case L'x':
 			if (ps->p < ps->end && *ps->p == L'{') {
-				while (ps->p < ps->end && *ps->p != L'}')
+				/* TRE 0.8 copies the digits into a 32-byte
+				   stack buffer without a bound: more than 8
+				   digits (no code point needs them), anything
+				   but hex digits, or no '}' is refused here */
+				unsigned digits = 0;
+				ps->p++;
+				while (ps->p < ps->end && *ps->p != L'}') {
+					if (!is_hex(*ps->p) || ++digits > 8)
+						ps->bad_hex = true;
 					ps->p++;
+				}
 				if (ps->p < ps->end)
 					ps->p++;
+				else
+					ps->bad_hex = true;
 			} else {
 				for (int i = 0; i < 2 && ps->p < ps->end && is_hex(*ps->p); i++)
 					ps->p++;
@@ -398,6 +410,7 @@ enum sv_status sv_regex_estimate(const wchar_t *w, size_t n, bool icase,
 	cost_r->bad_bound = ps.bad_bound;
 	cost_r->bad_paren = ps.bad_paren;
 	cost_r->bad_class = ps.bad_class;
+	cost_r->bad_hex = ps.bad_hex;
 	uint64_t s = add(r.states, 2);
 	uint64_t t = add(mul(ps.nodes, 2), 2);
 	/* initial and final transitions, one terminator per state */

@@ -27,6 +27,7 @@ struct sv_regex_cost {
 	bool bad_bound; /* a repetition bound TRE refuses (over RE_DUP_MAX) */
 	bool bad_paren; /* an unmatched ')' right after \\ (TRE loops on it) */
 	bool bad_class; /* [:name: without :] (TRE reads past the end) */
+	bool bad_hex;   /* \x{...} TRE would copy past its buffer */
 };
 
 /* TRE's RE_DUP_MAX: the largest upper bound of x{m,n} */

@@ -152,10 +152,11 @@ enum sv_status sv_regex_compile(const char *key, size_t len, bool icase, bool no
 		sv_free(w);
 		return SV_FAIL;
 	}
-	if (cost.bad_bound || cost.bad_class) {
+	if (cost.bad_bound || cost.bad_class || cost.bad_hex) {
 		/* TRE's own refusal, without handing it what it mishandles */
 		sv_free(w);
-		invalid(err, key, len, cost.bad_bound ? REG_BADBR : REG_EBRACK);
+		invalid(err, key, len,
+			cost.bad_bound ? REG_BADBR : cost.bad_class ? REG_EBRACK : REG_EBRACE);
 		return SV_FAIL;
 	}
 	if (cost.bad_paren) {

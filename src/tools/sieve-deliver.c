@@ -391,15 +391,20 @@ static void run_log_write(void *ctx, enum sv_log_level level, const char *text)
 		   : level == SV_LOG_WARNING ? LOG_WARNING
 		   : level == SV_LOG_INFO    ? LOG_INFO
 					     : LOG_DEBUG;
+	(void)rl;
 	logf_(prio, "%s%s%s: %s", L.queue_id ? L.queue_id : "", L.queue_id ? ": " : "", L.user,
 	      text);
-	if (level <= SV_LOG_WARNING && rl->sl)
-		user_log(rl->sl, text);
 }
 
+/* What the transaction could not do concerns the user's own actions: the
+ * user's log hears of it too. (The chain's errors go to syslog only, since
+ * they may be the admin's scripts; the user's own are told separately.) */
 static void exec_error(void *ctx, const char *text)
 {
+	struct run_log *rl = ctx;
 	run_log_write(ctx, SV_LOG_ERROR, text);
+	if (rl->sl)
+		user_log(rl->sl, text);
 }
 
 /* ---- main ---- */
@@ -518,10 +523,17 @@ static int deliver(void)
 			personal = p2.p;
 			struct stat st;
 			if (lstat(personal, &st) != 0 && !L.conf.sieve_active_set) {
-				/* a Dovecot user's layout keeps working */
-				sv_buf_reset(&p2);
-				sv_buf_printf(&p2, "%s/.dovecot.sieve", L.home);
-				personal = p2.p;
+				/* a Dovecot user's layout keeps working (when there
+				   is neither, the log stays beside ~/.sieve) */
+				struct sv_buf dv = SV_BUF_INIT;
+				sv_buf_printf(&dv, "%s/.dovecot.sieve", L.home);
+				if (lstat(dv.p, &st) == 0) {
+					sv_buf_free(&p2);
+					p2 = dv;
+					personal = p2.p;
+				} else {
+					sv_buf_free(&dv);
+				}
 			}
 		}
 	}
@@ -597,12 +609,13 @@ static int deliver(void)
 				logf_(LOG_ERR, "%s", text.p ? text.p : sv_status_name(st));
 				retry = true;
 			} else if (!s->missing_ok || !s->missing) {
-				struct run_log own = {s->global ? NULL : &sl};
 				struct sv_buf t = SV_BUF_INIT;
 				sv_buf_printf(&t, "%s%sthe script was not run; the message is kept",
 					      text.p ? text.p : "",
 					      text.len && text.p[text.len - 1] == '\n' ? "" : "\n");
-				run_log_write(&own, SV_LOG_ERROR, t.p);
+				run_log_write(&rl, SV_LOG_ERROR, t.p);
+				if (!s->global)
+					user_log(&sl, t.p);
 				sv_buf_free(&t);
 			}
 			sv_buf_free(&text);

@@ -19,7 +19,11 @@
 #include "vm/result.h"
 #include "vm/vm.h"
 
-static struct sv_settings settings; /* max-instructions lowered */
+/* max-instructions and max-cpu-time lowered: a budget-bounded run must
+ * end well within libFuzzer's -timeout, so that a timeout means work the
+ * budgets do not bound (a backward jump over an expensive test runs until
+ * the CPU budget, 30 s by default) */
+static struct sv_settings settings;
 static bool ready;
 
 static void fuzz_setup(void)
@@ -28,7 +32,8 @@ static void fuzz_setup(void)
 		return;
 	struct sv_buf err = SV_BUF_INIT;
 	sv_settings_init(&settings);
-	if (!sv_settings_set(&settings, "max-instructions", FUZZ_MAX_INSTRUCTIONS, &err)) {
+	if (!sv_settings_set(&settings, "max-instructions", FUZZ_MAX_INSTRUCTIONS, &err) ||
+	    !sv_settings_set(&settings, "max-cpu-time", "1", &err)) {
 		fprintf(stderr, "%s: %s\n", fuzz_name, err.p);
 		abort();
 	}
