@@ -143,8 +143,11 @@ enum sv_status sv_dlv_redirect_prepare(struct sv_txn *t, struct sv_action *a, st
 	struct sv_buf why = SV_BUF_INIT, out = SV_BUF_INIT;
 	enum sv_status st = loop_check(c, to, &why);
 	if (st == SV_OK && c->recipient) {
+		/* marked against loops; without the Return-Path the final
+		   delivery added, which a message sent on must not carry
+		   (RFC 5321 §4.4): the next delivery adds its own */
 		sv_buf_printf(&out, "X-Sieve-Redirected-From: <%s>\n", c->recipient);
-		sv_buf_append(&out, c->msg, c->len);
+		sv_lda_copy_without(c->msg, c->len, "Return-Path", &out);
 	}
 	/* RFC 5228 §4.2: the envelope sender stays the original one */
 	const char *rcpts[1] = {to};

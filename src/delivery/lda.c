@@ -227,3 +227,29 @@ void sv_lda_envelope(const struct sv_lda_sources *in, struct sv_lda_envelope *ou
 	out->orig_to = inscratch[1] ? scratch->p + slots[1] : orig;
 	out->final_to = inscratch[2] ? scratch->p + slots[2] : final ? final : out->orig_to;
 }
+
+void sv_lda_copy_without(const char *msg, size_t len, const char *name, struct sv_buf *out)
+{
+	size_t nl = strlen(name), i = 0;
+	while (i < len && msg[i] != '\n') {
+		size_t e = i;
+		for (;;) {
+			const char *p = memchr(msg + e, '\n', len - e);
+			if (!p) {
+				e = len;
+				break;
+			}
+			e = (size_t)(p - msg) + 1;
+			if (e >= len || (msg[e] != ' ' && msg[e] != '\t'))
+				break;
+		}
+		const char *colon = memchr(msg + i, ':', e - i);
+		size_t fl = colon ? (size_t)(colon - (msg + i)) : 0;
+		while (fl && (msg[i + fl - 1] == ' ' || msg[i + fl - 1] == '\t'))
+			fl--;
+		if (!(colon && fl == nl && sv_ascii_ieq(msg + i, fl, name, nl)))
+			sv_buf_append(out, msg + i, e - i);
+		i = e;
+	}
+	sv_buf_append(out, msg + i, len - i);
+}

@@ -39,6 +39,10 @@ void sv_lda_angle_addr(const char *v, size_t len, struct sv_buf *out);
  */
 const char *sv_lda_pick(const char *const *candidates, size_t n);
 
+/* Append msg to out without the header fields called name (any case,
+ * continuation lines included); the body as it is. */
+void sv_lda_copy_without(const char *msg, size_t len, const char *name, struct sv_buf *out);
+
 /* What says who the envelope is, each NULL when it says nothing. */
 struct sv_lda_sources {
 	const char *opt_from, *opt_orig, *opt_final; /* -f, -a, -r */

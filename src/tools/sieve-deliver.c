@@ -69,6 +69,7 @@ struct lda {
 	char hostname[256];
 	bool syslog_open;
 	struct sv_buf actions; /* for the log line */
+	struct sv_buf last_error; /* the transaction's last failure, for the status line */
 };
 
 static struct lda L;
@@ -405,6 +406,29 @@ static void exec_error(void *ctx, const char *text)
 	run_log_write(ctx, SV_LOG_ERROR, text);
 	if (rl->sl)
 		user_log(rl->sl, text);
+	sv_buf_reset(&L.last_error);
+	sv_buf_put_sanitized(&L.last_error, text, strlen(text), 300);
+}
+
+/* The status code a failure names ("... 4.2.2 Mailbox is full"), else
+ * what its errno text says, else def. */
+static const char *status_code(const char *why, const char *def)
+{
+	static char code[6];
+	for (const char *p = why; p && *p; p++) {
+		if ((p[0] == '4' || p[0] == '5') && p[1] == '.' && p[2] >= '0' && p[2] <= '9' &&
+		    p[3] == '.' && p[4] >= '0' && p[4] <= '9' && (p == why || p[-1] == ' ') &&
+		    (p[5] == ' ' || p[5] == '\0')) {
+			memcpy(code, p, 5);
+			code[5] = '\0';
+			return code;
+		}
+	}
+	if (why && strstr(why, strerror(ENOSPC)))
+		return def[0] == '4' ? "4.3.1" : def; /* mail system full */
+	if (why && strstr(why, strerror(EDQUOT)))
+		return def[0] == '4' ? "4.2.2" : def; /* mailbox full */
+	return def;
 }
 
 /* ---- main ---- */
@@ -697,10 +721,13 @@ static int deliver(void)
 		if (st == SV_OK || st == SV_FAIL)
 			result = finish(EX_OK_, NULL);
 		else if (st == SV_LIMIT)
-			result = finish(EX_NOPERM_, "5.2.2 mailbox of %s is full", L.user);
+			result = finish(EX_NOPERM_, "%s mailbox of %s is full",
+					status_code(L.last_error.p, "5.2.2"), L.user);
 		else
-			result = finish(EX_TEMPFAIL_, "4.2.0 delivery to %s failed for now; try again later",
-					L.user);
+			result = finish(EX_TEMPFAIL_, "%s delivery to %s failed for now (%s); "
+					"try again later",
+					status_code(L.last_error.p, "4.2.0"), L.user,
+					L.last_error.len ? L.last_error.p : "temporary failure");
 	}
 	sv_result_free(&res);
 	if (sub)
@@ -790,6 +817,7 @@ out:
 	sv_buf_free(&err);
 	sv_buf_free(&L.msg);
 	sv_buf_free(&L.actions);
+	sv_buf_free(&L.last_error);
 	sv_free(L.user);
 	sv_free(L.home);
 	sv_free(L.sets);

@@ -467,9 +467,11 @@ enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct s
 	vm->match.active = bin->uses_match_vars;
 	vm->match.arena = vm->arena;
 	uint64_t max_steps = vm->settings->max_instructions;
-	/* CPU time is read first after 1,024 instructions (a system call:
-	   most runs end sooner and never pay it) */
-	uint64_t start = 0;
+	/* CPU time (a system call) is read from the second instruction on,
+	   then as often as the instructions cost: cheap ones every 1,024,
+	   expensive ones (a regex on a large value, a body test) after about
+	   10 ms of work, so an expensive loop overruns the budget by little */
+	uint64_t start = 0, last_ns = 0, last_steps = 0, next_check = 2;
 	uint64_t max_ns = vm->settings->max_cpu_time * 1000000000ull;
 	enum sv_status st = SV_OK;
 	vm->ip = 0;
@@ -482,12 +484,24 @@ enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct s
 			st = SV_LIMIT;
 			break;
 		}
-		if ((vm->steps & 1023) == 0 && (start ? cpu_now_ns() - start > max_ns
-						     : ((start = cpu_now_ns()), false))) {
-			sv_vm_error(vm, "script used more than %llu seconds of CPU time",
-				    (unsigned long long)vm->settings->max_cpu_time);
-			st = SV_LIMIT;
-			break;
+		if (vm->steps >= next_check) {
+			uint64_t now = cpu_now_ns();
+			if (!start) {
+				start = last_ns = now;
+				last_steps = vm->steps;
+			} else if (now - start > max_ns) {
+				sv_vm_error(vm, "script used more than %llu seconds of CPU time",
+					    (unsigned long long)vm->settings->max_cpu_time);
+				st = SV_LIMIT;
+				break;
+			}
+			uint64_t spent = now - last_ns, done = vm->steps - last_steps;
+			uint64_t gap = 1024;
+			if (spent > 0 && done > 0 && spent / done > 10000000ull / 1024)
+				gap = 10000000ull / (spent / done); /* ~10 ms */
+			next_check = vm->steps + (gap ? gap : 1);
+			last_ns = now;
+			last_steps = vm->steps;
 		}
 		vm->next = vm->ip + 1;
 		st = ops->op->exec(vm, ops);

@@ -602,6 +602,35 @@ START_TEST(test_redirect_uses_sender)
 }
 END_TEST
 
+/* A redirected copy loses the Return-Path of the final delivery (RFC 5321
+ * §4.4), folded or not, and nothing else; the body is untouched. */
+START_TEST(test_redirect_drops_return_path)
+{
+	struct spy s;
+	spy_init(&s);
+	struct sv_outbox ob;
+	sv_outbox_init(&ob, NULL);
+	struct sv_exec_ctx c;
+	ctx_init(&c, &s.base, sv_outbox_submission(&ob));
+	c.recipient = "me@example.org";
+	static const char m[] = "Return-Path: <a@x>\nDelivered-To: me@example.org\n"
+				"return-path :\n <b@x>\nSubject: a\n\nReturn-Path: <body@x>\n";
+	c.msg = m;
+	c.len = sizeof m - 1;
+	struct sv_result r;
+	sv_result_init(&r, NULL);
+	add(&r, &sv_action_redirect, "you@example.net");
+	ck_assert_int_eq(sv_dlv_execute(&r, &c, true), SV_OK);
+	ck_assert_int_eq(ob.n, 1);
+	ck_assert_str_eq(ob.v[0].msg, "X-Sieve-Redirected-From: <me@example.org>\n"
+				      "Delivered-To: me@example.org\nSubject: a\n\n"
+				      "Return-Path: <body@x>\n");
+	sv_result_free(&r);
+	sv_outbox_free(&ob);
+	s.real->close(s.real);
+}
+END_TEST
+
 /* Who the envelope is, by the precedence of ../shared/notes/lda.md. */
 START_TEST(test_lda_envelope)
 {
@@ -685,6 +714,7 @@ int main(void)
 	tcase_add_test(tc, test_redirect_sender);
 	tcase_add_test(tc, test_redirect_uses_sender);
 	tcase_add_test(tc, test_lda_envelope);
+	tcase_add_test(tc, test_redirect_drops_return_path);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
