@@ -41,6 +41,21 @@ void sv_lda_normalize(struct sv_buf *msg, struct sv_buf *from_line_r)
 }
 
 /* Calls fn for each header field (name, value with folding kept). */
+/* The end of the header field that starts at i: it runs to a newline
+ * not followed by white space (continuation lines belong to it). */
+static size_t field_end(const char *m, size_t len, size_t i)
+{
+	size_t e = i;
+	for (;;) {
+		const char *nl = memchr(m + e, '\n', len - e);
+		if (!nl)
+			return len;
+		e = (size_t)(nl - m) + 1;
+		if (e >= len || (m[e] != ' ' && m[e] != '\t'))
+			return e;
+	}
+}
+
 static bool each_field(const char *m, size_t len,
 		       bool (*fn)(void *ctx, const char *name, size_t nlen, const char *v,
 				  size_t vlen),
@@ -49,18 +64,7 @@ static bool each_field(const char *m, size_t len,
 	size_t i = 0;
 	while (i < len && m[i] != '\n') {
 		size_t s = i;
-		/* the field runs to a newline not followed by white space */
-		size_t e = i;
-		for (;;) {
-			const char *nl = memchr(m + e, '\n', len - e);
-			if (!nl) {
-				e = len;
-				break;
-			}
-			e = (size_t)(nl - m) + 1;
-			if (e >= len || (m[e] != ' ' && m[e] != '\t'))
-				break;
-		}
+		size_t e = field_end(m, len, i);
 		const char *colon = memchr(m + s, ':', e - s);
 		if (colon) {
 			size_t nlen = (size_t)(colon - (m + s));
@@ -232,17 +236,7 @@ void sv_lda_copy_without(const char *msg, size_t len, const char *name, struct s
 {
 	size_t nl = strlen(name), i = 0;
 	while (i < len && msg[i] != '\n') {
-		size_t e = i;
-		for (;;) {
-			const char *p = memchr(msg + e, '\n', len - e);
-			if (!p) {
-				e = len;
-				break;
-			}
-			e = (size_t)(p - msg) + 1;
-			if (e >= len || (msg[e] != ' ' && msg[e] != '\t'))
-				break;
-		}
+		size_t e = field_end(msg, len, i);
 		const char *colon = memchr(msg + i, ':', e - i);
 		size_t fl = colon ? (size_t)(colon - (msg + i)) : 0;
 		while (fl && (msg[i + fl - 1] == ' ' || msg[i + fl - 1] == '\t'))
