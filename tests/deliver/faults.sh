@@ -497,6 +497,31 @@ expect_rc 75
 expect_status "4.2.0"
 check "the home folder is still missing" test ! -e "$home"
 
+# ---- the configuration ----
+
+begin bad-config "a sift.conf (-c) that is invalid, a folder or missing -> 75 with 4.3.5, nothing delivered"
+reset_home
+cp "$conf" "$T/conf.good"
+printf 'mail-location = maildir:~/Maildir\nno-such-key = 1\n' >"$conf"
+deliver <"$msg"
+expect_rc 75
+expect_status "4.3.5"
+check "the error names the file and line" grep -q "$conf:2:" "$T/err$tag"
+rm -f "$conf"
+mkdir "$conf"
+deliver <"$msg"
+expect_rc 75
+expect_status "4.3.5"
+rmdir "$conf"
+deliver <"$msg"
+expect_rc 75
+expect_status "4.3.5"
+expect_nothing_visible
+cp "$T/conf.good" "$conf"
+deliver <"$msg"
+expect_rc 0
+expect_delivered_once INBOX "$msg"
+
 # ---- size ----
 
 begin oversize "a message over max-message-size -> 77 with 5.3.4, read to the end (no EPIPE)"
