@@ -103,6 +103,12 @@ cat > "$L/dovecot.conf" <<EOF
 # written by sift's tests/bench/lda.sh
 mail_location = maildir:~/Maildir
 postmaster_address = postmaster@example.org
+# as sift does by default: fileinto creates folders, '/' separates levels
+lda_mailbox_autocreate = yes
+namespace inbox {
+  inbox = yes
+  separator = /
+}
 protocol lda {
   mail_plugins = sieve
 }
