@@ -117,9 +117,11 @@ plugin {
 }
 EOF
 
-sift_one() { CMD=(env HOME="$L/sift-home" "$LDA" -c "$L/sift.conf" -f "$from" -a "$to"); }
-dove_one() { CMD=(env HOME="$L/dove-home" "$DOVECOT_LDA" -c "$L/dovecot.conf" -f "$from" -a "$to"); }
-true_one() { CMD=(env HOME="$L/sift-home" /bin/true); }
+# HOME is set by the shell for the one command, as an MTA sets the LDA's
+# environment: no env(1) process in between to time
+sift_one() { CMD=("$LDA" -c "$L/sift.conf" -f "$from" -a "$to"); }
+dove_one() { CMD=("$DOVECOT_LDA" -c "$L/dovecot.conf" -f "$from" -a "$to"); }
+true_one() { CMD=(/bin/true); }
 
 # deliver NAME BUILDER HOME: one warm-up pass (compiles the script, checks
 # the outcome), then RUNS timed passes; microseconds per pass to NAME.us
@@ -133,7 +135,7 @@ deliver() {
         while IFS=$'\t' read -r file from to; do
             $builder
             t0=${EPOCHREALTIME/[.,]/}
-            "${CMD[@]}" < "$L/msgs/$file" >> "$TMP/$name.out" 2>&1 || fails=$((fails + 1))
+            HOME=$home "${CMD[@]}" < "$L/msgs/$file" >> "$TMP/$name.out" 2>&1 || fails=$((fails + 1))
             t1=${EPOCHREALTIME/[.,]/}
             tp=$((tp + t1 - t0))
         done < "$L/sample.tsv"
@@ -173,8 +175,8 @@ done
 {
     echo
     echo "LDA: one process per message, real fsync'd Maildir delivery, $K messages"
-    echo "(sift: sieve-deliver -c sift.conf -f FROM -a TO < MSG;"
-    echo " Dovecot: dovecot-lda -c dovecot.conf -f FROM -a TO < MSG, Pigeonhole sieve plugin)"
+    echo "(sift: HOME=H sieve-deliver -c sift.conf -f FROM -a TO < MSG;"
+    echo " Dovecot: HOME=H dovecot-lda -c dovecot.conf -f FROM -a TO < MSG, Pigeonhole sieve plugin)"
     awk -F'\t' -v k="$K" -v tr="$(median "$TMP/lda_true.us")" '
         { us[$1, $2] = $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
         END {
