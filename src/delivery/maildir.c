@@ -103,6 +103,8 @@ static bool is_dir(const char *path)
 
 /* folder, folder/cur, folder/new, folder/tmp, 0700; a subfolder gets the
  * empty maildirfolder file that marks a Maildir++ mailbox */
+static int sync_parent(const char *path);
+
 /* A folder refused for good (its owner closed it; a read-only file
  * system) is not worth a retry: the message goes to INBOX instead. */
 static enum sv_status errno_status(int e)
@@ -118,6 +120,7 @@ static enum sv_status make_maildir(const char *folder, bool subfolder, struct sv
 	static const char *const subs[] = {"", "/tmp", "/cur", NULL, "/new"};
 	struct sv_buf p = SV_BUF_INIT;
 	enum sv_status st = SV_OK;
+	bool made = false;
 	for (size_t i = 0; i < 5 && st == SV_OK; i++) {
 		sv_buf_reset(&p);
 		if (!subs[i]) {
@@ -134,9 +137,22 @@ static enum sv_status make_maildir(const char *folder, bool subfolder, struct sv
 			continue;
 		}
 		sv_buf_printf(&p, "%s%s", folder, subs[i]);
-		if (mkdir(p.p, 0700) != 0 && errno != EEXIST) {
+		if (mkdir(p.p, 0700) == 0) {
+			made = true;
+		} else if (errno != EEXIST) {
 			sv_buf_printf(err, "cannot create %s: %s", p.p, strerror(errno));
 			st = errno_status(errno);
+		}
+	}
+	/* a folder made now must survive a crash with the message filed into
+	   it: its entries and its own name are made durable (the message's
+	   rename only syncs new/) */
+	if (st == SV_OK && made) {
+		sv_buf_reset(&p);
+		sv_buf_printf(&p, "%s/new", folder);
+		if (sync_parent(p.p) != 0 || sync_parent(folder) != 0) {
+			sv_buf_printf(err, "cannot sync %s: %s", folder, strerror(errno));
+			st = SV_TEMPFAIL;
 		}
 	}
 	sv_buf_free(&p);

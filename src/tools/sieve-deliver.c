@@ -314,7 +314,6 @@ static int read_message(void)
 			int e = errno;
 			if (fd != 0)
 				close(fd);
-			L.input_read = fd == 0 ? false : L.input_read;
 			return finish(EX_TEMPFAIL_, "4.3.0 reading the message failed: %s",
 				      strerror(e));
 		}
@@ -387,12 +386,11 @@ struct run_log {
 
 static void run_log_write(void *ctx, enum sv_log_level level, const char *text)
 {
-	struct run_log *rl = ctx;
+	(void)ctx;
 	int prio = level == SV_LOG_ERROR     ? LOG_ERR
 		   : level == SV_LOG_WARNING ? LOG_WARNING
 		   : level == SV_LOG_INFO    ? LOG_INFO
 					     : LOG_DEBUG;
-	(void)rl;
 	logf_(prio, "%s%s%s: %s", L.queue_id ? L.queue_id : "", L.queue_id ? ": " : "", L.user,
 	      text);
 }
@@ -810,8 +808,6 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (L.log_stderr)
-		L.conf.debug = true;
 	rc = deliver();
 out:
 	sv_buf_free(&err);

@@ -142,7 +142,7 @@ deliver() {
         if [ "$i" -eq 0 ]; then
             # where the warm-up pass filed each message: folder and count,
             # to compare the engines' outcomes
-            (cd "$home" 2> /dev/null && find Maildir -type f \( -path '*/new/*' -o -path '*/cur/*' \) |
+            (cd "$home" 2> /dev/null && find Maildir -type f \( -path '*/new/*' -o -path '*/cur/*' \) 2> /dev/null |
                 sed 's,/\(new\|cur\)/.*,,' | sort | uniq -c) > "$TMP/$name.folders"
         else
             echo "$tp" >> "$TMP/$name.us"

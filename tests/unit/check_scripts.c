@@ -146,15 +146,12 @@ START_TEST(test_user_cache)
 	put("sieve/main.svbin", "garbage that is not a binary");
 	touch("sieve/main.svbin", 5);
 	ck_assert_int_eq(load1(".sieve", false, true, &s, &text), SV_OK);
-	struct sv_buf data = SV_BUF_INIT, err = SV_BUF_INIT;
 	FILE *f = fopen(path("sieve/main.svbin"), "rb");
 	ck_assert_ptr_nonnull(f);
 	char magic[4];
 	ck_assert_uint_eq(fread(magic, 1, 4, f), 4);
 	fclose(f);
 	ck_assert(memcmp(magic, "garb", 4) != 0);
-	sv_buf_free(&data);
-	sv_buf_free(&err);
 	sv_dlv_scripts_free(&s);
 	sv_buf_free(&text);
 }
