@@ -6,8 +6,10 @@
  * Every action kind says how it is carried out (prepare, commit, rollback,
  * release in its descriptor); this file knows none of them by name. All
  * actions are prepared first, stores before sends before state writes, so
- * that whatever can fail fails before anything is visible; then they are
- * committed in the same order. A temporary failure rolls every store back
+ * that whatever can fail fails before anything is visible, and the store
+ * makes every prepared message durable at once (flush); then they are
+ * committed in the same order, the store syncing its folders once after
+ * the last store commit. A temporary failure rolls every store back
  * (committed ones too, while no send has gone out) and the delivery is
  * retried by the MTA; an action that simply cannot be carried out is
  * reported and the message is kept in INBOX instead, so it is never lost.
@@ -52,6 +54,7 @@ enum sv_status sv_dlv_store_prepare(struct sv_txn *t, struct sv_action *a, struc
 	}
 	struct sv_store_txn *tx = NULL;
 	struct sv_buf why = SV_BUF_INIT;
+	c->store->msg_version = c->msg_version;
 	enum sv_status st = c->store->prepare(c->store, mb, ml, c->msg, c->len, a->flags,
 					      a->has_flags ? a->nflags : 0, &tx, &why);
 	if (st == SV_OK) {
@@ -344,49 +347,91 @@ static enum sv_status prepare_inbox(struct plan *p)
 	return st == SV_OK || st == SV_LIMIT ? st : SV_TEMPFAIL;
 }
 
-/* Commit in preparation order. A store that fails to commit rolls back
- * every store (the retry finds none of them); a send that fails is
- * reported and the message kept. */
+/* The store's batched disk waits (store.h): after the last prepare every
+ * written message is made durable at once, after the last commit every
+ * folder that got one. A failure is a temporary failure of the delivery. */
+static enum sv_status store_step(struct plan *p, bool flush)
+{
+	const struct sv_exec_ctx *c = p->t.c;
+	if (!c->store || !(flush ? c->store->flush : c->store->sync))
+		return SV_OK;
+	bool any = false;
+	for (size_t i = 0; i < p->n && !any; i++)
+		any = p->v[i].a->def->phase == SV_PHASE_STORE;
+	if (!any)
+		return SV_OK;
+	struct sv_buf err = SV_BUF_INIT;
+	enum sv_status st = flush ? c->store->flush(c->store, &err) : c->store->sync(c->store, &err);
+	if (st != SV_OK) {
+		report(c, "%s", err.p ? err.p : sv_status_name(st));
+		st = SV_TEMPFAIL;
+	}
+	sv_buf_free(&err);
+	return st;
+}
+
+/* Commit one step: SV_TEMPFAIL (everything rolled back) when a store
+ * failed; a send that failed is reported in *worst. */
+static enum sv_status commit_one(struct plan *p, struct step *s, enum sv_status *worst)
+{
+	const struct sv_action_def *d = s->a->def;
+	if (!d->commit)
+		return SV_OK;
+	struct sv_buf err = SV_BUF_INIT;
+	enum sv_status st = d->commit(&p->t, s->a, &err);
+	if (st == SV_OK) {
+		s->committed = true;
+	} else {
+		report(p->t.c, "%s", err.p ? err.p : sv_status_name(st));
+	}
+	sv_buf_free(&err);
+	if (st == SV_OK)
+		return SV_OK;
+	if (d->phase == SV_PHASE_STORE) {
+		undo(p);
+		return SV_TEMPFAIL;
+	}
+	if (*worst == SV_OK)
+		*worst = SV_FAIL;
+	if (d->rollback)
+		d->rollback(&p->t, s->a);
+	if (d->cancels_keep && !s->a->copy && !p->t.inbox_prepared) {
+		/* the sends come after the stores: keep it now */
+		struct sv_buf e2 = SV_BUF_INIT;
+		struct sv_exec_ctx const *c = p->t.c;
+		enum sv_status k =
+		    c->store ? sv_dlv_store_save(c->store, "INBOX", 5, c->msg, c->len, NULL, 0, &e2)
+			     : SV_TEMPFAIL;
+		if (k != SV_OK) {
+			report(c, "failed to store into mailbox 'INBOX': %s",
+			       e2.p ? e2.p : "no mail store");
+			*worst = SV_TEMPFAIL;
+		} else {
+			p->t.inbox_prepared = true;
+		}
+		sv_buf_free(&e2);
+	}
+	return SV_OK;
+}
+
+/* Commit the stores (the INBOX the executor added among them), sync them,
+ * then the rest in preparation order. A store that fails to commit or
+ * sync rolls back every store (the retry finds none of them); a send that
+ * fails is reported and the message kept. */
 static enum sv_status commit_all(struct plan *p, enum sv_status worst)
 {
-	for (size_t i = 0; i < p->n; i++) {
-		struct step *s = &p->v[i];
-		const struct sv_action_def *d = s->a->def;
-		if (!d->commit)
-			continue;
-		struct sv_buf err = SV_BUF_INIT;
-		enum sv_status st = d->commit(&p->t, s->a, &err);
-		if (st == SV_OK) {
-			s->committed = true;
-		} else {
-			report(p->t.c, "%s", err.p ? err.p : sv_status_name(st));
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < p->n; i++) {
+			struct step *s = &p->v[i];
+			if ((s->a->def->phase == SV_PHASE_STORE) != (pass == 0))
+				continue;
+			enum sv_status st = commit_one(p, s, &worst);
+			if (st != SV_OK)
+				return st;
 		}
-		sv_buf_free(&err);
-		if (st == SV_OK)
-			continue;
-		if (d->phase == SV_PHASE_STORE) {
+		if (pass == 0 && store_step(p, false) != SV_OK) {
 			undo(p);
 			return SV_TEMPFAIL;
-		}
-		if (worst == SV_OK)
-			worst = SV_FAIL;
-		if (d->rollback)
-			d->rollback(&p->t, s->a);
-		if (d->cancels_keep && !s->a->copy && !p->t.inbox_prepared) {
-			/* the sends come after the stores: keep it now */
-			struct sv_buf e2 = SV_BUF_INIT;
-			struct sv_exec_ctx const *c = p->t.c;
-			enum sv_status k =
-			    c->store ? sv_dlv_store_save(c->store, "INBOX", 5, c->msg, c->len, NULL, 0, &e2)
-				     : SV_TEMPFAIL;
-			if (k != SV_OK) {
-				report(c, "failed to store into mailbox 'INBOX': %s",
-				       e2.p ? e2.p : "no mail store");
-				worst = SV_TEMPFAIL;
-			} else {
-				p->t.inbox_prepared = true;
-			}
-			sv_buf_free(&e2);
 		}
 	}
 	return worst;
@@ -406,6 +451,8 @@ enum sv_status sv_dlv_execute(struct sv_result *r, const struct sv_exec_ctx *c, 
 	}
 	if (!abort) {
 		enum sv_status ib = prepare_inbox(&p);
+		if (ib == SV_OK)
+			ib = store_step(&p, true);
 		if (ib != SV_OK) {
 			worst = ib;
 			abort = true;

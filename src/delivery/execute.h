@@ -24,6 +24,10 @@ struct sv_exec_ctx {
 	const struct sv_envelope *env;
 	const char *msg; /* the message as it is delivered */
 	size_t len;
+	/* Non-zero: the caller's name for these bytes, unique among the
+	 * messages it files through this store (the store's msg_version), so
+	 * copies into several folders may share one file. 0: no sharing. */
+	unsigned msg_version;
 	/* Loop protection of redirect (NULL / 0: none): the recipient's own
 	 * address is never a redirect target, a redirected message carries
 	 * "X-Sieve-Redirected-From: <recipient>", and a message that already

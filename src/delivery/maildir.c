@@ -1,13 +1,25 @@
 /*
  * maildir.c: the Maildir store (Maildir++ folders, as Dovecot and Courier
- * lay them out). Delivery follows the Maildir rules (OpenSMTPD
- * mail.maildir, STYLE.md, ../shared/notes/lda.md): a unique name
- * "<time>.M<usec>P<pid>Q<seq>.<host>,S=<size>,W=<size with CRLF>" in tmp/
- * opened with O_EXCL (mode 0600), write, fsync, rename into new/ (or cur/
- * with the ":2," info suffix when the message has flags), fsync the
- * folder. System flags map to the info letters (D, F, R, S, T); keywords
- * get letters a-z through the folder's dovecot-keywords file, as Dovecot
- * does, so IMAP servers see them. More than 26 keywords in one folder are
+ * lay them out). Delivery keeps the Maildir rules (OpenSMTPD
+ * mail.maildir, STYLE.md, ../shared/notes/lda.md) with one change that
+ * makes them stronger: the message is written into an unnamed file in the
+ * folder's tmp/ (O_TMPFILE), fsynced, and given its unique name
+ * "<time>.M<usec>P<pid>Q<seq>.<host>,S=<size>,W=<size with CRLF>" in new/
+ * (or in cur/ with the ":2," info suffix when it has flags) by a link that
+ * fails when the name exists, then the folder is fsynced. Nobody ever sees
+ * a partial file, and a crash leaves nothing in tmp/. Where the system has
+ * no O_TMPFILE (or no /proc to link by), it is the classic way: a named
+ * file in tmp/ opened with O_EXCL (mode 0600), renamed into new/.
+ *
+ * The fsyncs are batched over a delivery: prepare writes, flush syncs the
+ * files, commit links, sync syncs each folder that got an entry once. The
+ * same message filed into several folders is one file with a name in
+ * each (when the caller says it is the same, through msg_version): one
+ * write and one file fsync however many folders.
+ *
+ * System flags map to the info letters (D, F, R, S, T); keywords get
+ * letters a-z through the folder's dovecot-keywords file, as Dovecot does,
+ * so IMAP servers see them. More than 26 keywords in one folder are
  * dropped.
  *
  * Mailbox names: "A.B" (separator '.') or "A/B" (separator '/') is the
@@ -56,6 +68,22 @@ struct maildir {
 	unsigned seq;
 	/* prepared and not yet committed: counted against the quota */
 	uint64_t pending_bytes, pending_count;
+	/* written and not yet flushed */
+	struct sv_store_txn **unflushed;
+	size_t nunflushed, unflushed_cap;
+	/* folders (new/, cur/) that got an entry since the last sync */
+	char **dirty;
+	size_t ndirty, dirty_cap;
+	/* the copy the next prepare of the same message shares */
+	struct sv_store_txn *last;
+	unsigned last_version;
+	size_t last_len;
+	int tmpfile; /* unnamed files: 1 work, -1 do not, 0 not known yet */
+	/* the message staged before the script ran (md_stage): an unnamed
+	   file in the root's tmp/ whose writeback has started */
+	int stage_fd; /* -1: none */
+	unsigned stage_version;
+	size_t stage_len;
 };
 
 /* folder names on disk */
@@ -259,12 +287,20 @@ static enum sv_status write_all(int fd, const char *p, size_t len)
 	return SV_OK;
 }
 
-/* One message written and fsynced into tmp/, waiting for its rename. */
+/* One message prepared for a folder: an unnamed file made in tmp/ with
+ * O_TMPFILE (no name anybody could see until commit links it into new/,
+ * and nothing left behind by a crash), or, where the system has no
+ * O_TMPFILE or no /proc, a named file in tmp/ renamed at commit. */
 struct sv_store_txn {
-	char *tmp, *dst;
-	size_t bytes;
+	char *tmp;      /* the named file in tmp/; NULL: unnamed */
+	char *dir;      /* the folder's new/ or cur/ */
+	char *dst;      /* dir/unique name[:2,info] */
+	char info[40];  /* the flag letters */
+	size_t bytes, wbytes;
+	int fd;         /* unnamed: open until freed; named: until flushed */
+	bool flushed;   /* its data is durable */
 	bool committed;
-	bool quota; /* maildirsize gets a line at commit */
+	bool quota;     /* maildirsize gets a line at commit */
 };
 
 /* The folder of a mailbox, made when missing and autocreate is on. */
@@ -312,22 +348,32 @@ static size_t crlf_size(const char *msg, size_t len)
 	return n;
 }
 
+/* A unique Maildir name, "<sec>.M<usec>P<pid>Q<seq>.<host>,S=<bytes>,W=<wbytes>",
+ * into out after prefix. */
+static void unique_name(struct maildir *md, const char *prefix, size_t bytes, size_t wbytes,
+                        struct sv_buf *out)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	sv_buf_reset(out);
+	sv_buf_printf(out, "%s%lld.M%06ldP%ldQ%u.%s,S=%zu,W=%zu", prefix, (long long)tv.tv_sec,
+	              (long)tv.tv_usec, (long)getpid(), ++md->seq, md->host, bytes, wbytes);
+}
+
 /* A unique name in tmp/, opened with O_EXCL (Maildir's rule). */
 static int open_unique(struct maildir *md, const char *folder, size_t bytes, size_t wbytes,
                        struct sv_buf *tmp)
 {
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
+	struct sv_buf prefix = SV_BUF_INIT;
+	sv_buf_printf(&prefix, "%s/tmp/", folder);
 	int fd = -1;
 	for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
-		sv_buf_reset(tmp);
-		sv_buf_printf(tmp, "%s/tmp/%lld.M%06ldP%ldQ%u.%s,S=%zu,W=%zu", folder,
-		              (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(), ++md->seq,
-		              md->host, bytes, wbytes);
+		unique_name(md, prefix.p, bytes, wbytes, tmp);
 		fd = open(tmp->p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0 && errno != EEXIST)
 			break;
 	}
+	sv_buf_free(&prefix);
 	return fd;
 }
 
@@ -347,11 +393,118 @@ static int sync_parent(const char *path)
 	return rc;
 }
 
-static void txn_free(struct sv_store_txn *tx)
+static void forget_unflushed(struct maildir *md, struct sv_store_txn *tx)
 {
+	for (size_t i = 0; i < md->nunflushed; i++)
+		if (md->unflushed[i] == tx) {
+			md->unflushed[i] = md->unflushed[--md->nunflushed];
+			break;
+		}
+}
+
+static void txn_free(struct maildir *md, struct sv_store_txn *tx)
+{
+	if (tx->fd >= 0)
+		close(tx->fd);
+	forget_unflushed(md, tx);
+	if (md->last == tx)
+		md->last = NULL;
 	sv_free(tx->tmp);
+	sv_free(tx->dir);
 	sv_free(tx->dst);
 	sv_free(tx);
+}
+
+/* fsync one written file (a named one is closed then: its rename needs
+ * only the name) */
+static enum sv_status flush_one(struct maildir *md, struct sv_store_txn *tx, struct sv_buf *err)
+{
+	int rc = fsync(tx->fd);
+	int e = errno;
+	if (tx->tmp) {
+		if (close(tx->fd) != 0 && rc == 0) {
+			rc = -1;
+			e = errno;
+		}
+		tx->fd = -1;
+	}
+	tx->flushed = true;
+	forget_unflushed(md, tx);
+	if (rc != 0) {
+		if (tx->tmp)
+			sv_buf_printf(err, "cannot write %s: %s", tx->tmp, strerror(e));
+		else
+			sv_buf_printf(err, "cannot write the message for %s: %s", tx->dir, strerror(e));
+		return SV_TEMPFAIL;
+	}
+	return SV_OK;
+}
+
+/* Every written file synced once: copies that share a file (the same
+ * message in several folders) cost one fsync. */
+static enum sv_status md_flush(struct sv_store *s, struct sv_buf *err)
+{
+	struct maildir *md = (struct maildir *)s;
+	struct file_id {
+		dev_t dev;
+		ino_t ino;
+	} *done = sv_malloc((md->nunflushed + 1) * sizeof *done);
+	size_t ndone = 0;
+	enum sv_status st = SV_OK;
+	struct sv_buf more = SV_BUF_INIT; /* the first failure is the one told */
+	while (md->nunflushed) {
+		struct sv_store_txn *tx = md->unflushed[md->nunflushed - 1];
+		struct stat sb;
+		bool again = false;
+		if (!tx->tmp && fstat(tx->fd, &sb) == 0) {
+			for (size_t i = 0; i < ndone && !again; i++)
+				again = done[i].dev == sb.st_dev && done[i].ino == sb.st_ino;
+			if (!again)
+				done[ndone++] = (struct file_id){sb.st_dev, sb.st_ino};
+		}
+		if (again) {
+			tx->flushed = true;
+			forget_unflushed(md, tx);
+			continue;
+		}
+		enum sv_status one = flush_one(md, tx, st == SV_OK ? err : &more);
+		if (st == SV_OK)
+			st = one;
+	}
+	sv_buf_free(&more);
+	sv_free(done);
+	return st;
+}
+
+/* the folder an entry went into, to be synced once */
+static void mark_dirty(struct maildir *md, const char *dir)
+{
+	for (size_t i = 0; i < md->ndirty; i++)
+		if (strcmp(md->dirty[i], dir) == 0)
+			return;
+	if (md->ndirty == md->dirty_cap) {
+		md->dirty_cap = md->dirty_cap ? 2 * md->dirty_cap : 4;
+		md->dirty = sv_realloc(md->dirty, md->dirty_cap * sizeof *md->dirty);
+	}
+	md->dirty[md->ndirty++] = sv_strdup(dir);
+}
+
+static enum sv_status md_sync(struct sv_store *s, struct sv_buf *err)
+{
+	struct maildir *md = (struct maildir *)s;
+	enum sv_status st = SV_OK;
+	for (size_t i = 0; i < md->ndirty; i++) {
+		int fd = open(md->dirty[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if ((fd < 0 || fsync(fd) != 0) && st == SV_OK) {
+			sv_buf_printf(err, "cannot sync %s: %s", md->dirty[i], strerror(errno));
+			st = SV_TEMPFAIL;
+		}
+		if (fd >= 0)
+			close(fd);
+		sv_free(md->dirty[i]);
+	}
+	md->ndirty = 0;
+	return st;
 }
 
 /* ---- Maildir++ quota (maildirsize) ---- */
@@ -631,28 +784,118 @@ static void quota_record(struct maildir *md, int64_t bytes, int64_t count)
 
 /* ---- the two phases ---- */
 
-static enum sv_status write_message(struct maildir *md, const char *folder, const char *msg,
-                                    size_t len, struct sv_buf *tmp, struct sv_buf *err)
+/* Can this system make unnamed files and link them by their descriptor?
+ * Asked once per store. */
+static bool tmpfile_works(struct maildir *md)
 {
-	int fd = open_unique(md, folder, len, crlf_size(msg, len), tmp);
+	if (md->tmpfile == 0)
+		md->tmpfile = access("/proc/self/fd", X_OK) == 0 ? 1 : -1;
+	return md->tmpfile > 0;
+}
+
+/* Write msg into a file in folder/tmp/ (unnamed when the system allows):
+ * the named file's path in tx->tmp, the descriptor in tx->fd. */
+static enum sv_status write_message(struct maildir *md, const char *folder, const char *msg,
+                                    size_t len, struct sv_store_txn *tx, struct sv_buf *err)
+{
+	struct sv_buf path = SV_BUF_INIT;
+	int fd = -1;
+	if (tmpfile_works(md)) {
+		sv_buf_printf(&path, "%s/tmp", folder);
+		fd = open(path.p, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+		if (fd < 0 && (errno == EISDIR || errno == EOPNOTSUPP || errno == EINVAL)) {
+			md->tmpfile = -1; /* not on this file system: named files */
+			sv_buf_reset(&path);
+		}
+	}
+	if (fd < 0 && !path.len)
+		fd = open_unique(md, folder, len, tx->wbytes, &path);
 	if (fd < 0) {
 		int e = errno;
-		sv_buf_printf(err, "cannot create %s: %s", tmp->p, strerror(e));
+		sv_buf_printf(err, "cannot create a file in %s/tmp: %s", folder, strerror(e));
+		sv_buf_free(&path);
 		return errno_status(e);
 	}
+	if (md->tmpfile < 0)
+		tx->tmp = sv_buf_steal(&path, NULL);
+	sv_buf_free(&path);
 	enum sv_status st = write_all(fd, msg, len);
-	if (st == SV_OK && fsync(fd) != 0)
-		st = SV_TEMPFAIL;
-	int saved = errno;
-	if (close(fd) != 0 && st == SV_OK) {
-		saved = errno;
-		st = SV_TEMPFAIL;
-	}
 	if (st != SV_OK) {
-		sv_buf_printf(err, "cannot write %s: %s", tmp->p, strerror(saved));
-		unlink(tmp->p);
+		sv_buf_printf(err, "cannot write a file in %s/tmp: %s", folder, strerror(errno));
+		close(fd);
+		if (tx->tmp)
+			unlink(tx->tmp);
+		return st;
 	}
-	return st;
+	tx->fd = fd;
+	return SV_OK;
+}
+
+/* The unnamed file of the same message (its version and length as this
+ * one's) written before, shared: the staged one, or the one an earlier
+ * prepare wrote. tx->fd set (and tx->flushed when that file is durable
+ * already), or nothing. */
+static void share_message(struct maildir *md, size_t len, struct sv_store_txn *tx)
+{
+	unsigned v = md->base.msg_version;
+	if (!v)
+		return;
+	const struct sv_store_txn *src = md->last;
+	int from = md->stage_fd >= 0 && md->stage_version == v && md->stage_len == len ? md->stage_fd
+	           : src && !src->tmp && src->fd >= 0 && md->last_version == v && md->last_len == len
+	               ? src->fd
+	               : -1;
+	/* a link cannot cross file systems (a folder may be a symbolic link
+	   to another one) */
+	struct stat fs, ds;
+	if (from < 0 || fstat(from, &fs) != 0 || stat(tx->dir, &ds) != 0 || fs.st_dev != ds.st_dev)
+		return;
+	tx->fd = fcntl(from, F_DUPFD_CLOEXEC, 0);
+	tx->flushed = tx->fd >= 0 && from != md->stage_fd && src->flushed;
+}
+
+/* Write the message into an unnamed file in the root's tmp/ and start its
+ * writeback, while the script decides where it goes (store.h): flush then
+ * waits for less. Only where unnamed files work: a named file would be
+ * left behind when no folder takes it. (An fsync in a thread of its own,
+ * tried too, made deliveries slower: starting the thread costs more than
+ * it saves on two cores.) */
+static void md_stage(struct sv_store *s, const char *msg, size_t len, unsigned version)
+{
+	struct maildir *md = (struct maildir *)s;
+	if (md->stage_fd >= 0 || !version || !tmpfile_works(md))
+		return;
+	struct sv_buf path = SV_BUF_INIT;
+	sv_buf_printf(&path, "%s/tmp", md->root);
+	int fd = open(path.p, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	sv_buf_free(&path);
+	if (fd < 0) {
+		if (errno == EISDIR || errno == EOPNOTSUPP || errno == EINVAL)
+			md->tmpfile = -1;
+		return;
+	}
+	if (write_all(fd, msg, len) != SV_OK) {
+		close(fd); /* prepare will say why */
+		return;
+	}
+	md->stage_fd = fd;
+	md->stage_version = version;
+	md->stage_len = len;
+	sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: errors come at flush */
+}
+
+/* A new unique name for tx in its folder (at prepare, and again when the
+ * name was taken meanwhile). */
+static void name_txn(struct maildir *md, struct sv_store_txn *tx)
+{
+	struct sv_buf b = SV_BUF_INIT, prefix = SV_BUF_INIT;
+	sv_buf_printf(&prefix, "%s/", tx->dir);
+	unique_name(md, prefix.p, tx->bytes, tx->wbytes, &b);
+	if (tx->info[0])
+		sv_buf_printf(&b, ":2,%s", tx->info);
+	sv_free(tx->dst);
+	tx->dst = sv_buf_steal(&b, NULL);
+	sv_buf_free(&prefix);
 }
 
 static enum sv_status md_prepare(struct sv_store *s, const char *mailbox, size_t mlen,
@@ -660,35 +903,69 @@ static enum sv_status md_prepare(struct sv_store *s, const char *mailbox, size_t
                                  size_t nflags, struct sv_store_txn **tx_r, struct sv_buf *err)
 {
 	struct maildir *md = (struct maildir *)s;
-	struct sv_buf folder = SV_BUF_INIT, tmp = SV_BUF_INIT, dst = SV_BUF_INIT;
+	struct sv_buf folder = SV_BUF_INIT, dir = SV_BUF_INIT;
 	*tx_r = NULL;
 	bool quota = false;
+	struct sv_store_txn *tx = sv_calloc(1, sizeof *tx);
+	tx->fd = -1;
+	tx->bytes = len;
+	tx->wbytes = crlf_size(msg, len);
+	size_t ni = 0;
 	enum sv_status st = open_folder(md, mailbox, mlen, &folder, err);
+	if (st == SV_OK) {
+		ni = info_letters(folder.p, flags, nflags, tx->info, sizeof tx->info);
+		sv_buf_printf(&dir, "%s/%s", folder.p, ni ? "cur" : "new");
+		tx->dir = sv_buf_steal(&dir, NULL);
+		/* a folder its owner closed is refused now, while INBOX can
+		   still take the message, not at commit, where it could only
+		   be retried */
+		if (faccessat(AT_FDCWD, tx->dir, W_OK | X_OK, AT_EACCESS) != 0) {
+			int e = errno;
+			sv_buf_printf(err, "cannot file into %s: %s", tx->dir, strerror(e));
+			st = errno_status(e);
+		}
+	}
 	if (st == SV_OK)
 		st = quota_check(md, len, &quota, err);
-	if (st == SV_OK)
-		st = write_message(md, folder.p, msg, len, &tmp, err);
-	if (st != SV_OK)
+	if (st == SV_OK) {
+		share_message(md, len, tx);
+		if (tx->fd < 0)
+			st = write_message(md, folder.p, msg, len, tx, err);
+	}
+	if (st != SV_OK) {
+		txn_free(md, tx);
 		goto out;
-	char info[40];
-	size_t ni = info_letters(folder.p, flags, nflags, info, sizeof info);
-	const char *base = strrchr(tmp.p, '/') + 1;
-	if (ni)
-		sv_buf_printf(&dst, "%s/cur/%s:2,%s", folder.p, base, info);
-	else
-		sv_buf_printf(&dst, "%s/new/%s", folder.p, base);
-	struct sv_store_txn *tx = sv_calloc(1, sizeof *tx);
-	tx->tmp = sv_buf_steal(&tmp, NULL);
-	tx->dst = sv_buf_steal(&dst, NULL);
-	tx->bytes = len;
+	}
+	if (tx->tmp) {
+		/* the name in tmp/, in new/ or cur/ */
+		struct sv_buf b = SV_BUF_INIT;
+		sv_buf_printf(&b, "%s%s", tx->dir, strrchr(tx->tmp, '/'));
+		if (ni)
+			sv_buf_printf(&b, ":2,%s", tx->info);
+		tx->dst = sv_buf_steal(&b, NULL);
+	} else {
+		name_txn(md, tx);
+	}
 	tx->quota = quota;
 	md->pending_bytes += len;
 	md->pending_count++;
+	if (!tx->flushed) {
+		if (md->nunflushed == md->unflushed_cap) {
+			md->unflushed_cap = md->unflushed_cap ? 2 * md->unflushed_cap : 4;
+			md->unflushed =
+			    sv_realloc(md->unflushed, md->unflushed_cap * sizeof *md->unflushed);
+		}
+		md->unflushed[md->nunflushed++] = tx;
+	}
+	if (!md->last || md->last_version != s->msg_version || md->last_len != len) {
+		md->last = tx;
+		md->last_version = s->msg_version;
+		md->last_len = len;
+	}
 	*tx_r = tx;
 out:
 	sv_buf_free(&folder);
-	sv_buf_free(&tmp);
-	sv_buf_free(&dst);
+	sv_buf_free(&dir);
 	return st;
 }
 
@@ -698,21 +975,39 @@ static void unpend(struct maildir *md, const struct sv_store_txn *tx)
 	md->pending_count--;
 }
 
+/* Give the unnamed file its name in new/ or cur/ (O_EXCL-like: a name
+ * taken meanwhile gets a new one). */
+static int link_in(struct maildir *md, struct sv_store_txn *tx)
+{
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", tx->fd);
+	for (int attempt = 0; attempt < 100; attempt++) {
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, tx->dst, AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+		name_txn(md, tx);
+	}
+	errno = EEXIST;
+	return -1;
+}
+
 static enum sv_status md_commit(struct sv_store *s, struct sv_store_txn *tx, struct sv_buf *err)
 {
 	struct maildir *md = (struct maildir *)s;
-	if (rename(tx->tmp, tx->dst) != 0) {
-		sv_buf_printf(err, "cannot rename %s: %s", tx->tmp, strerror(errno));
+	/* never a file in new/ that a crash could leave empty */
+	if (!tx->flushed && flush_one(md, tx, err) != SV_OK)
+		return SV_TEMPFAIL;
+	if (tx->tmp ? rename(tx->tmp, tx->dst) != 0 : link_in(md, tx) != 0) {
+		sv_buf_printf(err, "cannot %s %s: %s", tx->tmp ? "rename" : "link", tx->dst,
+		              strerror(errno));
 		return SV_TEMPFAIL;
 	}
 	tx->committed = true;
 	unpend(md, tx);
 	if (tx->quota)
 		quota_record(md, (int64_t)tx->bytes, 1);
-	if (sync_parent(tx->dst) != 0) {
-		sv_buf_printf(err, "cannot sync the folder of %s: %s", tx->dst, strerror(errno));
-		return SV_TEMPFAIL;
-	}
+	mark_dirty(md, tx->dir);
 	return SV_OK;
 }
 
@@ -722,14 +1017,16 @@ static void md_rollback(struct sv_store *s, struct sv_store_txn *tx)
 	if (!tx)
 		return;
 	/* a committed message is taken back too: the MTA retries the whole
-	   delivery, which must then find nothing of this attempt */
+	   delivery, which must then find nothing of this attempt (an unnamed
+	   file not committed goes with its descriptor) */
 	if (!tx->committed) {
-		unlink(tx->tmp);
+		if (tx->tmp)
+			unlink(tx->tmp);
 		unpend(md, tx);
 	} else if (unlink(tx->dst) == 0 && tx->quota) {
 		quota_record(md, -(int64_t)tx->bytes, -1);
 	}
-	txn_free(tx);
+	txn_free(md, tx);
 }
 
 static void md_release(struct sv_store *s, struct sv_store_txn *tx)
@@ -738,10 +1035,11 @@ static void md_release(struct sv_store *s, struct sv_store_txn *tx)
 		return;
 	if (!tx->committed) {
 		/* released without commit: the caller gave it up */
-		unlink(tx->tmp);
+		if (tx->tmp)
+			unlink(tx->tmp);
 		unpend((struct maildir *)s, tx);
 	}
-	txn_free(tx);
+	txn_free((struct maildir *)s, tx);
 }
 
 static void md_close(struct sv_store *s)
@@ -749,6 +1047,14 @@ static void md_close(struct sv_store *s)
 	struct maildir *md = (struct maildir *)s;
 	if (!md)
 		return;
+	if (md->stage_fd >= 0)
+		close(md->stage_fd);
+	/* a caller that committed without syncing: best effort */
+	struct sv_buf ignored = SV_BUF_INIT;
+	md_sync(s, &ignored);
+	sv_buf_free(&ignored);
+	sv_free(md->dirty);
+	sv_free(md->unflushed);
 	sv_free(md->root);
 	sv_free(md->host);
 	sv_free(md);
@@ -784,13 +1090,19 @@ enum sv_status sv_dlv_maildir_open_opts(const char *root, const struct sv_store_
 	*store_r = NULL;
 	struct sv_store_opts opts;
 	enum sv_status st = sv_store_opts_copy(o, &opts, err);
-	if (st == SV_OK)
+	struct sv_buf newdir = SV_BUF_INIT;
+	sv_buf_printf(&newdir, "%s/new", root);
+	/* new/ is made last: when it is there, so is the rest */
+	if (st == SV_OK && !is_dir(newdir.p))
 		st = make_maildir(root, false, err);
+	sv_buf_free(&newdir);
 	if (st != SV_OK)
 		return st;
 	struct maildir *md = sv_calloc(1, sizeof *md);
 	md->base.prepare = md_prepare;
 	md->base.commit = md_commit;
+	md->base.flush = md_flush;
+	md->base.sync = md_sync;
 	md->base.rollback = md_rollback;
 	md->base.release = md_release;
 	md->base.create = md_create;
@@ -800,6 +1112,9 @@ enum sv_status sv_dlv_maildir_open_opts(const char *root, const struct sv_store_
 	md->o = opts;
 	md->host = escaped_host(opts.hostname);
 	md->o.hostname = NULL;
+	md->tmpfile = opts.named_tmp_files ? -1 : 0;
+	md->stage_fd = -1;
+	md->base.stage = md_stage;
 	*store_r = &md->base;
 	return SV_OK;
 }

@@ -106,7 +106,12 @@ enum sv_status sv_dlv_store_save(struct sv_store *s, const char *mailbox, size_t
 	enum sv_status st = s->prepare(s, mailbox, mlen, msg, len, flags, nflags, &tx, err);
 	if (st != SV_OK)
 		return st;
-	st = s->commit(s, tx, err);
+	if (s->flush)
+		st = s->flush(s, err);
+	if (st == SV_OK)
+		st = s->commit(s, tx, err);
+	if (st == SV_OK && s->sync)
+		st = s->sync(s, err);
 	if (st != SV_OK)
 		s->rollback(s, tx);
 	else

@@ -22,9 +22,12 @@ struct sv_store_txn;
  * separate hierarchy levels; "INBOX" is case-insensitive.
  *
  * Filing is two-phase (DESIGN.md §4): prepare does everything that can
- * fail (the message is written and made durable where nobody sees it),
- * commit makes it visible (a rename), rollback takes it back (before or
- * after commit), release forgets a committed one for good. */
+ * fail (the message is written where nobody sees it), flush makes every
+ * prepared message durable, commit makes one visible (a rename), sync
+ * makes the commits durable, rollback takes one back (before or after
+ * commit), release forgets a committed one for good. A caller prepares
+ * all its messages, flushes once, commits them all and syncs once: the
+ * store then waits for the disk twice per delivery, not twice per copy. */
 struct sv_store {
 	/* Prepare msg for mailbox with IMAP flags ("\\Seen", keywords).
 	 * SV_FAIL when the mailbox does not exist (and the store does not
@@ -36,8 +39,23 @@ struct sv_store {
 	/* Make a prepared message visible; SV_TEMPFAIL when it failed (the
 	 * caller then rolls it back). */
 	enum sv_status (*commit)(struct sv_store *s, struct sv_store_txn *tx, struct sv_buf *err);
+	/* Make every message prepared and not yet flushed durable; commit
+	 * flushes one that was not. SV_TEMPFAIL when the disk failed (the
+	 * caller rolls everything back). NULL: prepare already did. */
+	enum sv_status (*flush)(struct sv_store *s, struct sv_buf *err);
+	/* Make every commit since the last sync durable; SV_TEMPFAIL when
+	 * that failed (the caller rolls the commits back). NULL: commit
+	 * already did. */
+	enum sv_status (*sync)(struct sv_store *s, struct sv_buf *err);
 	void (*rollback)(struct sv_store *s, struct sv_store_txn *tx);
 	void (*release)(struct sv_store *s, struct sv_store_txn *tx);
+	/* Optional: start making msg durable now, before anything has
+	 * decided where it goes, so that a later prepare of the same version
+	 * and length finds it written and on its way to the disk (the disk
+	 * works while the script runs). Nothing becomes visible, and nothing
+	 * fails: a store that cannot do it now does not, and prepare writes
+	 * the message itself. */
+	void (*stage)(struct sv_store *s, const char *msg, size_t len, unsigned version);
 	/* Create a mailbox (no error when it exists). */
 	enum sv_status (*create)(struct sv_store *s, const char *mailbox, size_t mlen,
 	                         struct sv_buf *err);
@@ -49,6 +67,11 @@ struct sv_store {
 	 * "": MAILER-DAEMON; 0: the time of prepare); Maildir ignores them. */
 	const char *env_sender;
 	time_t env_time;
+	/* The caller's name for the bytes it files: two prepares with the
+	 * same non-zero version and length file the same message, so the
+	 * store may share one file between them (Maildir links it). 0: no
+	 * promise. */
+	unsigned msg_version;
 };
 
 /* What to do when a delivery would exceed the quota. */
@@ -66,6 +89,9 @@ struct sv_store_opts {
 	enum sv_quota_action over_quota;
 	unsigned lock_timeout; /* seconds to wait for an mbox lock */
 	const char *hostname;  /* for unique names; NULL: gethostname() */
+	/* Maildir: named files in tmp/ even where unnamed ones (O_TMPFILE)
+	 * work, as on systems without them (tests of that path) */
+	bool named_tmp_files;
 };
 
 /* The defaults: autocreate, '.', no quota, tempfail, 300 s, gethostname(). */
@@ -82,7 +108,8 @@ void sv_store_opts_init(struct sv_store_opts *o);
 enum sv_status sv_dlv_store_open(const char *location, const struct sv_store_opts *o,
                                  struct sv_store **store_r, struct sv_buf *err);
 
-/* Prepare and commit at once (one store with nothing to roll back with). */
+/* Prepare, flush, commit and sync at once (one store with nothing to roll
+ * back with). */
 enum sv_status sv_dlv_store_save(struct sv_store *s, const char *mailbox, size_t mlen,
                                  const char *msg, size_t len, const char *const *flags,
                                  size_t nflags, struct sv_buf *err);

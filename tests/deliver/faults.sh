@@ -7,13 +7,19 @@
 # never a delivery failure: the message is kept.
 #
 #   disk-full        the Maildir on a full tmpfs (root only)
+#   cross-fs         a folder on another file system gets its own copy
+#                    (root only)
 #   fsync-eio        EIO on the fsync of the message (faultfs.c shim)
 #   dirsync-eio      EIO on the fsync of new/ after the rename
-#   rename-fails     rename into new/ fails
-#   write-enospc     ENOSPC on a write of the message
-#   second-store     the 2nd of two fileinto fails after the 1st prepared
-#                    (fsync) or after it committed (rename)
-#   unwritable       fileinto a folder mode 000, or with tmp/ mode 500:
+#   rename-fails     the link (or rename) into new/ fails
+#   write-enospc     ENOSPC on the writes of the message
+#   stage-write-*    ENOSPC once, on the write made while the script runs:
+#                    the store writes the message again, delivered
+#   second-store     fileinto A and B: B's folder cannot be made after A
+#                    was prepared, the fsync of the message (one file
+#                    shared by both) fails, or B's link into new/ fails
+#                    after A's
+#   unwritable       fileinto a folder mode 000, or with new/ mode 500:
 #                    INBOX, logged
 #   mbox-*           ENOSPC, EIO on fsync, a second mbox failing: the mbox
 #                    files truncated back to what they were, unlocked
@@ -96,20 +102,73 @@ else
 	echo "   SKIP needs root to mount a tmpfs (the injected ENOSPC below still runs)"
 fi
 
+# ---- a folder on another file system ----
+
+# The message is written once and linked into each folder; a folder that
+# is a symbolic link onto another file system cannot take a link and gets
+# a copy of its own instead.
+begin cross-fs "fileinto A and keep, .A a symlink onto a tmpfs -> a copy in each, exit 0"
+if [ $root = 1 ]; then
+	reset_home
+	other=$T/other-fs
+	mkdir -p "$other" "$home/Maildir/cur" "$home/Maildir/new" "$home/Maildir/tmp"
+	if mount -t tmpfs -o size=1m,mode=0700 sift-test-2 "$other" 2>"$T/mount.err"; then
+		mounts+=("$other")
+		mkdir "$other/cur" "$other/new" "$other/tmp"
+		: >"$other/maildirfolder"
+		ln -s "$other" "$home/Maildir/.A"
+		own "$home/Maildir"
+		own "$other"
+		set_script 'require "fileinto";
+fileinto "A"; keep;'
+		deliver <"$msg"
+		expect_rc 0
+		expect_quiet
+		a=$(find "$other/new" -type f | head -n 1)
+		i=$(only_message INBOX)
+		check "a copy in A, byte for byte" cmp -s "$a" "$msg"
+		check "a copy in INBOX, byte for byte" cmp -s "$i" "$msg"
+		check "A's copy is a file of its own (one link)" test "$(stat -c %h "$a")" -eq 1
+		expect_tmp_empty
+		n=$(find "$other/tmp" -type f | wc -l)
+		check "nothing in A's tmp/ ($n)" test "$n" -eq 0
+		umount "$other" && mounts=()
+	else
+		bad "cannot mount a tmpfs as root: $(cat "$T/mount.err")"
+	fi
+else
+	echo "   SKIP needs root to mount a tmpfs"
+fi
+
 # ---- injected faults on the plain delivery ----
 
 transient fsync-eio "EIO on the fsync of the message in tmp/" "fault fsync .*/Maildir/tmp/" \
 	FAULT_OP=fsync FAULT_PATH='*/Maildir/tmp/*' FAULT_ERRNO=EIO
 transient dirsync-eio "EIO on the fsync of new/ after the rename" "fault fsync .*/Maildir/new" \
 	FAULT_OP=fsync FAULT_PATH='*/Maildir/new' FAULT_ERRNO=EIO
-transient rename-fails "the rename from tmp/ into new/ fails (EIO)" "fault [a-z]* .*/Maildir/new/" \
+transient rename-fails "the link (or rename) from tmp/ into new/ fails (EIO)" "fault [a-z]* .*/Maildir/new/" \
 	FAULT_OP=rename FAULT_PATH='*/Maildir/new/*' FAULT_ERRNO=EIO
-transient write-enospc "ENOSPC on the first write of the message" "fault write .*/Maildir/tmp/.* ENOSPC" \
-	FAULT_OP=write FAULT_PATH='*/Maildir/tmp/*' FAULT_ERRNO=ENOSPC
+transient write-enospc "ENOSPC on every write of the message" "fault write .*/Maildir/tmp/.* ENOSPC" \
+	FAULT_OP=write FAULT_PATH='*/Maildir/tmp/*' FAULT_ERRNO=ENOSPC FAULT_COUNT=0
 # writes of at most 1 KiB, so the 4 KiB message takes several
-transient write-enospc-later "ENOSPC on the third write, after 2 KiB of the message" \
+transient write-enospc-later "ENOSPC from the third write on, after 2 KiB of the message" \
 	"fault write .*/Maildir/tmp/.* ENOSPC" \
-	FAULT_OP=write FAULT_PATH='*/Maildir/tmp/*' FAULT_ERRNO=ENOSPC FAULT_NTH=3 FAULT_SHORT=1024
+	FAULT_OP=write FAULT_PATH='*/Maildir/tmp/*' FAULT_ERRNO=ENOSPC FAULT_NTH=3 FAULT_COUNT=0 \
+	FAULT_SHORT=1024
+
+# The message is first written while the script runs (the store's stage);
+# a write failing then is not the end: the store writes it again when the
+# script has decided, and only that failing is a failure.
+begin stage-write-enospc "ENOSPC once, on the write made while the script runs -> written again, delivered once, exit 0"
+reset_home
+with_fault FAULT_OP=write FAULT_PATH='*/Maildir/tmp/*' FAULT_ERRNO=ENOSPC
+deliver <"$msg"
+expect_fault_hit "fault write .*/Maildir/tmp/.* ENOSPC"
+expect_rc 0
+expect_quiet
+expect_delivered_once INBOX "$msg"
+expect_tmp_empty
+no_fault
 
 # ---- a second store failing after the first ----
 
@@ -118,14 +177,14 @@ fileinto "A";
 fileinto "B";'
 
 second_store() {
-	local name=$1 what=$2
-	shift 2
+	local name=$1 what=$2 hitpat=$3
+	shift 3
 	begin "$name" "fileinto A and B, $what -> 75, nothing in A, B or INBOX; the retry files once into each"
 	reset_home
 	set_script "$two_stores"
 	with_fault "$@"
 	deliver <"$msg"
-	expect_fault_hit "/Maildir/\.[AB]/"
+	expect_fault_hit "$hitpat"
 	expect_rc 75
 	expect_status "4."
 	expect_nothing_visible
@@ -141,10 +200,12 @@ second_store() {
 	expect_tmp_empty
 }
 
-second_store second-store-prepare "the 2nd fsync fails (the 1st store prepared)" \
-	FAULT_OP=fsync FAULT_PATH='*/Maildir/.*/tmp/*' FAULT_NTH=2 FAULT_ERRNO=EIO
-second_store second-store-commit "the 2nd rename fails (the 1st store committed)" \
-	FAULT_OP=rename FAULT_PATH='*/Maildir/.*/new/*' FAULT_NTH=2 FAULT_ERRNO=EIO
+second_store second-store-prepare "folder B cannot be made (EIO; A prepared)" \
+	"/Maildir/\.B/" FAULT_OP=mkdir FAULT_PATH='*/Maildir/.B/tmp' FAULT_ERRNO=EIO
+second_store second-store-flush "the fsync of the message fails (both stores prepared)" \
+	"fault fsync .*/Maildir/.*tmp/" FAULT_OP=fsync FAULT_PATH='*/Maildir/*tmp/*' FAULT_ERRNO=EIO
+second_store second-store-commit "the 2nd link into new/ fails (the 1st store committed)" \
+	"/Maildir/\.[AB]/" FAULT_OP=rename FAULT_PATH='*/Maildir/.*/new/*' FAULT_NTH=2 FAULT_ERRNO=EIO
 
 # ---- an unwritable folder ----
 
@@ -173,7 +234,7 @@ fileinto "A";'
 	fi
 }
 unwritable unwritable "the user cannot enter (.A mode 000)" 000 "$home/Maildir/.A"
-unwritable unwritable-tmp "whose tmp/ the user cannot write (.A/tmp mode 500)" 500 "$home/Maildir/.A/tmp"
+unwritable unwritable-new "whose new/ the user cannot write (.A/new mode 500)" 500 "$home/Maildir/.A/new"
 
 # ---- SIGKILL ----
 
@@ -218,11 +279,25 @@ pid=$!
 bg_pids+=("$pid")
 : >"$faultlog"
 chmod 666 "$faultlog"
+# the file being written: an unnamed one (O_TMPFILE) the process holds
+# open, or a named one in tmp/ where the system has no unnamed files
+caught=
 tmp_partial() {
-	[ -n "$(find "$home/Maildir/tmp" -type f -size +8k 2>/dev/null)" ]
+	local fd target
+	for fd in /proc/"$pid"/fd/*; do
+		target=$(readlink "$fd" 2>/dev/null) || continue
+		case $target in
+		"$home/Maildir/tmp/"*)
+			if [ "$(stat -L -c %s "$fd" 2>/dev/null || echo 0)" -gt 8192 ]; then
+				caught=$target
+				return 0
+			fi ;;
+		esac
+	done
+	return 1
 }
 if wait_for tmp_partial; then
-	ok "caught writing: $(find "$home/Maildir/tmp" -type f -printf '%s bytes in tmp/%f\n' | head -n 1)"
+	ok "caught writing: $caught"
 else
 	bad "never saw the message being written into tmp/"
 fi
@@ -232,8 +307,16 @@ rc=$?
 check "killed by SIGKILL (status $rc)" test "$rc" -eq 137
 n=$(maildir_files new cur | wc -l)
 check "nothing in new/ or cur/ ($n)" test "$n" -eq 0
-# the partial file stays in tmp/: nobody is left to remove it, and Maildir
-# readers never look there (they clean tmp/ after 36 hours)
+case $caught in
+*" (deleted)")
+	# an unnamed file goes with the process that wrote it
+	n=$(find "$home/Maildir/tmp" -type f | wc -l)
+	check "nothing left in tmp/ ($n)" test "$n" -eq 0 ;;
+*)
+	# a named partial file stays in tmp/: nobody is left to remove it,
+	# and Maildir readers never look there (they clean tmp/ after 36 hours)
+	;;
+esac
 deliver <"$big"
 expect_rc 0
 n=$(maildir_files new cur | wc -l)

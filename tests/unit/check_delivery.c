@@ -173,11 +173,14 @@ START_TEST(test_maildir_phases)
 	struct sv_buf err = SV_BUF_INIT;
 	ck_assert_int_eq(sv_dlv_maildir_open(root, true, &md, &err), SV_OK);
 	struct sv_store_txn *tx;
-	/* prepared: durable in tmp/, invisible in new/ */
+	/* prepared: written, unnamed in tmp/ (O_TMPFILE), invisible in new/ */
 	ck_assert_int_eq(md->prepare(md, "A", 1, msg, sizeof msg - 1, NULL, 0, &tx, &err), SV_OK);
-	ck_assert_int_eq(count_files("A", "tmp"), 1);
+	ck_assert_int_eq(count_files("A", "tmp"), 0);
+	ck_assert_int_eq(delivered("A"), 0);
+	ck_assert_int_eq(md->flush(md, &err), SV_OK);
 	ck_assert_int_eq(delivered("A"), 0);
 	ck_assert_int_eq(md->commit(md, tx, &err), SV_OK);
+	ck_assert_int_eq(md->sync(md, &err), SV_OK);
 	ck_assert_int_eq(count_files("A", "tmp"), 0);
 	ck_assert_int_eq(count_files("A", "new"), 1);
 	/* a committed message is taken back by rollback */

@@ -584,6 +584,171 @@ START_TEST(test_quota_over)
 }
 END_TEST
 
+/* the file in folder (new/ or cur/, one entry) */
+static struct stat stat_only(const char *folder)
+{
+	char name[512], path[1024];
+	only_file(folder, name, sizeof name);
+	snprintf(path, sizeof path, "%s/%s", folder, name);
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st;
+}
+
+START_TEST(test_batched_copies)
+{
+	/* one delivery into three folders: prepared, flushed once,
+	   committed, synced once; the same message is one file linked into
+	   each folder, with its own name and the right size tags (_i == 1:
+	   named files in tmp/, as where O_TMPFILE does not work: a copy
+	   each, renamed) */
+	struct sv_store_opts o;
+	sv_store_opts_init(&o);
+	o.named_tmp_files = _i == 1;
+	const nlink_t shared = _i == 1 ? 1 : 3;
+	struct sv_store *s = open_maildir(&o);
+	ck_assert_ptr_nonnull(s->flush);
+	ck_assert_ptr_nonnull(s->sync);
+	struct sv_store_txn *t[3];
+	struct sv_buf err = SV_BUF_INIT;
+	const char *const seen[] = {"\\Seen"};
+	s->msg_version = 7;
+	ck_assert_int_eq(s->prepare(s, "INBOX", 5, MSG, NULL, 0, &t[0], &err), SV_OK);
+	ck_assert_int_eq(s->prepare(s, "A", 1, MSG, seen, 1, &t[1], &err), SV_OK);
+	ck_assert_int_eq(s->prepare(s, "B", 1, MSG, NULL, 0, &t[2], &err), SV_OK);
+	/* nothing visible before commit; named files wait in tmp/ */
+	ck_assert_int_eq(count_entries(at("Maildir/tmp")), _i == 1 ? 1 : 0);
+	ck_assert_int_eq(count_entries(at("Maildir/new")), 0);
+	ck_assert_int_eq(count_entries(at("Maildir/.A/cur")), 0);
+	ck_assert_int_eq(s->flush(s, &err), SV_OK);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(s->commit(s, t[i], &err), SV_OK);
+	ck_assert_int_eq(s->sync(s, &err), SV_OK);
+	for (int i = 0; i < 3; i++)
+		s->release(s, t[i]);
+	struct stat a = stat_only(at("Maildir/new"));
+	struct stat b = stat_only(at("Maildir/.A/cur"));
+	struct stat c = stat_only(at("Maildir/.B/new"));
+	ck_assert_int_eq(a.st_nlink, shared);
+	ck_assert_int_eq(b.st_nlink, shared);
+	ck_assert_int_eq(a.st_ino == b.st_ino && b.st_ino == c.st_ino, _i == 0);
+	ck_assert_int_eq(a.st_size, (off_t)(sizeof msg - 1));
+	char name[512];
+	only_file(at("Maildir/.A/cur"), name, sizeof name);
+	ck_assert_ptr_nonnull(strstr(name, ",S=37,W=41:2,S"));
+	only_file(at("Maildir/.B/new"), name, sizeof name);
+	ck_assert_ptr_nonnull(strstr(name, ",S=37,W=41"));
+	ck_assert_ptr_null(strchr(name, ':'));
+	ck_assert_int_eq(count_entries(at("Maildir/tmp")), 0);
+
+	/* rolling one copy back leaves the others whole */
+	ck_assert_int_eq(s->prepare(s, "C", 1, MSG, NULL, 0, &t[0], &err), SV_OK);
+	ck_assert_int_eq(s->prepare(s, "D", 1, MSG, NULL, 0, &t[1], &err), SV_OK);
+	s->rollback(s, t[0]);
+	ck_assert_int_eq(s->flush(s, &err), SV_OK);
+	ck_assert_int_eq(s->commit(s, t[1], &err), SV_OK);
+	ck_assert_int_eq(s->sync(s, &err), SV_OK);
+	s->release(s, t[1]);
+	ck_assert_int_eq(count_entries(at("Maildir/.C/new")), 0);
+	ck_assert_int_eq(count_entries(at("Maildir/.C/tmp")), 0);
+	ck_assert_int_eq(stat_only(at("Maildir/.D/new")).st_size, (off_t)(sizeof msg - 1));
+
+	/* no promise (version 0) or another version: separate files */
+	static const char other[] = "From: b@example.org\nSubject: u\n\nbody\n";
+	ck_assert_int_eq(sizeof other, sizeof msg);
+	s->msg_version = 8;
+	ck_assert_int_eq(s->prepare(s, "E", 1, other, sizeof other - 1, NULL, 0, &t[0], &err),
+	                 SV_OK);
+	s->msg_version = 0;
+	ck_assert_int_eq(s->prepare(s, "F", 1, MSG, NULL, 0, &t[1], &err), SV_OK);
+	ck_assert_int_eq(s->prepare(s, "G", 1, MSG, NULL, 0, &t[2], &err), SV_OK);
+	/* commit without flush still syncs the file first */
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(s->commit(s, t[i], &err), SV_OK);
+	ck_assert_int_eq(s->sync(s, &err), SV_OK);
+	for (int i = 0; i < 3; i++)
+		s->release(s, t[i]);
+	only_file(at("Maildir/.E/new"), name, sizeof name);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", at("Maildir/.E/new"), name);
+	char *f = slurp(path);
+	ck_assert_str_eq(f, other);
+	sv_free(f);
+	ck_assert_int_eq(stat_only(at("Maildir/.E/new")).st_nlink, 1);
+	ck_assert_int_eq(stat_only(at("Maildir/.F/new")).st_nlink, 1);
+	ck_assert_int_eq(stat_only(at("Maildir/.G/new")).st_nlink, 1);
+	sv_buf_free(&err);
+	s->close(s);
+}
+END_TEST
+
+START_TEST(test_stage)
+{
+	/* the message written before the script decided: the copies of that
+	   version share it, another version is written apart, and what
+	   nobody took leaves nothing behind */
+	struct sv_store *s = open_maildir(NULL);
+	ck_assert_ptr_nonnull(s->stage);
+	struct sv_store_txn *t[3];
+	struct sv_buf err = SV_BUF_INIT;
+	s->stage(s, MSG, 1);
+	ck_assert_int_eq(count_entries(at("Maildir/tmp")), 0); /* unnamed */
+	s->msg_version = 1;
+	ck_assert_int_eq(s->prepare(s, "A", 1, MSG, NULL, 0, &t[0], &err), SV_OK);
+	ck_assert_int_eq(s->prepare(s, "INBOX", 5, MSG, NULL, 0, &t[1], &err), SV_OK);
+	static const char other[] = "From: b@example.org\nSubject: u\n\nbody\n";
+	s->msg_version = 2;
+	ck_assert_int_eq(s->prepare(s, "B", 1, other, sizeof other - 1, NULL, 0, &t[2], &err),
+	                 SV_OK);
+	ck_assert_int_eq(s->flush(s, &err), SV_OK);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(s->commit(s, t[i], &err), SV_OK);
+	ck_assert_int_eq(s->sync(s, &err), SV_OK);
+	for (int i = 0; i < 3; i++)
+		s->release(s, t[i]);
+	struct stat a = stat_only(at("Maildir/.A/new"));
+	struct stat in = stat_only(at("Maildir/new"));
+	struct stat b = stat_only(at("Maildir/.B/new"));
+	ck_assert(a.st_ino == in.st_ino);
+	ck_assert_int_eq(a.st_nlink, 2);
+	ck_assert_int_eq(b.st_nlink, 1);
+	char name[512], path[1024];
+	only_file(at("Maildir/.A/new"), name, sizeof name);
+	snprintf(path, sizeof path, "%s/%s", at("Maildir/.A/new"), name);
+	char *got = slurp(path);
+	ck_assert_str_eq(got, msg);
+	sv_free(got);
+	only_file(at("Maildir/.B/new"), name, sizeof name);
+	snprintf(path, sizeof path, "%s/%s", at("Maildir/.B/new"), name);
+	got = slurp(path);
+	ck_assert_str_eq(got, other);
+	sv_free(got);
+	s->close(s);
+
+	/* staged and never filed (the script discarded it): nothing stays */
+	s = open_maildir(NULL);
+	s->stage(s, MSG, 1);
+	s->close(s);
+	ck_assert_int_eq(count_entries(at("Maildir/tmp")), 0);
+	ck_assert_int_eq(count_entries(at("Maildir/new")), 1);
+	/* where unnamed files do not work nothing is staged (a named file
+	   could be left behind) */
+	struct sv_store_opts o;
+	sv_store_opts_init(&o);
+	o.named_tmp_files = true;
+	s = open_maildir(&o);
+	s->stage(s, MSG, 1);
+	ck_assert_int_eq(count_entries(at("Maildir/tmp")), 0);
+	s->msg_version = 1;
+	ck_assert_int_eq(s->prepare(s, "C", 1, MSG, NULL, 0, &t[0], &err), SV_OK);
+	ck_assert_int_eq(count_entries(at("Maildir/.C/tmp")), 1);
+	s->rollback(s, t[0]);
+	ck_assert_int_eq(count_entries(at("Maildir/.C/tmp")), 0);
+	s->close(s);
+	sv_buf_free(&err);
+}
+END_TEST
+
 START_TEST(test_quota_pending)
 {
 	/* two messages of one delivery that fit alone but not together */
@@ -1111,6 +1276,8 @@ int main(void)
 	tcase_add_test(tc, test_mutf7_on_disk);
 	tcase_add_test(tc, test_quota_under);
 	tcase_add_test(tc, test_quota_over);
+	tcase_add_loop_test(tc, test_batched_copies, 0, 2);
+	tcase_add_test(tc, test_stage);
 	tcase_add_test(tc, test_quota_pending);
 	tcase_add_test(tc, test_quota_rollback_lines);
 	tcase_add_test(tc, test_quota_recalc);
