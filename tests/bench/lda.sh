@@ -12,7 +12,7 @@
 #   GEN_CORPUS    path of gen-corpus (needed only without a corpus)
 #   WORK          work folder (default: a new one under ${TMPDIR:-/tmp})
 #   SAMPLE        messages per pass (default 100), spread over the size ranking
-#   RUNS          timed passes after one warm-up pass (default 3)
+#   RUNS          timed passes after one warm-up pass (default 5)
 #   LDA_SCRIPTS   scripts of the corpus to deliver through (default "medium large")
 #   DOVECOT_LDA   Dovecot's LDA (default /usr/lib/dovecot/dovecot-lda when there)
 #   AS_USER       user the deliveries run as when started as root (default nobody)
@@ -20,7 +20,13 @@
 # Each engine delivers into its own home (both write X.svbin beside X.sieve),
 # with its own configuration: sift.conf and dovecot.conf written here. Both
 # fsync every message (sift always; Dovecot's default mail_fsync=optimized
-# fsyncs deliveries). The Maildirs are emptied between passes, untimed.
+# fsyncs deliveries). Each message goes to /bin/true, sift and Dovecot in
+# turn, so that the ratios hold on a busy machine. The warm-up pass starts
+# from empty Maildirs and makes the folders (and Dovecot's indexes); the
+# timed passes deliver into them as they are, as mail arrives for a user
+# who has mail: making folders is a one-time cost, and deleting hundreds of
+# files right before a timed pass would slow down every file it creates
+# (ext4 passes over inodes freed in the last minute when it allocates).
 #
 # Target (issue 7): sift >= 4x dovecot-lda's rate with the medium script.
 
@@ -28,7 +34,7 @@ set -u
 export LC_ALL=C
 
 SELF=$(readlink -f "$0")
-: "${SAMPLE:=100}" "${RUNS:=3}" "${LDA_SCRIPTS:=medium large}" "${AS_USER:=nobody}"
+: "${SAMPLE:=100}" "${RUNS:=5}" "${LDA_SCRIPTS:=medium large}" "${AS_USER:=nobody}"
 : "${CORPUS:=}" "${GEN_CORPUS:=}" "${WORK:=}" "${SIFT_BIN:=}"
 : "${DOVECOT_LDA:=}"
 if [ -z "$DOVECOT_LDA" ] && [ -x /usr/lib/dovecot/dovecot-lda ]; then
@@ -123,49 +129,66 @@ sift_one() { CMD=("$LDA" -c "$L/sift.conf" -f "$from" -a "$to"); }
 dove_one() { CMD=("$DOVECOT_LDA" -c "$L/dovecot.conf" -f "$from" -a "$to"); }
 true_one() { CMD=(/bin/true); }
 
-# deliver NAME BUILDER HOME: one warm-up pass (compiles the script, checks
-# the outcome), then RUNS timed passes; microseconds per pass to NAME.us
+# deliver SCRIPT ENGINE...: one warm-up pass (compiles the script, checks
+# the outcome), then RUNS timed passes; microseconds per pass to
+# lda_ENGINE_SCRIPT.us. Each message goes to every engine in turn, so that
+# whatever else the machine does at that moment costs all of them alike
+# and the ratio between them holds even on a busy machine. An engine is
+# "true" (/bin/true), "sift" or "dove".
 deliver() {
-    local name=$1 builder=$2 home=$3
-    local i t0 t1 tp file from to fails=0
-    : > "$TMP/$name.us"; : > "$TMP/$name.out"
-    for ((i = 0; i <= RUNS; i++)); do
-        rm -rf "$home/Maildir"
-        tp=0
-        while IFS=$'\t' read -r file from to; do
-            $builder
-            t0=${EPOCHREALTIME/[.,]/}
-            HOME=$home "${CMD[@]}" < "$L/msgs/$file" >> "$TMP/$name.out" 2>&1 || fails=$((fails + 1))
-            t1=${EPOCHREALTIME/[.,]/}
-            tp=$((tp + t1 - t0))
-        done < "$L/sample.tsv"
-        if [ "$i" -eq 0 ]; then
-            # where the warm-up pass filed each message: folder and count,
-            # to compare the engines' outcomes
-            (cd "$home" 2> /dev/null && find Maildir -type f \( -path '*/new/*' -o -path '*/cur/*' \) 2> /dev/null |
-                sed 's,/\(new\|cur\)/.*,,' | sort | uniq -c) > "$TMP/$name.folders"
-        else
-            echo "$tp" >> "$TMP/$name.us"
-        fi
+    local s=$1
+    shift
+    local i e t0 t1 file from to fails=0
+    local -A tp home
+    home[true]=$L/true-home home[sift]=$L/sift-home home[dove]=$L/dove-home
+    for e in "$@"; do : > "$TMP/lda_${e}_$s.us"; : > "$TMP/lda_${e}_$s.out"; done
+    # the last script's Maildirs are put aside, deleted at the end
+    for e in "$@"; do
+        [ ! -e "${home[$e]}/Maildir" ] || mv "${home[$e]}/Maildir" "$L/old-maildirs/$e.$s"
     done
-    [ "$fails" -eq 0 ] || log "  warning: $name: $fails deliveries failed (see $TMP/$name.out)"
+    for ((i = 0; i <= RUNS; i++)); do
+        for e in "$@"; do tp[$e]=0; done
+        while IFS=$'\t' read -r file from to; do
+            for e in "$@"; do
+                "${e}_one"
+                t0=${EPOCHREALTIME/[.,]/}
+                HOME=${home[$e]} "${CMD[@]}" < "$L/msgs/$file" >> "$TMP/lda_${e}_$s.out" 2>&1 || fails=$((fails + 1))
+                t1=${EPOCHREALTIME/[.,]/}
+                tp[$e]=$((tp[$e] + t1 - t0))
+            done
+        done < "$L/sample.tsv"
+        for e in "$@"; do
+            if [ "$i" -eq 0 ]; then
+                # where the warm-up pass filed each message: folder and
+                # count, to compare the engines' outcomes
+                (cd "${home[$e]}" 2> /dev/null && find Maildir -type f \( -path '*/new/*' -o -path '*/cur/*' \) 2> /dev/null |
+                    sed 's,/\(new\|cur\)/.*,,' | sort | uniq -c) > "$TMP/lda_${e}_$s.folders"
+            else
+                echo "${tp[$e]}" >> "$TMP/lda_${e}_$s.us"
+            fi
+        done
+    done
+    [ "$fails" -eq 0 ] || log "  warning: $s: $fails deliveries failed (see $TMP/lda_*_$s.out)"
 }
 
 # median of a file of integers
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 log "== LDA: one process per message, $K messages, real Maildir delivery"
-deliver lda_true true_one "$L/sift-home"
 RES="$L/results.tsv"
 : > "$RES"
+mkdir -p "$L/true-home" "$L/old-maildirs"
+: > "$TMP/lda_true.us"
+ENGINES=(true sift)
+[ -z "$DOVECOT_LDA" ] || ENGINES+=(dove)
 for s in $LDA_SCRIPTS; do
     ln -sfn "sieve/$s.sieve" "$L/sift-home/.sieve"
     ln -sfn "sieve/$s.sieve" "$L/dove-home/.dovecot.sieve"
     log "  $s"
-    deliver "lda_sift_$s" sift_one "$L/sift-home"
+    deliver "$s" "${ENGINES[@]}"
+    cat "$TMP/lda_true_$s.us" >> "$TMP/lda_true.us"
     printf '%s\tsift\t%s\n' "$s" "$(median "$TMP/lda_sift_$s.us")" >> "$RES"
     if [ -n "$DOVECOT_LDA" ]; then
-        deliver "lda_dove_$s" dove_one "$L/dove-home"
         printf '%s\tdovecot\t%s\n' "$s" "$(median "$TMP/lda_dove_$s.us")" >> "$RES"
         cmp -s "$TMP/lda_sift_$s.folders" "$TMP/lda_dove_$s.folders" ||
             log "  warning: the engines filed differently with $s: diff $TMP/lda_sift_$s.folders $TMP/lda_dove_$s.folders"
@@ -195,3 +218,4 @@ done
         }' "$RES"
     echo "  (median of $RUNS passes after a warm-up pass; raw microseconds per pass in $TMP)"
 } | tee "$L/results.txt"
+rm -rf "$L/old-maildirs"
