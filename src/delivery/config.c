@@ -627,8 +627,8 @@ static const char *nearest_key(const char *key)
 		if (d < best)
 			best = d, found = conf_keys[i].key;
 	}
-	for (int i = 0; i < SV_SET__COUNT; i++) {
-		const struct sv_setting_info *in = &sv_setting_table[i];
+	for (int i = 0, n = sv_settings_count(); i < n; i++) {
+		const struct sv_setting_info *in = sv_setting_info_of(i);
 		size_t d = distance(key, in->key);
 		if (d < best)
 			best = d, found = in->key;
@@ -840,7 +840,8 @@ struct load {
 	int line;
 	int err_line;                                        /* the first error's line; 0 none */
 	struct sv_buf msg;                                   /* its reason */
-	int seen_key[C__COUNT], seen_setting[SV_SET__COUNT]; /* line first set */
+	int seen_key[C__COUNT];                              /* line first set */
+	int seen_setting[SV_SET__COUNT + SV_EXT_SETTINGS_MAX];
 };
 
 /* Keep the first error's line and reason. */
@@ -970,7 +971,7 @@ static int on_pair(void *user, const char *section, const char *name, const char
 		ok = !duplicate(l, &l->seen_key[id], name, conf_keys[id].key) &&
 		     set_value(l->c, id, value, &why);
 	else if (sid >= 0)
-		ok = !duplicate(l, &l->seen_setting[sid], name, sv_setting_table[sid].key) &&
+		ok = !duplicate(l, &l->seen_setting[sid], name, sv_setting_info_of(sid)->key) &&
 		     sv_settings_set(l->s, name, value, &why);
 	else
 		unknown_key(name, &why);

@@ -345,10 +345,20 @@ enum sv_status sv_regex_exec(const struct sv_regex *re, const char *val, size_t 
 	return SV_OK;
 }
 
+/* The extension's settings (registry.h), by their row here. */
+enum { SET_MAX_MEMORY };
+static const struct sv_setting_info regex_settings[] = {
+	[SET_MAX_MEMORY] = {"max-regex-memory", "", SV_SETTING_SIZE, 32 * SV_MiB, 64 * SV_KiB,
+	                    1024 * SV_MiB, NULL,
+	                    "memory one :regex pattern may need to compile and match, estimated "
+	                    "from the pattern (nested counted repetitions multiply); a pattern "
+	                    "above it is refused"},
+	{NULL},
+};
+
 static uint64_t regex_limit(const struct sv_settings *settings)
 {
-	return settings ? settings->max_regex_memory
-			: sv_setting_table[SV_SET_max_regex_memory].def;
+	return sv_ext_setting(settings, &sv_ext_regex_def, SET_MAX_MEMORY);
 }
 
 static bool check_key(const char *key, size_t len, const struct sv_settings *settings,
@@ -469,4 +479,5 @@ struct sv_ext_def sv_ext_regex_def = {
 	.opt_kinds = "f",
 	.opt_names = regex_opt_names,
 	.modifiers = regex_modifiers,
+	.settings = regex_settings,
 };

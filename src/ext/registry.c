@@ -4,6 +4,7 @@
  */
 #include "ext/registry.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/utf8.h"
@@ -16,14 +17,52 @@ static struct sv_ext_def *const all[] = {
 
 #define NEXT (sizeof all / sizeof all[0])
 
+/* The settings extensions declare, gathered at start-up (limits.h). */
+static const struct sv_setting_info *ext_rows[SV_EXT_SETTINGS_MAX];
+static const char *ext_owners[SV_EXT_SETTINGS_MAX];
+static size_t n_ext_rows, n_ext_wanted;
+
 static void init_indexes(void)
 {
 	static bool done;
 	if (done)
 		return;
-	for (size_t i = 0; i < NEXT; i++)
+	for (size_t i = 0; i < NEXT; i++) {
 		all[i]->index = (unsigned)i;
+		all[i]->settings_base = SV_SET__COUNT + (int)n_ext_rows;
+		for (size_t k = 0; all[i]->settings && all[i]->settings[k].key; k++) {
+			/* sv_ext_self_check reports descriptors that want more */
+			if (n_ext_rows < SV_EXT_SETTINGS_MAX) {
+				ext_rows[n_ext_rows] = &all[i]->settings[k];
+				ext_owners[n_ext_rows++] = all[i]->name;
+			}
+			n_ext_wanted++;
+		}
+	}
 	done = true;
+}
+
+size_t sv_ext_settings_catalog(const struct sv_setting_info *const **rows_r,
+                               const char *const **owners_r)
+{
+	init_indexes();
+	if (rows_r)
+		*rows_r = ext_rows;
+	if (owners_r)
+		*owners_r = ext_owners;
+	return n_ext_rows;
+}
+
+int sv_ext_setting_id(const struct sv_ext_def *e, unsigned local)
+{
+	init_indexes();
+	return e->settings_base + (int)local;
+}
+
+uint64_t sv_ext_setting(const struct sv_settings *s, const struct sv_ext_def *e, unsigned local)
+{
+	int id = sv_ext_setting_id(e, local);
+	return s ? sv_settings_get(s, id) : sv_setting_info_of(id)->def;
 }
 
 size_t sv_ext_count(void)
@@ -109,10 +148,53 @@ static bool sig_ok(const char *sig, const char *allowed)
 	return true;
 }
 
+/* The settings: a key (or alias) used once across the core and every
+ * extension, defaults within bounds, room enough. */
+static size_t check_settings(struct sv_buf *out)
+{
+	size_t problems = 0;
+	if (n_ext_wanted > SV_EXT_SETTINGS_MAX) {
+		sv_buf_printf(out, "extensions declare %zu settings, more than SV_EXT_SETTINGS_MAX (%d)\n",
+		              n_ext_wanted, SV_EXT_SETTINGS_MAX);
+		problems++;
+	}
+	int n = sv_settings_count();
+	for (int i = 0; i < n; i++) {
+		const struct sv_setting_info *a = sv_setting_info_of(i);
+		if (a->type != SV_SETTING_TEXT && (a->def < a->min || a->def > a->max)) {
+			sv_buf_printf(out, "setting %s: default outside its bounds\n", a->key);
+			problems++;
+		}
+		if (!a->help || !*a->help || !a->alias) {
+			sv_buf_printf(out, "setting %s: no help text or alias field\n", a->key);
+			problems++;
+		}
+		/* every name of a: its key and aliases, each found first at i */
+		const char *names = a->alias;
+		for (const char *k = a->key; k;) {
+			size_t kl = strcspn(k, "|");
+			char name[128];
+			snprintf(name, sizeof name, "%.*s", (int)kl, k);
+			if (kl && sv_settings_find(name) != i) {
+				sv_buf_printf(out, "setting name %s used twice\n", name);
+				problems++;
+			}
+			if (k == a->key) {
+				k = *names ? names : NULL;
+			} else {
+				k += kl;
+				k = *k ? k + 1 : NULL;
+			}
+		}
+	}
+	return problems;
+}
+
 size_t sv_ext_self_check(struct sv_buf *out)
 {
 	size_t problems = 0;
 	init_indexes();
+	problems += check_settings(out);
 	for (size_t i = 0; i < NEXT; i++) {
 		const struct sv_ext_def *e = all[i];
 		for (size_t j = 0; j < i; j++)

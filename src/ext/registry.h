@@ -33,6 +33,7 @@
 
 #include "lib/buf.h"
 #include "lib/diag.h"
+#include "lib/limits.h"
 #include "lib/status.h"
 
 struct sv_ext_def;
@@ -196,6 +197,10 @@ struct sv_ext_def {
 	const struct sv_addrpart_def *const *addrparts;
 	const struct sv_namespace_def *const *namespaces;
 	const struct sv_modifier_def *const *modifiers; /* set modifiers */
+	/* Settings the extension declares (limits.h rows; ended by a row with
+	 * a NULL key): -o, sift.conf and `sievec --settings` take them as
+	 * they take the core's. Read them with sv_ext_setting(). */
+	const struct sv_setting_info *settings;
 	/* Called when the capability is required (may be NULL). */
 	bool (*on_require)(struct sv_validator *v);
 	/* Called when a run ends without error, before the result is final
@@ -215,6 +220,8 @@ struct sv_ext_def {
 	void (*free_message_state)(void *state);
 	/* Per-extension index in the registry, set at start-up. */
 	unsigned index;
+	/* The settings id of its first setting, set at start-up. */
+	int settings_base;
 };
 
 /* The registry: every descriptor of ext-list.def. */
@@ -231,6 +238,11 @@ struct sv_ext_def *sv_ext_core(void);
 /* Find a comparator among all extensions; *ext_r gets its extension. */
 const struct sv_cmp_def *sv_ext_find_comparator(const char *name, size_t len,
 						 struct sv_ext_def **ext_r, unsigned *idx_r);
+
+/* The settings id of an extension's setting number local (its row in
+ * e->settings), and its value in s (NULL: the default). */
+int sv_ext_setting_id(const struct sv_ext_def *e, unsigned local);
+uint64_t sv_ext_setting(const struct sv_settings *s, const struct sv_ext_def *e, unsigned local);
 
 /* Check the descriptors (unique names, parsable signatures); returns the
  * number of problems, each described in out. */

@@ -15,6 +15,30 @@ const struct sv_setting_info sv_setting_table[SV_SET__COUNT] = {
 #undef SV_X
 };
 
+int sv_settings_count(void)
+{
+	return SV_SET__COUNT + (int)sv_ext_settings_catalog(NULL, NULL);
+}
+
+const struct sv_setting_info *sv_setting_info_of(int id)
+{
+	if (id < 0)
+		return NULL;
+	if (id < SV_SET__COUNT)
+		return &sv_setting_table[id];
+	const struct sv_setting_info *const *rows;
+	size_t n = sv_ext_settings_catalog(&rows, NULL);
+	return (size_t)(id - SV_SET__COUNT) < n ? rows[id - SV_SET__COUNT] : NULL;
+}
+
+const char *sv_setting_owner(int id)
+{
+	const char *const *owners;
+	size_t n = sv_ext_settings_catalog(NULL, &owners);
+	return id >= SV_SET__COUNT && (size_t)(id - SV_SET__COUNT) < n ? owners[id - SV_SET__COUNT]
+	                                                               : NULL;
+}
+
 static uint64_t *field_ptr(struct sv_settings *s, int id)
 {
 	switch (id) {
@@ -23,19 +47,19 @@ static uint64_t *field_ptr(struct sv_settings *s, int id)
 	SV_SETTINGS(SV_X)
 #undef SV_X
 	}
-	return NULL;
+	return &s->ext[id - SV_SET__COUNT];
 }
 
 void sv_settings_init(struct sv_settings *s)
 {
 	memset(s, 0, sizeof *s);
-	for (int i = 0; i < SV_SET__COUNT; i++)
+	for (int i = 0, n = sv_settings_count(); i < n; i++)
 		sv_settings_unset(s, i);
 }
 
 void sv_settings_free(struct sv_settings *s)
 {
-	for (int i = 0; i < SV_SET__COUNT; i++) {
+	for (int i = 0, n = sv_settings_count(); i < n; i++) {
 		sv_free(s->text[i]);
 		s->text[i] = NULL;
 	}
@@ -47,14 +71,14 @@ void sv_settings_copy(struct sv_settings *dst, const struct sv_settings *src)
 		return;
 	sv_settings_free(dst);
 	*dst = *src;
-	for (int i = 0; i < SV_SET__COUNT; i++)
+	for (int i = 0, n = sv_settings_count(); i < n; i++)
 		if (src->text[i])
 			dst->text[i] = sv_strdup(src->text[i]);
 }
 
 void sv_settings_copy_one(struct sv_settings *dst, const struct sv_settings *src, int id)
 {
-	if (id < 0 || id >= SV_SET__COUNT || dst == src)
+	if (id < 0 || id >= sv_settings_count() || dst == src)
 		return;
 	*field_ptr(dst, id) = *field_ptr((struct sv_settings *)src, id);
 	sv_free(dst->text[id]);
@@ -63,9 +87,9 @@ void sv_settings_copy_one(struct sv_settings *dst, const struct sv_settings *src
 
 void sv_settings_unset(struct sv_settings *s, int id)
 {
-	if (id < 0 || id >= SV_SET__COUNT)
+	if (id < 0 || id >= sv_settings_count())
 		return;
-	const struct sv_setting_info *in = &sv_setting_table[id];
+	const struct sv_setting_info *in = sv_setting_info_of(id);
 	*field_ptr(s, id) = in->def;
 	sv_free(s->text[id]);
 	s->text[id] = NULL; /* NULL: the default (sv_settings_text) */
@@ -73,8 +97,8 @@ void sv_settings_unset(struct sv_settings *s, int id)
 
 int sv_settings_find(const char *key)
 {
-	for (int i = 0; i < SV_SET__COUNT; i++) {
-		const struct sv_setting_info *in = &sv_setting_table[i];
+	for (int i = 0, n = sv_settings_count(); i < n; i++) {
+		const struct sv_setting_info *in = sv_setting_info_of(i);
 		if (strcmp(in->key, key) == 0)
 			return i;
 		/* aliases: "a|b|c" */
@@ -165,7 +189,7 @@ bool sv_settings_set(struct sv_settings *s, const char *key, const char *value,
 		sv_buf_printf(err, "unknown setting '%s'", key);
 		return false;
 	}
-	const struct sv_setting_info *in = &sv_setting_table[id];
+	const struct sv_setting_info *in = sv_setting_info_of(id);
 	if (in->type == SV_SETTING_TEXT) {
 		if (id == SV_SET_redirect_envelope_from && !sv_redirect_from_valid(value)) {
 			sv_buf_printf(err,
@@ -216,13 +240,14 @@ const char *sv_settings_text(const struct sv_settings *s, int id)
 {
 	if (s->text[id])
 		return s->text[id];
-	return sv_setting_table[id].text_def ? sv_setting_table[id].text_def : "";
+	const struct sv_setting_info *in = sv_setting_info_of(id);
+	return in->text_def ? in->text_def : "";
 }
 
 void sv_settings_describe(struct sv_buf *out)
 {
-	for (int i = 0; i < SV_SET__COUNT; i++) {
-		const struct sv_setting_info *in = &sv_setting_table[i];
+	for (int i = 0, n = sv_settings_count(); i < n; i++) {
+		const struct sv_setting_info *in = sv_setting_info_of(i);
 		if (in->type == SV_SETTING_TEXT)
 			sv_buf_printf(out, "%-22s default \"%s\"", in->key, in->text_def);
 		else
@@ -232,6 +257,10 @@ void sv_settings_describe(struct sv_buf *out)
 				      (unsigned long long)in->min, (unsigned long long)in->max);
 		if (in->alias[0])
 			sv_buf_printf(out, ", also %s", in->alias);
-		sv_buf_printf(out, "\n    %s\n", in->help);
+		if (sv_setting_owner(i))
+			sv_buf_printf(out, "\n    %s (the %s extension)\n", in->help,
+			              sv_setting_owner(i));
+		else
+			sv_buf_printf(out, "\n    %s\n", in->help);
 	}
 }

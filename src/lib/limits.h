@@ -7,6 +7,11 @@
  * size, duration in seconds, text), default, minimum, maximum, and what it
  * bounds. doc/settings.md is written from this table (`sievec --settings`).
  *
+ * The settings of the core are here; an extension declares its own in its
+ * descriptor (sv_ext_def.settings, registry.h), with rows of the same
+ * kind. Every function below takes both: ids below SV_SET__COUNT are the
+ * core's, the ones above belong to extensions (sv_ext_setting_id).
+ *
  * Sizes accept K/M/G suffixes (binary multiples, as Sieve numbers do).
  */
 #ifndef SV_LIMITS_H
@@ -75,10 +80,6 @@ enum sv_setting_type { SV_SETTING_NUMBER, SV_SETTING_SIZE, SV_SETTING_SECONDS, S
 	  "deepest nesting of multipart and message/rfc822 parts split; a part this deep stays "  \
 	  "undivided and body :text and every :content type search it as text, as for "           \
 	  "max-mime-parts")                                                                       \
-	X(max_regex_memory, "max-regex-memory", "", SV_SETTING_SIZE, 32 * SV_MiB, 64 * SV_KiB,  \
-	  1024 * SV_MiB, NULL,                                                                     \
-	  "memory one :regex pattern may need to compile and match, estimated from the pattern "  \
-	  "(nested counted repetitions multiply); a pattern above it is refused")                 \
 	X(recipient_delimiter, "recipient-delimiter", "recipient_delimiter", SV_SETTING_TEXT, 0,  \
 	  0, 0, "+", "characters that separate user and detail (RFC 5233)")                     \
 	X(redirect_envelope_from, "redirect-envelope-from", "sieve_redirect_envelope_from",       \
@@ -87,6 +88,10 @@ enum sv_setting_type { SV_SETTING_NUMBER, SV_SETTING_SIZE, SV_SETTING_SECONDS, S
 	  "postmaster or <address> (a null sender stays null)")                                  \
 	X(max_delivered_to, "max-delivered-to", "", SV_SETTING_NUMBER, 20, 1, 1000, NULL,        \
 	  "a message with more Delivered-To fields than this is not redirected (a mail loop)")
+
+/* Room for the settings extensions declare (sv_ext_self_check says when
+ * the descriptors need more). */
+#define SV_EXT_SETTINGS_MAX 64
 
 enum sv_setting_id {
 #define SV_X(field, key, alias, type, def, min, max, tdef, help) SV_SET_##field,
@@ -99,9 +104,11 @@ struct sv_settings {
 #define SV_X(field, key, alias, type, def, min, max, tdef, help) uint64_t field;
 	SV_SETTINGS(SV_X)
 #undef SV_X
+	/* the extensions' settings, by id - SV_SET__COUNT */
+	uint64_t ext[SV_EXT_SETTINGS_MAX];
 	/* text settings keep their value here (owned; NULL: the default, so
 	   settings that were never set own no memory) */
-	char *text[SV_SET__COUNT];
+	char *text[SV_SET__COUNT + SV_EXT_SETTINGS_MAX];
 };
 
 struct sv_setting_info {
@@ -113,6 +120,19 @@ struct sv_setting_info {
 };
 
 extern const struct sv_setting_info sv_setting_table[SV_SET__COUNT];
+
+/* The settings extensions declare, in registry order (provided by the
+ * registry, src/ext/registry.c): how many, their rows, and the name of
+ * the extension that declares each. */
+size_t sv_ext_settings_catalog(const struct sv_setting_info *const **rows_r,
+                               const char *const **owners_r);
+
+/* Every setting, the core's and the extensions': how many ids there are,
+ * the row of one (NULL for an id out of range), and the capability of the
+ * extension that declares it (NULL for the core's). */
+int sv_settings_count(void);
+const struct sv_setting_info *sv_setting_info_of(int id);
+const char *sv_setting_owner(int id);
 
 void sv_settings_init(struct sv_settings *s);
 void sv_settings_free(struct sv_settings *s);

@@ -89,8 +89,12 @@ uint64_t sv_bin_fingerprint_for(const struct sv_settings *s)
 		sv_settings_init(&defaults);
 		s = &defaults;
 	}
-	const uint64_t v[] = {s->max_script_size, s->max_nesting,   s->max_list_size,
-			      s->max_variables,   s->max_regex_memory, s->max_string_size};
+	const uint64_t v[] = {s->max_script_size,
+			      s->max_nesting,
+			      s->max_list_size,
+			      s->max_variables,
+			      sv_settings_get(s, sv_settings_find("max-regex-memory")),
+			      s->max_string_size};
 	uint64_t fp = sv_bin_fingerprint() ^ sv_hash64(v, sizeof v);
 	if (s == &defaults)
 		sv_settings_free(&defaults);

@@ -403,8 +403,8 @@ START_TEST(test_engine_settings)
 	ck_assert_uint_eq(sv_settings_get(&f.s, SV_SET_max_cpu_time), 120);
 	ck_assert_str_eq(sv_settings_text(&f.s, SV_SET_recipient_delimiter), "+-");
 	/* every key and every alias of the table is accepted */
-	for (int i = 0; i < SV_SET__COUNT; i++) {
-		const struct sv_setting_info *in = &sv_setting_table[i];
+	for (int i = 0; i < sv_settings_count(); i++) {
+		const struct sv_setting_info *in = sv_setting_info_of(i);
 		char v[32];
 		snprintf(v, sizeof v, "%llu", (unsigned long long)in->min);
 		if (in->type == SV_SETTING_TEXT)
@@ -861,11 +861,11 @@ START_TEST(test_docs_name_every_key)
 		line = nl ? nl + 1 : NULL;
 	}
 	ck_assert_int_eq(keys, 25);
-	for (int i = 0; i < SV_SET__COUNT; i++) {
+	for (int i = 0; i < sv_settings_count(); i++) {
 		char want[160];
-		snprintf(want, sizeof want, "\n#%s =", sv_setting_table[i].key);
+		snprintf(want, sizeof want, "\n#%s =", sv_setting_info_of(i)->key);
 		ck_assert_msg(strstr(example, want), "sift.conf.example has no '#%s ='",
-		              sv_setting_table[i].key);
+		              sv_setting_info_of(i)->key);
 	}
 	/* and the example, uncommented, is a valid file of the defaults */
 	struct sv_buf text = SV_BUF_INIT;
@@ -886,11 +886,11 @@ START_TEST(test_docs_name_every_key)
 	ck_assert_int_eq(f.c.submit.starttls, dflt.c.submit.starttls);
 	ck_assert_int_eq(f.c.syslog_facility, dflt.c.syslog_facility);
 	ck_assert_mem_eq(&f.c.store.quota_bytes, &dflt.c.store.quota_bytes, sizeof(uint64_t));
-	for (int i = 0; i < SV_SET__COUNT; i++)
+	for (int i = 0; i < sv_settings_count(); i++)
 		ck_assert_msg(sv_settings_get(&f.s, i) == sv_settings_get(&dflt.s, i) &&
 		                  strcmp(sv_settings_text(&f.s, i), sv_settings_text(&dflt.s, i)) ==
 		                      0,
-		              "sift.conf.example: %s is not the default", sv_setting_table[i].key);
+		              "sift.conf.example: %s is not the default", sv_setting_info_of(i)->key);
 	fx_free(&f);
 	fx_free(&dflt);
 	sv_buf_free(&text);

@@ -86,6 +86,45 @@ START_TEST(test_self_check)
 }
 END_TEST
 
+/* Settings an extension declares (DESIGN.md §2) are settings like the
+ * core's: found by key, set and bounded, copied, described, read through
+ * the extension. */
+START_TEST(test_extension_settings)
+{
+	int id = sv_settings_find("max-regex-memory");
+	ck_assert_int_ge(id, SV_SET__COUNT);
+	ck_assert_int_lt(id, sv_settings_count());
+	ck_assert_int_eq(id, sv_ext_setting_id(&sv_ext_regex_def, 0));
+	ck_assert_str_eq(sv_setting_owner(id), "regex");
+	ck_assert_ptr_null(sv_setting_owner(SV_SET_max_actions));
+	ck_assert_ptr_null(sv_setting_info_of(sv_settings_count()));
+	struct sv_settings s, t;
+	sv_settings_init(&s);
+	sv_settings_init(&t);
+	ck_assert_uint_eq(sv_ext_setting(&s, &sv_ext_regex_def, 0), 32 * SV_MiB);
+	ck_assert_uint_eq(sv_ext_setting(NULL, &sv_ext_regex_def, 0), 32 * SV_MiB);
+	struct sv_buf err = SV_BUF_INIT;
+	ck_assert(sv_settings_set_option(&s, "max-regex-memory=64M", &err));
+	ck_assert_uint_eq(sv_ext_setting(&s, &sv_ext_regex_def, 0), 64 * SV_MiB);
+	ck_assert(!sv_settings_set(&s, "max-regex-memory", "1K", &err));
+	ck_assert_ptr_nonnull(strstr(err.p, "outside 65536..1073741824"));
+	ck_assert_uint_eq(sv_ext_setting(&s, &sv_ext_regex_def, 0), 64 * SV_MiB);
+	sv_settings_copy(&t, &s);
+	ck_assert_uint_eq(sv_ext_setting(&t, &sv_ext_regex_def, 0), 64 * SV_MiB);
+	sv_settings_unset(&t, id);
+	ck_assert_uint_eq(sv_ext_setting(&t, &sv_ext_regex_def, 0), 32 * SV_MiB);
+	sv_settings_copy_one(&t, &s, id);
+	ck_assert_uint_eq(sv_settings_get(&t, id), 64 * SV_MiB);
+	sv_buf_reset(&err);
+	sv_settings_describe(&err);
+	ck_assert_ptr_nonnull(strstr(err.p, "\nmax-regex-memory       default 33554432"));
+	ck_assert_ptr_nonnull(strstr(err.p, "(the regex extension)\n"));
+	sv_buf_free(&err);
+	sv_settings_free(&s);
+	sv_settings_free(&t);
+}
+END_TEST
+
 /* Scripts that together use every operation of every descriptor. */
 struct disasm_case {
 	const char *src;
@@ -1338,6 +1377,7 @@ static Suite *core_suite(void)
 	Suite *s = suite_create("core");
 	TCase *tc = tcase_create("registry");
 	tcase_add_test(tc, test_self_check);
+	tcase_add_test(tc, test_extension_settings);
 	tcase_add_test(tc, test_disasm_every_op);
 	suite_add_tcase(s, tc);
 
