@@ -6,6 +6,7 @@ libsiftcore_la_SOURCES += \
 	src/ext/body.c \
 	src/ext/copy.c \
 	src/ext/encoded-character.c \
+	src/ext/environment.c \
 	src/ext/envelope.c \
 	src/ext/fileinto.c \
 	src/ext/imap4flags.c \

@@ -53,6 +53,18 @@ size_t sv_ext_settings_catalog(const struct sv_setting_info *const **rows_r,
 	return n_ext_rows;
 }
 
+void sv_ext_capabilities(struct sv_buf *out)
+{
+	init_indexes();
+	for (size_t i = 0; i < NEXT; i++) {
+		if (all[i]->always || all[i]->hidden)
+			continue;
+		if (out->len)
+			sv_buf_putc(out, ' ');
+		sv_buf_puts(out, all[i]->name);
+	}
+}
+
 int sv_ext_setting_id(const struct sv_ext_def *e, unsigned local)
 {
 	init_indexes();

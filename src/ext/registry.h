@@ -171,6 +171,15 @@ struct sv_namespace_def {
 
 struct sv_action;
 
+/* Items of the environment test (RFC 5183 §4): any extension may add some
+ * (the environment extension has the standard ones). get writes the value
+ * and returns true, or returns false when the item does not exist here
+ * (the test then fails for every key, §4). */
+struct sv_env_item_def {
+	const char *name; /* compared exactly */
+	bool (*get)(struct sv_vm *vm, struct sv_buf *out);
+};
+
 /* Modifiers of the variables extension's set command (RFC 5229 §4.1): any
  * extension may add one (regex adds :quoteregex) as a tag attached to "set"
  * with this optional id; set applies them from the highest precedence down,
@@ -201,6 +210,8 @@ struct sv_ext_def {
 	 * a NULL key): -o, sift.conf and `sievec --settings` take them as
 	 * they take the core's. Read them with sv_ext_setting(). */
 	const struct sv_setting_info *settings;
+	/* Items the environment test offers (NULL-terminated; may be NULL). */
+	const struct sv_env_item_def *const *env_items;
 	/* Called when the capability is required (may be NULL). */
 	bool (*on_require)(struct sv_validator *v);
 	/* Called when a run ends without error, before the result is final
@@ -234,6 +245,11 @@ struct sv_ext_def *sv_ext_at(size_t i);
 struct sv_ext_def *sv_ext_find(const char *name, size_t len);
 /* The core descriptor (always slot 0 of every binary). */
 struct sv_ext_def *sv_ext_core(void);
+
+/* The capabilities a script may require (every extension but the core and
+ * those only a program enables), separated by spaces, in registry order:
+ * what sievec --capabilities prints and ManageSieve advertises. */
+void sv_ext_capabilities(struct sv_buf *out);
 
 /* Find a comparator among all extensions; *ext_r gets its extension. */
 const struct sv_cmp_def *sv_ext_find_comparator(const char *name, size_t len,

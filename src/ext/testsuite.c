@@ -260,8 +260,11 @@ static const char *envelope_path(const char *p, size_t len)
 	return sv_arena_strndup(ts->arena, p, len);
 }
 
+/* TESTSUITE.md's objects, and sift's: the SMTP client the MTA names
+   (sieve-deliver --client-ip, CLIENT_ADDRESS, CLIENT_HOSTNAME) */
 static const char *const set_objects[] = {"message",          "envelope.from", "envelope.to",
-                                          "envelope.orig_to", "envelope.auth", NULL};
+                                          "envelope.orig_to", "envelope.auth",
+                                          "envelope.client_ip", "envelope.client_host", NULL};
 
 static enum sv_status op_test_set(struct sv_vm *vm, const struct sv_operands *ops)
 {
@@ -283,6 +286,10 @@ static enum sv_status op_test_set(struct sv_vm *vm, const struct sv_operands *op
 		ts->env.orig_to = envelope_path(val.p, val.len);
 	} else if (sv_ascii_ieq(obj.p, obj.len, "envelope.auth", 13)) {
 		ts->env.auth = envelope_path(val.p, val.len);
+	} else if (sv_ascii_ieq(obj.p, obj.len, "envelope.client_ip", 18)) {
+		ts->env.client_ip = val.len ? sv_arena_strndup(ts->arena, val.p, val.len) : NULL;
+	} else if (sv_ascii_ieq(obj.p, obj.len, "envelope.client_host", 20)) {
+		ts->env.client_host = val.len ? sv_arena_strndup(ts->arena, val.p, val.len) : NULL;
 	} else {
 		struct sv_buf b = SV_BUF_INIT;
 		sv_buf_put_sanitized(&b, obj.p, obj.len, 64);

@@ -56,7 +56,7 @@
 struct lda {
 	/* options */
 	const char *user_opt, *from_opt, *orig_opt, *final_opt, *mailbox_opt, *file_opt;
-	const char *config_opt, *script_opt, *client_ip, *helo, *queue_id;
+	const char *config_opt, *script_opt, *client_ip, *client_host, *helo, *queue_id;
 	const char **sets;
 	size_t nsets;
 	bool reject_exit, log_stderr;
@@ -157,7 +157,8 @@ static void usage(FILE *f)
 	fputs("usage: sieve-deliver [-d USER] [-f SENDER] [-a ORIGINAL_RECIPIENT]\n"
 	      "                     [-r FINAL_RECIPIENT] [-m MAILBOX] [-p FILE] [-e]\n"
 	      "                     [-c CONFIG] [-o KEY=VALUE]... [-s SCRIPT]\n"
-	      "                     [--client-ip IP] [--helo NAME] [--queue-id ID] [--log-stderr]\n"
+	      "                     [--client-ip IP] [--client-host NAME] [--helo NAME]\n"
+	      "                     [--queue-id ID] [--log-stderr]\n"
 	      "Deliver the message on standard input through the user's Sieve scripts.\n\n"
 	      "  -d USER        deliver for USER (required as root; switches to the user)\n"
 	      "  -f SENDER      envelope sender (default: $SENDER, the From line, Return-Path)\n"
@@ -169,7 +170,7 @@ static void usage(FILE *f)
 	      "  -c CONFIG      read CONFIG instead of " SIFT_SYSCONFDIR "/sift/sift.conf\n"
 	      "  -o KEY=VALUE   set a sift.conf key or an engine setting\n"
 	      "  -s SCRIPT      run SCRIPT instead of the user's active script\n"
-	      "  --client-ip IP, --helo NAME, --queue-id ID\n"
+	      "  --client-ip IP, --client-host NAME, --helo NAME, --queue-id ID\n"
 	      "                 what the MTA knows of the SMTP session\n"
 	      "  --log-stderr   copy log lines to standard error\n"
 	      "  --help, --version\n",
@@ -498,6 +499,7 @@ static int deliver(void)
 	struct sv_lda_envelope env;
 	sv_lda_envelope(&src, &env, &scratch);
 	const char *client_ip = L.client_ip ? L.client_ip : getenv("CLIENT_ADDRESS");
+	const char *client_host = L.client_host ? L.client_host : getenv("CLIENT_HOSTNAME");
 	const char *helo = L.helo ? L.helo : getenv("CLIENT_HELO");
 
 	if (!L.msg.p)
@@ -514,6 +516,10 @@ static int deliver(void)
 	run.env.orig_to = sv_run_strdup(&run, env.orig_to);
 	run.env.final_to = run.env.to;
 	run.env.client_ip = sv_run_strdup(&run, client_ip && *client_ip ? client_ip : NULL);
+	/* Postfix says "unknown" when the client's name did not verify */
+	run.env.client_host = sv_run_strdup(
+	    &run, client_host && *client_host && strcmp(client_host, "unknown") != 0 ? client_host
+	                                                                               : NULL);
 	run.env.helo = sv_run_strdup(&run, helo && *helo ? helo : NULL);
 	run.env.queue_id = sv_run_strdup(&run, L.queue_id);
 	const char *addrs[2] = {run.env.to, run.env.orig_to};
@@ -761,6 +767,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"client-ip", required_argument, NULL, 'I'}, {"helo", required_argument, NULL, 'H'},
+	    {"client-host", required_argument, NULL, 'N'},
 	    {"queue-id", required_argument, NULL, 'Q'},  {"log-stderr", no_argument, NULL, 'L'},
 	    {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -787,6 +794,7 @@ int main(int argc, char **argv)
 		case 'o': L.sets[L.nsets++] = optarg; break;
 		case 's': L.script_opt = optarg; break;
 		case 'I': L.client_ip = optarg; break;
+		case 'N': L.client_host = optarg; break;
 		case 'H': L.helo = optarg; break;
 		case 'Q': L.queue_id = *optarg ? optarg : NULL; break;
 		case 'L': L.log_stderr = true; break;

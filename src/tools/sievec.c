@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ext/registry.h"
 #include "lib/alloc.h"
 #include "parser/compile.h"
 #include "parser/script.h"
@@ -28,6 +29,8 @@ static void usage(FILE *f)
 	      "  -o key=value    change a setting (see --settings)\n"
 	      "  -c FILE         configuration file (reserved for the LDA's; ignored)\n"
 	      "  --settings      list the settings and their defaults\n"
+	      "  --capabilities  list the capabilities a script may require, on one\n"
+	      "                  line (what ManageSieve advertises as SIEVE)\n"
 	      "  --help, --version\n",
 	      f);
 }
@@ -38,7 +41,8 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"check", no_argument, NULL, 'k'},  {"dump", no_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},   {"version", no_argument, NULL, 'V'},
-		{"settings", no_argument, NULL, 'S'}, {NULL, 0, NULL, 0},
+		{"settings", no_argument, NULL, 'S'}, {"capabilities", no_argument, NULL, 'C'},
+		{NULL, 0, NULL, 0},
 	};
 	struct sv_settings settings;
 	sv_settings_init(&settings);
@@ -55,6 +59,14 @@ int main(int argc, char **argv)
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': tool_version("sievec"); return 0;
+		case 'C': {
+			struct sv_buf b = SV_BUF_INIT;
+			sv_ext_capabilities(&b);
+			printf("%s\n", b.p ? b.p : "");
+			sv_buf_free(&b);
+			sv_settings_free(&settings);
+			return 0;
+		}
 		case 'S': {
 			struct sv_buf b = SV_BUF_INIT;
 			sv_settings_describe(&b);

@@ -31,6 +31,7 @@ struct sv_envelope {
 	const char *final_to; /* final recipient after aliasing (defaults to to) */
 	const char *client_ip; /* the SMTP client the MTA received it from */
 	const char *helo;      /* its HELO/EHLO name */
+	const char *client_host; /* its host name, as the MTA verified it */
 	const char *queue_id;  /* the MTA's queue id (logs) */
 };
 

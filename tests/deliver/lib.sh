@@ -15,7 +15,7 @@
 # here, 99 when it cannot even start.
 
 export LC_ALL=C
-unset SENDER RECIPIENT ORIGINAL_RECIPIENT CLIENT_ADDRESS CLIENT_HELO LD_PRELOAD
+unset SENDER RECIPIENT ORIGINAL_RECIPIENT CLIENT_ADDRESS CLIENT_HOSTNAME CLIENT_HELO LD_PRELOAD
 # an LD_PRELOAD library in an ASan build: the runtime must not insist on
 # being first (harmless without sanitizers)
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0

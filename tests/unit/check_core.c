@@ -142,6 +142,9 @@ static const struct disasm_case disasm_cases[] = {
 	{"require \"fileinto\"; fileinto \"A\";", "fileinto.fileinto"},
 	/* RFC 5228 §5.4 */
 	{"require \"envelope\"; if envelope \"from\" \"x\" { keep; }", "envelope.envelope"},
+	/* RFC 5183 §4 */
+	{"require \"environment\"; if environment :contains \"host\" \"x\" { keep; }",
+	 "environment.environment"},
 	/* RFC 5229 §4, §5 */
 	{"require \"variables\"; set \"a\" \"b\"; if string \"${a}\" \"b\" { keep; }",
 	 "variables.set variables.string"},

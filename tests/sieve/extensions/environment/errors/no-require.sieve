@@ -1,0 +1,1 @@
+if environment "location" "MDA" { keep; }
