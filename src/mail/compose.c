@@ -228,13 +228,20 @@ static void put_word(struct sv_buf *out, bool q, const char *s, size_t n)
 	sv_buf_puts(out, "?=");
 }
 
-void sv_rfc2047_encode(struct sv_buf *out, const char *s, size_t len)
+/* The encoder; the first word is at most first_max characters (when that
+ * leaves room for any character), so that it can finish the line a
+ * field has begun instead of forcing a fold. */
+static void ew_encode(struct sv_buf *out, const char *s, size_t len, size_t first_max)
 {
 	/* one encoding for the whole text, the shorter (RFC 2047 §4) */
 	size_t qlen = 0;
 	for (size_t i = 0; i < len; i++)
 		qlen += q_cost((unsigned char)s[i]);
 	bool q = qlen <= (len + 2) / 3 * 4;
+	size_t limit = EW_PAYLOAD;
+	/* 12: the largest single character, a 4-byte one in Q */
+	if (first_max < EW_MAX && first_max >= 12 + 12)
+		limit = first_max - 12;
 	size_t start = 0, cost = 0, i = 0;
 	bool first = true;
 	while (i < len) {
@@ -243,11 +250,12 @@ void sv_rfc2047_encode(struct sv_buf *out, const char *s, size_t len)
 		for (size_t k = 0; k < cl; k++)
 			cc += q_cost((unsigned char)s[i + k]);
 		size_t next = q ? cost + cc : (i + cl - start + 2) / 3 * 4;
-		if (next > EW_PAYLOAD && i > start) {
+		if (next > limit && i > start) {
 			if (!first)
 				sv_buf_putc(out, ' ');
 			put_word(out, q, s + start, i - start);
 			first = false;
+			limit = EW_PAYLOAD;
 			start = i;
 			cost = 0;
 			continue;
@@ -260,6 +268,11 @@ void sv_rfc2047_encode(struct sv_buf *out, const char *s, size_t len)
 			sv_buf_putc(out, ' ');
 		put_word(out, q, s + start, i - start);
 	}
+}
+
+void sv_rfc2047_encode(struct sv_buf *out, const char *s, size_t len)
+{
+	ew_encode(out, s, len, EW_MAX);
 }
 
 /* ---- field writer ----------------------------------------------------------- */
@@ -306,6 +319,12 @@ static void fw_atoms(struct fw *w, const char *s, size_t n)
 	}
 }
 
+/* Room for an atom on the current line, after its space. */
+static size_t fw_room(const struct fw *w)
+{
+	return w->col + 1 < SV_COMPOSE_LINE ? SV_COMPOSE_LINE - w->col - 1 : 0;
+}
+
 static void fw_end(struct fw *w)
 {
 	sv_buf_putc(w->b, '\n');
@@ -333,7 +352,7 @@ static void flush_run(struct fw *w, struct sv_buf *enc, const char *s, size_t *r
 	if (*run == SIZE_MAX)
 		return;
 	sv_buf_reset(enc);
-	sv_rfc2047_encode(enc, s + *run, run_end - *run);
+	ew_encode(enc, s + *run, run_end - *run, fw_room(w));
 	fw_atoms(w, enc->p, enc->len);
 	*run = SIZE_MAX;
 }
@@ -542,7 +561,7 @@ static void fw_phrase(struct fw *w, const char *s, size_t n)
 	}
 	if (!plain) {
 		struct sv_buf enc = SV_BUF_INIT;
-		sv_rfc2047_encode(&enc, s, n);
+		ew_encode(&enc, s, n, fw_room(w));
 		fw_atoms(w, enc.p, enc.len);
 		sv_buf_free(&enc);
 		return;
