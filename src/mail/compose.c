@@ -445,8 +445,9 @@ static enum sv_status put_field(struct sv_compose *c, struct sv_buf *tmp)
 	return st;
 }
 
-enum sv_status sv_compose_header(struct sv_compose *c, const char *name, const char *value,
-				 size_t len)
+/* Before a field of len bytes of value: the sticky error, the name, the
+ * input bound. */
+static enum sv_status field_check(struct sv_compose *c, const char *name, size_t len)
 {
 	if (c->err)
 		return c->err;
@@ -454,6 +455,15 @@ enum sv_status sv_compose_header(struct sv_compose *c, const char *name, const c
 		return fail(c, SV_FAIL);
 	if (len > SV_COMPOSE_MAX_FIELD)
 		return fail(c, SV_LIMIT);
+	return SV_OK;
+}
+
+enum sv_status sv_compose_header(struct sv_compose *c, const char *name, const char *value,
+				 size_t len)
+{
+	enum sv_status st = field_check(c, name, len);
+	if (st != SV_OK)
+		return st;
 	struct sv_buf v = SV_BUF_INIT, f = SV_BUF_INIT;
 	clean_line(&v, value ? value : "", value ? len : 0);
 	struct fw w;
@@ -697,12 +707,9 @@ static bool valid_msgid(const char *s, size_t n)
 enum sv_status sv_compose_msgid_header(struct sv_compose *c, const char *name, const char *ids,
 				       size_t len)
 {
-	if (c->err)
-		return c->err;
-	if (!valid_name(name))
-		return fail(c, SV_FAIL);
-	if (len > SV_COMPOSE_MAX_FIELD)
-		return fail(c, SV_LIMIT);
+	enum sv_status st = field_check(c, name, len);
+	if (st != SV_OK)
+		return st;
 	struct sv_buf f = SV_BUF_INIT;
 	struct fw w;
 	fw_begin(&w, &f, name);
