@@ -94,8 +94,8 @@ void sv_compose_free(struct sv_compose *c);
  * X-*; also Auto-Submitted's simple values). value is UTF-8 (invalid bytes
  * become U+FFFD); control characters become spaces, runs of whitespace one
  * space, leading and trailing whitespace is dropped. Words that need it
- * (non-ASCII, "=?" or "?=" inside, longer than 900 bytes) are RFC 2047
- * encoded, adjacent ones together. name must be 1..SV_COMPOSE_MAX_NAME
+ * (non-ASCII, "=?" inside, longer than 900 bytes) are RFC 2047 encoded,
+ * adjacent ones together with the spaces between them (RFC 2047 §6.2). name must be 1..SV_COMPOSE_MAX_NAME
  * printable ASCII characters without ':' and not a field the body owns
  * (MIME-Version, Content-Type, Content-Transfer-Encoding): SV_FAIL.
  */
@@ -189,8 +189,11 @@ struct sv_compose_part *sv_compose_leaf_part(struct sv_compose *c, const char *c
 /*
  * The original message attached: message/rfc822 (RFC 2046 §5.2.1) with
  * headers_only false, text/rfc822-headers (RFC 6522 §4) with it true.
- * A full original with 8-bit bytes is declared 8bit; one with a line
- * longer than 998 cannot be carried unencoded and becomes its headers.
+ * A leading mbox "From " line is skipped. A full original with 8-bit
+ * bytes is declared 8bit; one with a NUL or a line longer than 998 cannot
+ * be carried unencoded (RFC 2046 §5.2.1) and becomes its headers, as does
+ * one larger than the cap. Headers that are not 7-bit are
+ * quoted-printable.
  */
 struct sv_compose_part *sv_compose_message_part(struct sv_compose *c, const char *msg,
 						size_t len, bool headers_only);

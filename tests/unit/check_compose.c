@@ -936,6 +936,51 @@ START_TEST(test_multipart)
 }
 END_TEST
 
+/* RFC 2046 §5.2.1: message/rfc822 is never encoded, so an original that
+ * cannot travel as it is (a line over 998, a NUL) goes as its headers;
+ * an mbox "From " line is not part of it. */
+START_TEST(test_message_part_fallback)
+{
+	struct sv_buf orig = SV_BUF_INIT;
+	sv_buf_puts(&orig, "From s@example.com Tue Mar  5 08:07:00 2024\n"
+			   "Subject: long\n\n");
+	for (int i = 0; i < 1200; i++)
+		sv_buf_putc(&orig, 'x');
+	sv_buf_puts(&orig, "\n");
+	for (int round = 0; round < 3; round++) {
+		if (round == 1) {
+			orig.len -= 1201;
+			sv_buf_append(&orig, "a\0b\n", 4);
+		}
+		struct sv_compose c;
+		sv_compose_init(&c, &fixed, CAP);
+		struct sv_compose_part *p = sv_compose_message_part(&c, orig.p, orig.len, false);
+		if (round == 2) { /* a clean original goes whole, without the From line */
+			sv_compose_free(&c);
+			sv_compose_init(&c, &fixed, CAP);
+			static const char clean[] = "From x\nSubject: ok\n\nbody\n";
+			p = sv_compose_message_part(&c, clean, sizeof clean - 1, false);
+		}
+		ck_assert_ptr_nonnull(p);
+		sv_compose_set_body(&c, p);
+		struct sv_buf out = SV_BUF_INIT;
+		finish(&c, &out);
+		check_lines(out.p, out.len, SV_COMPOSE_LINE);
+		struct sv_msg *m = sv_msg_new(out.p, out.len);
+		struct sv_mime_part *mp = sv_msg_mime(m);
+		const char *want = round == 2 ? "message/rfc822" : "text/rfc822-headers";
+		ck_assert_msg(strcmp(mp->ctype, want) == 0, "round %d: %s\n%s", round, mp->ctype,
+			      out.p);
+		ck_assert(mp->blen > 0 && strncmp(mp->body, "Subject: ", 9) == 0);
+		ck_assert_ptr_null(memmem(mp->body, mp->blen, "From ", 5));
+		sv_msg_free(m);
+		sv_buf_free(&out);
+		sv_compose_free(&c);
+	}
+	sv_buf_free(&orig);
+}
+END_TEST
+
 START_TEST(test_tree_misuse)
 {
 	struct sv_compose c;
@@ -1266,6 +1311,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_text_qp_roundtrip);
 	tcase_add_test(tc, test_mime_entity);
 	tcase_add_test(tc, test_multipart);
+	tcase_add_test(tc, test_message_part_fallback);
 	tcase_add_test(tc, test_tree_misuse);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_mdn);
