@@ -5,6 +5,7 @@ libsiftcore_la_SOURCES += \
 	src/mail/mail-private.h \
 	src/mail/rfc2047.c \
 	src/mail/address.c \
-	src/mail/mime.c
+	src/mail/mime.c \
+	src/mail/compose.c src/mail/compose.h
 siftmailincludedir = $(siftincludedir)/mail
-siftmailinclude_HEADERS = src/mail/message.h
+siftmailinclude_HEADERS = src/mail/message.h src/mail/compose.h
