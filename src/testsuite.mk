@@ -1,7 +1,7 @@
 ## The test-suite runner (TESTSUITE.md); it executes results with the
 ## delivery code (src/delivery/local.mk).
-libsiftcore_la_SOURCES += \
-	src/ext/testsuite.c src/ext/testsuite.h
+## (src/ext/testsuite.c is built from ext-list.def, src/ext/local.mk)
+libsiftcore_la_SOURCES += src/ext/testsuite.h
 
 bin_PROGRAMS += sieve-testsuite
 sieve_testsuite_SOURCES = src/tools/sieve-testsuite.c

@@ -1,18 +1,14 @@
-## src/ext: the registry and one file per extension (ext-list.def lists them)
+## src/ext: the registry and one file per extension. The extensions' own
+## files come from ext-list.def (ext-sources.mk, made by ext-sources.sh and
+## remade when the list changes); the files an extension has beside its
+## main one are listed here.
+include src/ext/ext-sources.mk
 libsiftcore_la_SOURCES += \
 	src/ext/registry.c src/ext/registry.h src/ext/ext-list.def \
-	src/ext/core.c \
-	src/ext/ascii-numeric.c \
-	src/ext/body.c \
-	src/ext/copy.c \
-	src/ext/encoded-character.c \
-	src/ext/environment.c \
-	src/ext/envelope.c \
-	src/ext/fileinto.c \
-	src/ext/imap4flags.c \
-	src/ext/regex.c src/ext/regex-cost.c src/ext/regex-int.h \
-	src/ext/relational.c \
-	src/ext/subaddress.c \
-	src/ext/variables.c
+	src/ext/regex-cost.c src/ext/regex-int.h
 siftextincludedir = $(siftincludedir)/ext
 siftextinclude_HEADERS = src/ext/registry.h src/ext/ext-list.def
+EXTRA_DIST += src/ext/ext-sources.sh src/ext/ext-sources.mk
+$(srcdir)/src/ext/ext-sources.mk: $(srcdir)/src/ext/ext-list.def $(srcdir)/src/ext/ext-sources.sh
+	$(AM_V_GEN)$(SHELL) $(srcdir)/src/ext/ext-sources.sh $(srcdir)/src/ext/ext-list.def > $@.tmp && \
+	mv -f $@.tmp $@

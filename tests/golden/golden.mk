@@ -82,5 +82,5 @@ EXTRA_DIST += \
 
 # The manual pages (doc/*.1, doc/*.8) against the programs' --help, and
 # formatted without warnings; the pages themselves are in doc/local.mk.
-TESTS += tests/golden/manpages.sh
-dist_noinst_SCRIPTS += tests/golden/manpages.sh
+TESTS += tests/golden/manpages.sh tests/golden/ext-sources.sh
+dist_noinst_SCRIPTS += tests/golden/manpages.sh tests/golden/ext-sources.sh
