@@ -116,8 +116,11 @@ bool sv_redirect_address_valid(const char *s, size_t len)
 
 /* ---- validation hooks ---- */
 
-static bool check_header_names(struct sv_validator *v, struct sv_ast_arg *arg, bool addresses,
-			       const char *cmd)
+/* RFC 5228 §5.1: the address test takes any header name. Which headers
+ * hold addresses is an open set (X-Original-To, Delivered-To, ...), so a
+ * name is not refused here; a header whose value holds no address yields
+ * none when the script runs (op_address). */
+static bool check_header_names(struct sv_validator *v, struct sv_ast_arg *arg, const char *cmd)
 {
 	bool ok = true;
 	for (size_t i = 0; i < arg->nstrs; i++) {
@@ -129,11 +132,6 @@ static bool check_header_names(struct sv_validator *v, struct sv_ast_arg *arg, b
 					   sv_validator_quote(v, s->s, s->len),
 					   cmd);
 			ok = false;
-		} else if (addresses && !sv_is_address_header(s->s, s->len)) {
-			sv_validator_error(v, s->loc,
-					   "header '%s' holds no addresses: not allowed in the address test",
-					   sv_validator_quote(v, s->s, s->len));
-			ok = false;
 		}
 	}
 	return ok;
@@ -141,17 +139,17 @@ static bool check_header_names(struct sv_validator *v, struct sv_ast_arg *arg, b
 
 static bool validate_header(struct sv_validator *v, struct sv_ast_node *n)
 {
-	return check_header_names(v, sv_vnode(n)->pos[0], false, "header");
+	return check_header_names(v, sv_vnode(n)->pos[0], "header");
 }
 
 static bool validate_address(struct sv_validator *v, struct sv_ast_node *n)
 {
-	return check_header_names(v, sv_vnode(n)->pos[0], true, "address");
+	return check_header_names(v, sv_vnode(n)->pos[0], "address");
 }
 
 static bool validate_exists(struct sv_validator *v, struct sv_ast_node *n)
 {
-	return check_header_names(v, sv_vnode(n)->pos[0], false, "exists");
+	return check_header_names(v, sv_vnode(n)->pos[0], "exists");
 }
 
 static bool validate_size(struct sv_validator *v, struct sv_ast_node *n)
@@ -301,11 +299,17 @@ static enum sv_status op_address(struct sv_vm *vm, const struct sv_operands *ops
 		struct sv_str name;
 		if ((st = sv_vm_list_item(vm, ops->pos[0].idx, i, &name)) != SV_OK)
 			break;
+		/* RFC 5228 §5.1: an entry of a header known to hold addresses
+		 * that is not one is still matched by :all (its raw text); any
+		 * other header yields only the addresses that parse, so that a
+		 * Subject or a bare word is no address */
+		bool known = sv_is_address_header(name.p, name.len);
 		for (struct sv_hdr *h = sv_msg_header(vm->msg, name.p, name.len); h && !m.matched;
 		     h = h->next_same) {
 			const struct sv_addr_list *al = sv_msg_header_addresses(vm->msg, h);
 			for (size_t k = 0; k < al->n && !m.matched; k++)
-				sv_match_address(&m, ops, &al->v[k]);
+				if (known || (al->v[k].valid && al->v[k].domain))
+					sv_match_address(&m, ops, &al->v[k]);
 		}
 	}
 	if (st != SV_OK)

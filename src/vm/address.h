@@ -18,7 +18,8 @@ struct sv_addr;
 bool sv_match_address(struct sv_matcher *m, const struct sv_operands *ops,
 		      const struct sv_addr *a);
 
-/* Is this a header name the address test accepts (RFC 5228 §5.1)? */
+/* Is this a header known to hold addresses (RFC 5228 §5.1)? The address
+ * test reads any header; only these yield entries that are no address. */
 bool sv_is_address_header(const char *name, size_t len);
 /* RFC 5322 §3.6.8 field-name: printable US-ASCII except ':' */
 bool sv_header_name_valid(const char *name, size_t len);

@@ -1,3 +1,4 @@
 if header :is "sub ject" "x" { keep; }
+# RFC 5228 §5.1: any header name is accepted by address
 if address :is "subject" "x" { keep; }
 redirect "not an address";
