@@ -116,25 +116,29 @@ bool sv_redirect_address_valid(const char *s, size_t len)
 
 /* ---- validation hooks ---- */
 
-/* RFC 5228 §5.1: the address test takes any header name. Which headers
+/*
+ * RFC 5322 §3.6.8: a field name is printable US-ASCII without ':'. A name
+ * that is not one can be no header's name, so the test never matches it
+ * (exists is false): a warning, not an error that would stop the whole
+ * script. Names from variables are checked when the script runs.
+ *
+ * RFC 5228 §5.1: the address test takes any header name. Which headers
  * hold addresses is an open set (X-Original-To, Delivered-To, ...), so a
  * name is not refused here; a header whose value holds no address yields
- * none when the script runs (op_address). */
+ * none when the script runs (op_address).
+ */
 static bool check_header_names(struct sv_validator *v, struct sv_ast_arg *arg, const char *cmd)
 {
-	bool ok = true;
 	for (size_t i = 0; i < arg->nstrs; i++) {
 		const struct sv_ast_str *s = &arg->strs[i];
 		if (v->templates && memchr(s->s, '$', s->len))
 			continue; /* known at run time only */
-		if (!sv_header_name_valid(s->s, s->len)) {
-			sv_validator_error(v, s->loc, "invalid header name '%s' in %s test",
-					   sv_validator_quote(v, s->s, s->len),
-					   cmd);
-			ok = false;
-		}
+		if (!sv_header_name_valid(s->s, s->len))
+			sv_validator_warning(v, s->loc,
+					     "invalid header name '%s' in %s test: no header has it",
+					     sv_validator_quote(v, s->s, s->len), cmd);
 	}
-	return ok;
+	return true;
 }
 
 static bool validate_header(struct sv_validator *v, struct sv_ast_node *n)
@@ -278,6 +282,8 @@ static enum sv_status op_header(struct sv_vm *vm, const struct sv_operands *ops)
 		struct sv_str name;
 		if ((st = sv_vm_list_item(vm, ops->pos[0].idx, i, &name)) != SV_OK)
 			break;
+		if (!sv_header_name_valid(name.p, name.len))
+			continue; /* RFC 5322 §3.6.8: no header has it */
 		for (struct sv_hdr *h = sv_msg_header(vm->msg, name.p, name.len); h && !m.matched;
 		     h = h->next_same) {
 			size_t len;
@@ -299,6 +305,8 @@ static enum sv_status op_address(struct sv_vm *vm, const struct sv_operands *ops
 		struct sv_str name;
 		if ((st = sv_vm_list_item(vm, ops->pos[0].idx, i, &name)) != SV_OK)
 			break;
+		if (!sv_header_name_valid(name.p, name.len))
+			continue; /* RFC 5322 §3.6.8: no header has it */
 		/* RFC 5228 §5.1: an entry of a header known to hold addresses
 		 * that is not one is still matched by :all (its raw text); any
 		 * other header yields only the addresses that parse, so that a
@@ -326,7 +334,9 @@ static enum sv_status op_exists(struct sv_vm *vm, const struct sv_operands *ops)
 		enum sv_status st = sv_vm_list_item(vm, ops->pos[0].idx, i, &name);
 		if (st != SV_OK)
 			return st;
-		vm->test = sv_msg_header(vm->msg, name.p, name.len) != NULL;
+		/* RFC 5322 §3.6.8: no header has an invalid name */
+		vm->test = sv_header_name_valid(name.p, name.len) &&
+			   sv_msg_header(vm->msg, name.p, name.len) != NULL;
 	}
 	return SV_OK;
 }

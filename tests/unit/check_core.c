@@ -252,10 +252,9 @@ static const struct val_case val_cases[] = {
 	{"\\1 in a bracket is no back-reference",
 	 "require \"regex\"; if header :regex \"a\" \"[\\\\1]\" { keep; }", 0, NULL},
 	/* RFC 5228 §5.7, RFC 5322 §3.6.8: field names */
-	{"header name with a space", "if header \"a b\" \"x\" { keep; }", 1,
-	 "1:11: invalid header name 'a b' in header test"},
-	{"header name with a colon", "if exists \"Sub:ject\" { keep; }", 1,
-	 "1:11: invalid header name 'Sub:ject' in exists test"},
+	/* (invalid names are warnings: the test never matches them) */
+	{"header name with a space", "if header \"a b\" \"x\" { keep; }", 0, NULL},
+	{"header name with a colon", "if exists \"Sub:ject\" { keep; }", 0, NULL},
 	/* RFC 5228 §5.1: any header may hold addresses */
 	{"address on any header", "if address \"X-Spam\" \"x\" { keep; }", 0, NULL},
 	/* RFC 5228 §4.2 */
