@@ -23,7 +23,11 @@ bool sv_match_address(struct sv_matcher *m, const struct sv_operands *ops,
 bool sv_is_address_header(const char *name, size_t len);
 /* RFC 5322 §3.6.8 field-name: printable US-ASCII except ':' */
 bool sv_header_name_valid(const char *name, size_t len);
-/* A plausible mailbox address for redirect (RFC 5228 §4.2: addr-spec). */
-bool sv_redirect_address_valid(const char *s, size_t len);
+/* The address of redirect (RFC 5228 §4.2): one RFC 5322 §3.4 mailbox, an
+ * addr-spec or a name-addr, comments and folding white space allowed.
+ * True with its bare addr-spec in out (local part quoted when it is no
+ * dot-atom); false when s is no mailbox. */
+struct sv_buf;
+bool sv_redirect_address(const char *s, size_t len, struct sv_buf *out);
 
 #endif

@@ -865,6 +865,13 @@ static const struct run_case run_cases[] = {
 	{"redirect folded", "redirect \"a@b.c\"; redirect \"a@B.C\";", "redirect:a@b.c"},
 	{"redirect local part case kept", "redirect \"A@b.c\"; redirect \"a@b.c\";",
 	 "redirect:A@b.c,redirect:a@b.c"},
+	/* RFC 5228 §4.2, RFC 5322 §3.4: a mailbox; the action holds its addr-spec */
+	{"redirect name-addr", "redirect \"\\\"Friend, Best\\\" <f@b.c>\";", "redirect:f@b.c"},
+	{"redirect CFWS around @", "redirect \"f (note) @ b.c\";", "redirect:f@b.c"},
+	{"redirect quoted local part", "redirect \"X <\\\"a b\\\"@b.c>\";",
+	 "redirect:\"a b\"@b.c"},
+	{"redirect from a variable", REQ_ALL "set \"t\" \"T <t@b.c>\"; redirect \"${t}\";",
+	 "redirect:t@b.c"},
 	/* RFC 3894 §3: :copy keeps the implicit keep */
 	{"redirect :copy", REQ_ALL "redirect :copy \"a@b.c\";", "redirect:a@b.c,keep"},
 	{"fileinto :copy", REQ_ALL "fileinto :copy \"A\";", "fileinto:A,keep"},
