@@ -165,9 +165,35 @@ static void set_tok(struct sv_lexer *lx, const char *s, const char *e)
 }
 
 /*
+ * RFC 5228 §8.1: inside a string a line break is CRLF (quoted-safe = CRLF
+ * / octet-not-qspecial, which has neither CR nor LF), so a script saved
+ * with LF line ends means the same as one saved with CRLF: each LF that
+ * no CR precedes becomes CRLF. s (len bytes, NUL-terminated, in the
+ * arena) is returned as is when it has none.
+ */
+static char *crlf_line_ends(struct sv_lexer *lx, char *s, size_t *len)
+{
+	size_t n = *len, bare = 0;
+	for (const char *p = s; (p = memchr(p, '\n', n - (size_t)(p - s))) != NULL; p++)
+		bare += p == s || p[-1] != '\r';
+	if (bare == 0)
+		return s;
+	char *d = sv_arena_alloc_nozero(lx->arena, n + bare + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r'))
+			d[k++] = '\r';
+		d[k++] = s[i];
+	}
+	d[k] = '\0';
+	*len = k;
+	return d;
+}
+
+/*
  * RFC 5228 §2.4.2: quoted string. q points at the opening quote. "\\" and
  * "\"" are the escapes; any other backslash is dropped and the character
- * after it kept. Line breaks inside the string are kept as written.
+ * after it kept. Line breaks inside the string are CRLF (crlf_line_ends).
  */
 static void lex_quoted(struct sv_lexer *lx, const char *q, struct sv_lex_str *out,
 		       struct sv_loc *loc_r)
@@ -240,6 +266,8 @@ static void lex_quoted(struct sv_lexer *lx, const char *q, struct sv_lex_str *ou
 		}
 	}
 	s[len] = '\0';
+	if (memchr(s, '\n', len))
+		s = crlf_line_ends(lx, s, &len);
 	if (has_nul)
 		report_nuls(lx, loc, q, body, body_end);
 	if (!closed) {
@@ -257,8 +285,10 @@ static void lex_quoted(struct sv_lexer *lx, const char *q, struct sv_lex_str *ou
 /*
  * RFC 5228 §2.4.2: multi-line string. t points at "text:", body at the
  * first content line. Lines run up to one that is exactly "." (CRLF or
- * LF); a line starting with ".." loses its first dot. Line breaks are kept
- * as written. A final "." without a line break at the very end of the
+ * LF); a line starting with ".." loses its first dot. Every line of the
+ * value ends with CRLF (§8.1: multiline-literal = [...] CRLF), whether the
+ * script file ends its lines with CRLF or LF, so the value is the same
+ * for both. A final "." without a line break at the very end of the
  * script is accepted too.
  */
 static void lex_text(struct sv_lexer *lx, const char *t, const char *body,
@@ -267,7 +297,7 @@ static void lex_text(struct sv_lexer *lx, const char *t, const char *body,
 	const char *lim = lx->lim;
 	const char *line = body;
 	const char *content_end = NULL, *end = lim;
-	size_t nstuffed = 0;
+	size_t nstuffed = 0, nbare = 0; /* dot-stuffed lines, lines ending in LF alone */
 	while (line < lim) {
 		const char *nl = memchr(line, '\n', (size_t)(lim - line));
 		const char *eol = nl ? nl : lim;
@@ -281,6 +311,8 @@ static void lex_text(struct sv_lexer *lx, const char *t, const char *body,
 		}
 		if (eol - line >= 2 && line[0] == '.' && line[1] == '.')
 			nstuffed++;
+		if (nl && ce == eol)
+			nbare++;
 		if (!nl)
 			break;
 		line = nl + 1;
@@ -292,18 +324,26 @@ static void lex_text(struct sv_lexer *lx, const char *t, const char *body,
 	*loc_r = loc;
 
 	size_t n = (size_t)(content_end - body);
-	char *s = sv_arena_alloc_nozero(lx->arena, n + 1);
+	char *s = sv_arena_alloc_nozero(lx->arena, n + nbare + 1);
 	size_t len = 0;
-	if (nstuffed == 0) {
+	if (nstuffed == 0 && nbare == 0) {
 		memcpy(s, body, n);
 		len = n;
 	} else {
-		bool bol = true;
-		for (const char *r = body; r < content_end; r++) {
-			if (bol && r + 1 < content_end && r[0] == '.' && r[1] == '.')
+		for (const char *r = body; r < content_end;) {
+			if (r + 1 < content_end && r[0] == '.' && r[1] == '.')
 				r++;
-			bol = *r == '\n';
-			s[len++] = *r;
+			const char *nl = memchr(r, '\n', (size_t)(content_end - r));
+			const char *e = nl ? nl : content_end;
+			if (nl && e > r && e[-1] == '\r')
+				e--;
+			memcpy(s + len, r, (size_t)(e - r));
+			len += (size_t)(e - r);
+			if (!nl)
+				break;
+			s[len++] = '\r';
+			s[len++] = '\n';
+			r = nl + 1;
 		}
 	}
 	s[len] = '\0';
