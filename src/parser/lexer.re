@@ -195,9 +195,53 @@ static char *crlf_line_ends(struct sv_lexer *lx, char *s, size_t *len)
  * "\"" are the escapes; any other backslash is dropped and the character
  * after it kept. Line breaks inside the string are CRLF (crlf_line_ends).
  */
+static bool is_cut(const struct sv_lexer *lx, const char *q)
+{
+	for (size_t i = 0; i < lx->ncut; i++)
+		if (lx->cut[i] == (size_t)(q - lx->src))
+			return true;
+	return false;
+}
+
+/*
+ * A quoted string read as unterminated (lex.h, cut): it ends at its line's
+ * end, but a '{' or ';' that ends the line is left to the grammar (the
+ * quote was likely meant before it), so the block or the command still
+ * closes where it was written.
+ */
+static void lex_cut_quoted(struct sv_lexer *lx, const char *q, struct sv_lex_str *out,
+			   struct sv_loc *loc_r)
+{
+	const char *body = q + 1;
+	const char *nl = memchr(body, '\n', (size_t)(lx->lim - body));
+	const char *e = nl ? nl : lx->lim;
+	if (e > body && e[-1] == '\r')
+		e--;
+	const char *t = e;
+	while (t > body && (t[-1] == ' ' || t[-1] == '\t'))
+		t--;
+	if (t > body && (t[-1] == '{' || t[-1] == ';'))
+		e = t - 1;
+	struct sv_loc loc = loc_of(lx, q, e);
+	*loc_r = loc;
+	sv_diag_error(lx->diags, loc, "unterminated string");
+	size_t n = (size_t)(e - body);
+	char *s = sv_arena_alloc_nozero(lx->arena, n + 1);
+	memcpy(s, body, n);
+	s[n] = '\0';
+	lx->cur = e;
+	out->s = s;
+	out->len = n;
+	out->multiline = false;
+}
+
 static void lex_quoted(struct sv_lexer *lx, const char *q, struct sv_lex_str *out,
 		       struct sv_loc *loc_r)
 {
+	if (lx->ncut && is_cut(lx, q)) {
+		lex_cut_quoted(lx, q, out, loc_r);
+		return;
+	}
 	const char *lim = lx->lim;
 	const char *p = q + 1;
 	size_t nesc = 0;
@@ -266,8 +310,12 @@ static void lex_quoted(struct sv_lexer *lx, const char *q, struct sv_lex_str *ou
 		}
 	}
 	s[len] = '\0';
-	if (memchr(s, '\n', len))
+	if (memchr(s, '\n', len)) {
 		s = crlf_line_ends(lx, s, &len);
+		if (closed && !lx->first_multiline)
+			lx->first_multiline = (size_t)(q - lx->src) + 1;
+	}
+	lx->quote_at_eof = !closed;
 	if (has_nul)
 		report_nuls(lx, loc, q, body, body_end);
 	if (!closed) {

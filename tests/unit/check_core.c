@@ -211,9 +211,21 @@ static const struct val_case val_cases[] = {
 	 "2:15: more than one match type\n"
 	 "3:1: unknown command 'frob'\n"
 	 "4:4: the size test needs :over or :under"},
-	{"two syntax mistakes", "keep\nif true { keep }\ndiscard;\nif ] { stop; }\n", 2,
+	/* RFC 5228 §8.2: each mistake once, none hides a later one */
+	{"two syntax mistakes and a missing ';'", "keep\nif true { keep }\ndiscard;\nif ] { stop; }\n", 3,
+	 "2:1: missing ';' before 'if' (the keep command takes no test)\n"
 	 "2:16: syntax error: unexpected '}'\n"
 	 "4:4: syntax error: unexpected ']'"},
+	{"validation goes on after a syntax error", "if ] { stop; }\nfrob;\nkeep;\n", 2,
+	 "1:4: syntax error: unexpected ']'\n"
+	 "2:1: unknown command 'frob'"},
+	{"a lost require hides no command", "require [\"fileinto\" \"copy\"];\n"
+	 "fileinto :copy \"a\";\nfrob;\n", 2,
+	 "1:21: syntax error: unexpected string\n"
+	 "3:1: unknown command 'frob'"},
+	{"elsif after a lost if", "if anyof (true, { keep; }\nelsif true { stop; }\nelse { frob; }\n", 2,
+	 "1:17: syntax error: unexpected '{'\n"
+	 "3:8: unknown command 'frob'"},
 	{"unknown command", "frobnicate;", 1, "1:1: unknown command 'frobnicate'"},
 	{"missing require", "fileinto \"x\";", 1,
 	 "1:1: the fileinto command needs require \"fileinto\""},
@@ -228,8 +240,12 @@ static const struct val_case val_cases[] = {
 	{"missing argument", "if header \"a\" { keep; }", 1,
 	 "1:4: the header test needs 2 arguments, 1 given"},
 	{"size needs a tag", "if size 100 { keep; }", 1, "1:4: the size test needs :over or :under"},
-	{"if needs a block", "if true keep;", 2,
-	 "1:1: the if command needs a block\n1:9: the true test takes no tests"},
+	{"if needs a block", "if true keep;", 1, "1:1: the if command needs a block"},
+	{"a command after a missing block is validated", "if true keep 1;", 2,
+	 "1:1: the if command needs a block\n1:14: too many arguments for the keep command"},
+	{"missing ';' after an unknown command", "frob\nkeep 1;", 3,
+	 "1:1: unknown command 'frob'\n2:1: missing ';' before 'keep'\n"
+	 "2:6: too many arguments for the keep command"},
 	/* RFC 5228 §3.2: require comes first */
 	{"require not first", "keep; require \"fileinto\";", 1,
 	 "1:7: require must come before any other command"},
