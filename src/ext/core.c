@@ -104,54 +104,130 @@ bool sv_is_address_header(const char *name, size_t len)
 	return false;
 }
 
-bool sv_redirect_address_valid(const char *s, size_t len)
+/* RFC 5322 §3.4: one address, not a group nor a list: no ',', ';' or ':'
+ * outside quoted strings, comments, domain literals and angle brackets
+ * (where an obsolete route keeps its own), and the angle brackets
+ * balanced. */
+static bool one_mailbox(const char *s, size_t len)
 {
+	size_t angle = 0, comment = 0;
+	bool quoted = false, literal = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if ((quoted || comment || literal) && c == '\\') {
+			i++;
+		} else if (quoted) {
+			quoted = c != '"';
+		} else if (comment) {
+			comment += c == '(' ? 1 : c == ')' ? (size_t)-1 : 0;
+		} else if (literal) {
+			literal = c != ']';
+		} else if (c == '"') {
+			quoted = true;
+		} else if (c == '(') {
+			comment = 1;
+		} else if (c == '[') {
+			literal = true;
+		} else if (c == '<') {
+			if (angle++)
+				return false;
+		} else if (c == '>') {
+			if (!angle--)
+				return false;
+		} else if (!angle && (c == ',' || c == ';' || c == ':')) {
+			return false;
+		}
+	}
+	return !angle && !quoted && !comment && !literal;
+}
+
+/* RFC 5322 §3.2.3: a local part written as a dot-atom needs no quotes. */
+static bool is_dot_atom(const char *s, size_t len)
+{
+	if (len == 0 || s[0] == '.' || s[len - 1] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '.' && s[i + 1] == '.')
+			return false;
+		/* RFC 6532 §3.2: UTF-8 is atext too */
+		if (c != '.' && c < 0x80 &&
+		    !(sv_ascii_isalpha(c) || sv_ascii_isdigit(c) || strchr("!#$%&'*+-/=?^_`{|}~", c)))
+			return false;
+	}
+	return true;
+}
+
+bool sv_redirect_address(const char *s, size_t len, struct sv_buf *out)
+{
+	if (!one_mailbox(s, len))
+		return false;
 	struct sv_arena *a = sv_arena_new();
-	struct sv_addr addr;
-	bool ok = sv_addr_parse_path(a, s, len, &addr) && addr.valid && addr.llen > 0 &&
-		  addr.domain && addr.dlen > 0;
+	struct sv_addr_list al;
+	sv_addr_parse_list(a, s, len, &al);
+	const struct sv_addr *ad = al.n == 1 ? &al.v[0] : NULL;
+	bool ok = ad && ad->valid && ad->llen > 0 && ad->domain && ad->dlen > 0;
+	if (ok) {
+		sv_buf_reset(out);
+		if (is_dot_atom(ad->local, ad->llen)) {
+			sv_buf_append(out, ad->local, ad->llen);
+		} else {
+			/* RFC 5322 §3.2.4: quoted-string, '"' and '\\' escaped */
+			sv_buf_putc(out, '"');
+			for (size_t i = 0; i < ad->llen; i++) {
+				if (ad->local[i] == '"' || ad->local[i] == '\\')
+					sv_buf_putc(out, '\\');
+				sv_buf_putc(out, ad->local[i]);
+			}
+			sv_buf_putc(out, '"');
+		}
+		sv_buf_putc(out, '@');
+		sv_buf_append(out, ad->domain, ad->dlen);
+	}
 	sv_arena_free(a);
 	return ok;
 }
 
 /* ---- validation hooks ---- */
 
-static bool check_header_names(struct sv_validator *v, struct sv_ast_arg *arg, bool addresses,
-			       const char *cmd)
+/*
+ * RFC 5322 §3.6.8: a field name is printable US-ASCII without ':'. A name
+ * that is not one can be no header's name, so the test never matches it
+ * (exists is false): a warning, not an error that would stop the whole
+ * script. Names from variables are checked when the script runs.
+ *
+ * RFC 5228 §5.1: the address test takes any header name. Which headers
+ * hold addresses is an open set (X-Original-To, Delivered-To, ...), so a
+ * name is not refused here; a header whose value holds no address yields
+ * none when the script runs (op_address).
+ */
+static bool check_header_names(struct sv_validator *v, struct sv_ast_arg *arg, const char *cmd)
 {
-	bool ok = true;
 	for (size_t i = 0; i < arg->nstrs; i++) {
 		const struct sv_ast_str *s = &arg->strs[i];
 		if (v->templates && memchr(s->s, '$', s->len))
 			continue; /* known at run time only */
-		if (!sv_header_name_valid(s->s, s->len)) {
-			sv_validator_error(v, s->loc, "invalid header name '%s' in %s test",
-					   sv_validator_quote(v, s->s, s->len),
-					   cmd);
-			ok = false;
-		} else if (addresses && !sv_is_address_header(s->s, s->len)) {
-			sv_validator_error(v, s->loc,
-					   "header '%s' holds no addresses: not allowed in the address test",
-					   sv_validator_quote(v, s->s, s->len));
-			ok = false;
-		}
+		if (!sv_header_name_valid(s->s, s->len))
+			sv_validator_warning(v, s->loc,
+					     "invalid header name '%s' in %s test: no header has it",
+					     sv_validator_quote(v, s->s, s->len), cmd);
 	}
-	return ok;
+	return true;
 }
 
 static bool validate_header(struct sv_validator *v, struct sv_ast_node *n)
 {
-	return check_header_names(v, sv_vnode(n)->pos[0], false, "header");
+	return check_header_names(v, sv_vnode(n)->pos[0], "header");
 }
 
 static bool validate_address(struct sv_validator *v, struct sv_ast_node *n)
 {
-	return check_header_names(v, sv_vnode(n)->pos[0], true, "address");
+	return check_header_names(v, sv_vnode(n)->pos[0], "address");
 }
 
 static bool validate_exists(struct sv_validator *v, struct sv_ast_node *n)
 {
-	return check_header_names(v, sv_vnode(n)->pos[0], false, "exists");
+	return check_header_names(v, sv_vnode(n)->pos[0], "exists");
 }
 
 static bool validate_size(struct sv_validator *v, struct sv_ast_node *n)
@@ -163,17 +239,20 @@ static bool validate_size(struct sv_validator *v, struct sv_ast_node *n)
 	return true;
 }
 
+/* RFC 5228 §4.2: the address must be valid (RFC 5322 §3.4); a literal is
+ * checked now, a value from a variable when the script runs. */
 static bool validate_redirect(struct sv_validator *v, struct sv_ast_node *n)
 {
 	const struct sv_ast_str *s = &sv_vnode(n)->pos[0]->strs[0];
 	if (v->templates && memchr(s->s, '$', s->len))
 		return true;
-	if (!sv_redirect_address_valid(s->s, s->len)) {
+	struct sv_buf addr = SV_BUF_INIT;
+	bool ok = sv_redirect_address(s->s, s->len, &addr);
+	sv_buf_free(&addr);
+	if (!ok)
 		sv_validator_error(v, s->loc, "invalid redirect address '%s'",
 				   sv_validator_quote(v, s->s, s->len));
-		return false;
-	}
-	return true;
+	return ok;
 }
 
 /* ---- operations ---- */
@@ -260,15 +339,20 @@ static enum sv_status op_redirect(struct sv_vm *vm, const struct sv_operands *op
 	enum sv_status st = sv_vm_string(vm, ops->pos[0].idx, &to);
 	if (st != SV_OK)
 		return st;
-	if (!sv_redirect_address_valid(to.p, to.len)) {
-		struct sv_buf b = SV_BUF_INIT;
-		sv_buf_put_sanitized(&b, to.p, to.len, 128);
-		sv_vm_error(vm, "invalid redirect address '%s'", b.p ? b.p : "");
-		sv_buf_free(&b);
+	/* RFC 5228 §4.2: a value from a variable that is no address is a
+	 * runtime error (§2.10.6: the implicit keep is then taken); the
+	 * message goes to the addr-spec alone, which the action records */
+	struct sv_buf addr = SV_BUF_INIT;
+	if (!sv_redirect_address(to.p, to.len, &addr)) {
+		sv_buf_put_sanitized(&addr, to.p, to.len, 128);
+		sv_vm_error(vm, "invalid redirect address '%s'", addr.p ? addr.p : "");
+		sv_buf_free(&addr);
 		return SV_FAIL;
 	}
-	struct sv_action a = {.def = &sv_action_redirect, .target = to.p, .tlen = to.len};
-	return sv_vm_add_action(vm, ops, &a);
+	struct sv_action a = {.def = &sv_action_redirect, .target = addr.p, .tlen = addr.len};
+	st = sv_vm_add_action(vm, ops, &a);
+	sv_buf_free(&addr);
+	return st;
 }
 
 static enum sv_status op_header(struct sv_vm *vm, const struct sv_operands *ops)
@@ -280,6 +364,8 @@ static enum sv_status op_header(struct sv_vm *vm, const struct sv_operands *ops)
 		struct sv_str name;
 		if ((st = sv_vm_list_item(vm, ops->pos[0].idx, i, &name)) != SV_OK)
 			break;
+		if (!sv_header_name_valid(name.p, name.len))
+			continue; /* RFC 5322 §3.6.8: no header has it */
 		for (struct sv_hdr *h = sv_msg_header(vm->msg, name.p, name.len); h && !m.matched;
 		     h = h->next_same) {
 			size_t len;
@@ -301,11 +387,19 @@ static enum sv_status op_address(struct sv_vm *vm, const struct sv_operands *ops
 		struct sv_str name;
 		if ((st = sv_vm_list_item(vm, ops->pos[0].idx, i, &name)) != SV_OK)
 			break;
+		if (!sv_header_name_valid(name.p, name.len))
+			continue; /* RFC 5322 §3.6.8: no header has it */
+		/* RFC 5228 §5.1: an entry of a header known to hold addresses
+		 * that is not one is still matched by :all (its raw text); any
+		 * other header yields only the addresses that parse, so that a
+		 * Subject or a bare word is no address */
+		bool known = sv_is_address_header(name.p, name.len);
 		for (struct sv_hdr *h = sv_msg_header(vm->msg, name.p, name.len); h && !m.matched;
 		     h = h->next_same) {
 			const struct sv_addr_list *al = sv_msg_header_addresses(vm->msg, h);
 			for (size_t k = 0; k < al->n && !m.matched; k++)
-				sv_match_address(&m, ops, &al->v[k]);
+				if (known || (al->v[k].valid && al->v[k].domain))
+					sv_match_address(&m, ops, &al->v[k]);
 		}
 	}
 	if (st != SV_OK)
@@ -322,7 +416,9 @@ static enum sv_status op_exists(struct sv_vm *vm, const struct sv_operands *ops)
 		enum sv_status st = sv_vm_list_item(vm, ops->pos[0].idx, i, &name);
 		if (st != SV_OK)
 			return st;
-		vm->test = sv_msg_header(vm->msg, name.p, name.len) != NULL;
+		/* RFC 5322 §3.6.8: no header has an invalid name */
+		vm->test = sv_header_name_valid(name.p, name.len) &&
+			   sv_msg_header(vm->msg, name.p, name.len) != NULL;
 	}
 	return SV_OK;
 }

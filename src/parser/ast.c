@@ -78,7 +78,13 @@ struct sv_ast *sv_parse_top(struct sv_arena *arena, const char *file, const char
 	p.ast->src = src;
 	p.ast->srclen = srclen;
 
+	if (opts) {
+		p.lx.cut = opts->cut;
+		p.lx.ncut = opts->ncut;
+	}
 	int rc = sv_grammar_parse_top(&p, top);
+	if (opts && opts->runaway_r)
+		*opts->runaway_r = p.lx.quote_at_eof ? p.lx.first_multiline : 0;
 	if (rc != 0 || diags->errors > errors_before)
 		return NULL;
 	return p.ast;

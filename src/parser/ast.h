@@ -56,6 +56,9 @@ struct sv_ast_node {
 	bool has_block;         /* a block was written (it may be empty) */
 	struct sv_ast_node *next;
 	struct sv_loc end;      /* of the ';' or the closing '}' */
+	bool broken;            /* a command lost to a syntax error (error recovery
+				   in grammar.y): id is its identifier when it was
+				   read, else ""; nothing else is set */
 
 	/* Set by the validator. */
 	const void *def;        /* the command's or test's descriptor */
@@ -73,6 +76,14 @@ struct sv_ast {
 
 struct sv_parse_options {
 	unsigned max_nesting; /* 0: limits.h default */
+	/* Quoted strings (by the offset of their opening quote) to be read as
+	 * unterminated: ended at their line's end (lex.h, cut). */
+	const size_t *cut;
+	size_t ncut;
+	/* Out (may be NULL): 1 + the offset of the first quoted string that
+	 * ran over lines and was closed, when a later one ran to the end of
+	 * the script unterminated; else 0. */
+	size_t *runaway_r;
 };
 
 /*

@@ -48,13 +48,15 @@ static void stream_flush(struct sv_gr_top *top, struct sv_parser *p, bool final)
 {
 	struct stream *s = top->ctx;
 	struct sv_validator *v = s->v;
-	/* a syntax error anywhere means nothing is validated */
-	if (top->head && s->diags->errors == 0) {
+	/* the commands that parsed are validated even after a syntax error,
+	 * so that a later mistake is reported too; nothing is generated */
+	if (top->head) {
 		v->arena = p->arena;
 		v->diags = &s->val;
 		sv_validate_top(v, top->head, &s->dec);
 		/* generation starts after the requires (they give the slots) */
-		if (s->dec.errors == 0 && s->val.errors == 0 && v->seen_non_require) {
+		if (s->diags->errors == 0 && s->dec.errors == 0 && s->val.errors == 0 &&
+		    v->seen_non_require) {
 			if (!s->g)
 				s->g = sv_codegen_begin(v, s->srclen, &s->cg);
 			v->diags = &s->cg;
@@ -83,9 +85,11 @@ static void replay(struct sv_diags *to, const struct sv_diags *from)
 		sv_diag_add(to, from->v[i].sev, from->v[i].loc, "%s", from->v[i].msg);
 }
 
-enum sv_status sv_compile(const char *file, const char *src, size_t len,
-			  const struct sv_compile_options *o, struct sv_diags *diags,
-			  struct sv_buf *out, enum sv_compile_stage *stage_r)
+/* One compile; cut/ncut/runaway_r as in struct sv_parse_options. */
+static enum sv_status compile_once(const char *file, const char *src, size_t len,
+				   const struct sv_compile_options *o, const size_t *cut,
+				   size_t ncut, size_t *runaway_r, struct sv_diags *diags,
+				   struct sv_buf *out, enum sv_compile_stage *stage_r)
 {
 	struct sv_settings defaults;
 	sv_settings_init(&defaults);
@@ -120,10 +124,16 @@ enum sv_status sv_compile(const char *file, const char *src, size_t len,
 	s.diags = diags;
 	s.srclen = len;
 	s.v = &v;
-	struct sv_parse_options po = {.max_nesting = (unsigned)set->max_nesting};
+	struct sv_parse_options po = {.max_nesting = (unsigned)set->max_nesting,
+				      .cut = cut, .ncut = ncut, .runaway_r = runaway_r};
 	struct sv_ast *ast = sv_parse_top(arena, file, src, len, &po, diags, &s.top);
-	if (!ast || diags->errors)
+	if (!ast || diags->errors) {
+		/* the mistakes of the commands that parsed are reported with
+		 * the syntax errors (sorted by place below) */
+		replay(diags, &s.dec);
+		replay(diags, &s.val);
 		goto done;
+	}
 	stage = SV_STAGE_VALIDATE;
 	replay(diags, &s.dec);
 	replay(diags, &s.val);
@@ -158,6 +168,61 @@ done:
 	sv_diags_free(&s.val);
 	sv_diags_free(&s.cg);
 	sv_settings_free(&defaults);
+	return st;
+}
+
+/* Quoted strings read again as unterminated, at most (each costs a parse
+ * of the whole script, and only a script with errors pays it). */
+enum { MAX_CUTS = 4 };
+
+/*
+ * A quoted string left unclosed in the middle of the script swallows the
+ * commands up to the next '"' and turns every later string inside out
+ * (lex.h, first_multiline): one mistake, reported far from where it is,
+ * that hides every later one. When the script ends in an unterminated
+ * string and an earlier closed one ran over lines, the script is compiled
+ * again with that one ended at its line's end; the reading that no longer
+ * ends in a runaway string is the one reported.
+ */
+enum sv_status sv_compile(const char *file, const char *src, size_t len,
+			  const struct sv_compile_options *o, struct sv_diags *diags,
+			  struct sv_buf *out, enum sv_compile_stage *stage_r)
+{
+	size_t cut[MAX_CUTS], ncut = 0, runaway = 0;
+	struct sv_diags best;
+	sv_diags_init(&best);
+	best.max_errors = diags->max_errors;
+	enum sv_compile_stage stage = SV_STAGE_NONE;
+	enum sv_status st =
+	    compile_once(file, src, len, o, NULL, 0, &runaway, &best, out, &stage);
+	struct sv_diags d;
+	sv_diags_init(&d);
+	while (st != SV_OK && runaway && ncut < MAX_CUTS) {
+		cut[ncut++] = runaway - 1;
+		sv_diags_clear(&d);
+		d.max_errors = diags->max_errors;
+		runaway = 0;
+		enum sv_compile_stage dstage = SV_STAGE_NONE;
+		compile_once(file, src, len, o, cut, ncut, &runaway, &d, out, &dstage);
+		if (!runaway) {
+			struct sv_diags t = best;
+			best = d;
+			d = t;
+			stage = dstage;
+		}
+	}
+	sv_diags_free(&d);
+	if (diags->max_errors == 0)
+		diags->max_errors = best.max_errors;
+	size_t shown = 0;
+	for (size_t i = 0; i < best.n; i++)
+		shown += best.v[i].sev == SV_DIAG_ERROR;
+	replay(diags, &best);
+	diags->errors += best.errors - shown;
+	diags->truncated = diags->truncated || best.truncated;
+	sv_diags_free(&best);
+	if (stage_r)
+		*stage_r = stage;
 	return st;
 }
 

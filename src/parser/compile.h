@@ -24,9 +24,11 @@ enum sv_compile_stage { SV_STAGE_NONE, SV_STAGE_PARSE, SV_STAGE_VALIDATE, SV_STA
 
 /*
  * Compile src (named file in diagnostics) into a binary image appended to
- * out. Returns SV_OK, or SV_FAIL with every error in diags (a compile with
- * parse errors stops after parsing; one with validation errors reports all
- * of them). *stage_r (may be NULL) tells where it stopped.
+ * out. Returns SV_OK, or SV_FAIL with every error in diags, each mistake
+ * once: the commands that parse are validated after a syntax error too
+ * (nothing is generated), and a quoted string left open in the middle of
+ * the script is found by a second reading (compile.c). *stage_r (may be
+ * NULL) tells where it stopped.
  */
 enum sv_status sv_compile(const char *file, const char *src, size_t len,
 			  const struct sv_compile_options *o, struct sv_diags *diags,

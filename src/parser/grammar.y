@@ -10,7 +10,10 @@
  *  - error recovery at command level (skip to the next ';' or block) and at
  *    block level (skip to the closing '}'), so one run reports many syntax
  *    errors; bison's usual rule silences cascades until three tokens have
- *    been shifted;
+ *    been shifted. A command lost that way stays in the list as a broken
+ *    node (ast.h), so the validator, which goes on with the commands that
+ *    parsed, takes an elsif after a lost if, or the uses of a lost
+ *    require, for no new mistake;
  *  - the nesting limit (max-nesting-depth of limits.h) is enforced as soon
  *    as a '{' or a test identifier is read, so no later recursive walk of
  *    the tree can overflow the stack. A node's depth is the number of
@@ -112,6 +115,7 @@ static void top_add(struct sv_gr_top *top, struct sv_ast_node *n);
 static void top_boundary(struct sv_parser *p, struct sv_gr_top *top, struct sv_lex_text id);
 
 static bool enter(struct sv_parser *p, struct sv_loc loc);
+static struct sv_ast_node *lost_node(struct sv_parser *p, struct sv_loc loc);
 static const char *id_copy(struct sv_parser *p, struct sv_lex_text t);
 static struct sv_ast_node *new_node(struct sv_parser *p, struct sv_lex_text id,
 				    struct sv_loc loc);
@@ -249,8 +253,8 @@ command:
 			$$->nblock = $6.n;
 			$$->end = @6;
 		}
-	| error ';'			{ $$ = NULL; yyerrok; }
-	| error block			{ $$ = NULL; yyerrok; }
+	| error ';'			{ $$ = lost_node(p, @1); yyerrok; }
+	| error block			{ $$ = lost_node(p, @1); yyerrok; }
 	;
 
 /* The node is made as soon as its identifier is read; the arguments rules
@@ -262,6 +266,7 @@ cmd_id:
 			if (p->depth == 0 && top->head && top->flush)
 				top_boundary(p, top, $1);
 			$$ = new_node(p, $1, @1);
+			p->last_cmd = $$;
 		}
 	;
 
@@ -488,6 +493,19 @@ static struct sv_ast_node *new_node(struct sv_parser *p, struct sv_lex_text id,
 	struct sv_ast_node *n = sv_arena_alloc_nozero(p->arena, sizeof *n);
 	*n = (struct sv_ast_node){.loc = loc};
 	n->id = id_copy(p, id);
+	return n;
+}
+
+/* What stands for a command lost to error recovery (ast.h: broken): the
+ * validator says nothing more about it, and knows a lost require. */
+static struct sv_ast_node *lost_node(struct sv_parser *p, struct sv_loc loc)
+{
+	struct sv_ast_node *n = sv_arena_alloc_nozero(p->arena, sizeof *n);
+	*n = (struct sv_ast_node){.loc = loc, .broken = true, .id = ""};
+	struct sv_ast_node *c = p->last_cmd;
+	if (c && c->end.line == 0)
+		n->id = c->id;
+	p->last_cmd = NULL;
 	return n;
 }
 

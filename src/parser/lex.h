@@ -42,6 +42,17 @@ struct sv_lexer {
 	/* An unterminated string, comment or text: ran to the end of the
 	 * script (the parser then does not also report the early end). */
 	bool hit_eof_error;
+
+	/* A quoted string left unclosed in the middle of a script runs on to
+	 * the next '"', and every string after it is read inside out, to an
+	 * unterminated one at the end. So the first closed string that ran
+	 * over lines is noted (1 + offset, 0: none), and when the last one
+	 * runs to the end, the compiler reads the script again with the
+	 * noted one in cut: ended at its line's end, reported unterminated. */
+	size_t first_multiline;
+	bool quote_at_eof;
+	const size_t *cut;
+	size_t ncut;
 };
 
 /* Start lexing src[0..len). Errors go to diags; strings to arena. */
@@ -71,6 +82,9 @@ struct sv_parser {
 	struct sv_ast *ast;
 	unsigned depth, max_depth; /* current and allowed nesting */
 	bool too_deep;             /* the nesting error was reported */
+	struct sv_ast_node *last_cmd; /* the command whose identifier was read
+				      last (its end is unset until it is
+				      complete) */
 	bool fold;                 /* lowercase identifiers and tags as they are
 				      read (the compiler's streaming mode: the
 				      validator then need not fold them) */

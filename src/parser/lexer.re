@@ -165,13 +165,83 @@ static void set_tok(struct sv_lexer *lx, const char *s, const char *e)
 }
 
 /*
+ * RFC 5228 §8.1: inside a string a line break is CRLF (quoted-safe = CRLF
+ * / octet-not-qspecial, which has neither CR nor LF), so a script saved
+ * with LF line ends means the same as one saved with CRLF: each LF that
+ * no CR precedes becomes CRLF. s (len bytes, NUL-terminated, in the
+ * arena) is returned as is when it has none.
+ */
+static char *crlf_line_ends(struct sv_lexer *lx, char *s, size_t *len)
+{
+	size_t n = *len, bare = 0;
+	for (const char *p = s; (p = memchr(p, '\n', n - (size_t)(p - s))) != NULL; p++)
+		bare += p == s || p[-1] != '\r';
+	if (bare == 0)
+		return s;
+	char *d = sv_arena_alloc_nozero(lx->arena, n + bare + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r'))
+			d[k++] = '\r';
+		d[k++] = s[i];
+	}
+	d[k] = '\0';
+	*len = k;
+	return d;
+}
+
+/*
  * RFC 5228 §2.4.2: quoted string. q points at the opening quote. "\\" and
  * "\"" are the escapes; any other backslash is dropped and the character
- * after it kept. Line breaks inside the string are kept as written.
+ * after it kept. Line breaks inside the string are CRLF (crlf_line_ends).
  */
+static bool is_cut(const struct sv_lexer *lx, const char *q)
+{
+	for (size_t i = 0; i < lx->ncut; i++)
+		if (lx->cut[i] == (size_t)(q - lx->src))
+			return true;
+	return false;
+}
+
+/*
+ * A quoted string read as unterminated (lex.h, cut): it ends at its line's
+ * end, but a '{' or ';' that ends the line is left to the grammar (the
+ * quote was likely meant before it), so the block or the command still
+ * closes where it was written.
+ */
+static void lex_cut_quoted(struct sv_lexer *lx, const char *q, struct sv_lex_str *out,
+			   struct sv_loc *loc_r)
+{
+	const char *body = q + 1;
+	const char *nl = memchr(body, '\n', (size_t)(lx->lim - body));
+	const char *e = nl ? nl : lx->lim;
+	if (e > body && e[-1] == '\r')
+		e--;
+	const char *t = e;
+	while (t > body && (t[-1] == ' ' || t[-1] == '\t'))
+		t--;
+	if (t > body && (t[-1] == '{' || t[-1] == ';'))
+		e = t - 1;
+	struct sv_loc loc = loc_of(lx, q, e);
+	*loc_r = loc;
+	sv_diag_error(lx->diags, loc, "unterminated string");
+	size_t n = (size_t)(e - body);
+	char *s = sv_arena_alloc_nozero(lx->arena, n + 1);
+	memcpy(s, body, n);
+	s[n] = '\0';
+	lx->cur = e;
+	out->s = s;
+	out->len = n;
+	out->multiline = false;
+}
+
 static void lex_quoted(struct sv_lexer *lx, const char *q, struct sv_lex_str *out,
 		       struct sv_loc *loc_r)
 {
+	if (lx->ncut && is_cut(lx, q)) {
+		lex_cut_quoted(lx, q, out, loc_r);
+		return;
+	}
 	const char *lim = lx->lim;
 	const char *p = q + 1;
 	size_t nesc = 0;
@@ -240,6 +310,12 @@ static void lex_quoted(struct sv_lexer *lx, const char *q, struct sv_lex_str *ou
 		}
 	}
 	s[len] = '\0';
+	if (memchr(s, '\n', len)) {
+		s = crlf_line_ends(lx, s, &len);
+		if (closed && !lx->first_multiline)
+			lx->first_multiline = (size_t)(q - lx->src) + 1;
+	}
+	lx->quote_at_eof = !closed;
 	if (has_nul)
 		report_nuls(lx, loc, q, body, body_end);
 	if (!closed) {
@@ -257,8 +333,10 @@ static void lex_quoted(struct sv_lexer *lx, const char *q, struct sv_lex_str *ou
 /*
  * RFC 5228 §2.4.2: multi-line string. t points at "text:", body at the
  * first content line. Lines run up to one that is exactly "." (CRLF or
- * LF); a line starting with ".." loses its first dot. Line breaks are kept
- * as written. A final "." without a line break at the very end of the
+ * LF); a line starting with ".." loses its first dot. Every line of the
+ * value ends with CRLF (§8.1: multiline-literal = [...] CRLF), whether the
+ * script file ends its lines with CRLF or LF, so the value is the same
+ * for both. A final "." without a line break at the very end of the
  * script is accepted too.
  */
 static void lex_text(struct sv_lexer *lx, const char *t, const char *body,
@@ -267,7 +345,7 @@ static void lex_text(struct sv_lexer *lx, const char *t, const char *body,
 	const char *lim = lx->lim;
 	const char *line = body;
 	const char *content_end = NULL, *end = lim;
-	size_t nstuffed = 0;
+	size_t nstuffed = 0, nbare = 0; /* dot-stuffed lines, lines ending in LF alone */
 	while (line < lim) {
 		const char *nl = memchr(line, '\n', (size_t)(lim - line));
 		const char *eol = nl ? nl : lim;
@@ -281,6 +359,8 @@ static void lex_text(struct sv_lexer *lx, const char *t, const char *body,
 		}
 		if (eol - line >= 2 && line[0] == '.' && line[1] == '.')
 			nstuffed++;
+		if (nl && ce == eol)
+			nbare++;
 		if (!nl)
 			break;
 		line = nl + 1;
@@ -292,18 +372,26 @@ static void lex_text(struct sv_lexer *lx, const char *t, const char *body,
 	*loc_r = loc;
 
 	size_t n = (size_t)(content_end - body);
-	char *s = sv_arena_alloc_nozero(lx->arena, n + 1);
+	char *s = sv_arena_alloc_nozero(lx->arena, n + nbare + 1);
 	size_t len = 0;
-	if (nstuffed == 0) {
+	if (nstuffed == 0 && nbare == 0) {
 		memcpy(s, body, n);
 		len = n;
 	} else {
-		bool bol = true;
-		for (const char *r = body; r < content_end; r++) {
-			if (bol && r + 1 < content_end && r[0] == '.' && r[1] == '.')
+		for (const char *r = body; r < content_end;) {
+			if (r + 1 < content_end && r[0] == '.' && r[1] == '.')
 				r++;
-			bol = *r == '\n';
-			s[len++] = *r;
+			const char *nl = memchr(r, '\n', (size_t)(content_end - r));
+			const char *e = nl ? nl : content_end;
+			if (nl && e > r && e[-1] == '\r')
+				e--;
+			memcpy(s + len, r, (size_t)(e - r));
+			len += (size_t)(e - r);
+			if (!nl)
+				break;
+			s[len++] = '\r';
+			s[len++] = '\n';
+			r = nl + 1;
 		}
 	}
 	s[len] = '\0';

@@ -526,9 +526,12 @@ static int name_first(const char *name, int fam, const struct name_index **x_r)
 
 /* ---- lookups ---- */
 
+/* After a require was lost to a syntax error any extension may have been
+ * required, so none is said to be missing (one mistake, not one per use);
+ * hidden ones stay hidden. Nothing is generated after a syntax error. */
 static bool enabled_ext(const struct sv_validator *v, const struct sv_ext_def *e)
 {
-	return v->enabled[e->index];
+	return v->enabled[e->index] || (v->lost_require && !e->hidden);
 }
 
 static const struct sv_cmd_def *find_cmd(const struct sv_validator *v, const char *id,
@@ -1099,9 +1102,90 @@ static void do_require(struct sv_validator *v, struct sv_ast_node *n)
 	}
 }
 
+/* The name of a command and of no test (of any extension). */
+static bool is_command_name(const struct sv_validator *v, const char *id)
+{
+	const struct sv_ext_def *e;
+	return !find_cmd(v, id, false, &e, SV_CMD_TEST, false) &&
+	       find_cmd(v, id, false, &e, SV_CMD_COMMAND, false);
+}
+
+/*
+ * "if true keep;" parses as the test true with the test keep: a command
+ * that needs a block and has none, whose last test goes on with the name
+ * of a command, misses its braces. Only that is said (by the caller); the
+ * command becomes the next one, validated as written.
+ */
+static void split_missing_block(struct sv_validator *v, struct sv_ast_node *n,
+				const struct sv_cmd_def *cmd)
+{
+	if (cmd->block != SV_BLOCK_REQUIRED || n->has_block || n->ntests != 1 || n->test_list)
+		return;
+	for (struct sv_ast_node *t = n->tests; t->ntests == 1 && !t->test_list; t = t->tests) {
+		struct sv_ast_node *c = t->tests;
+		if (!is_command_name(v, c->id))
+			continue;
+		t->tests = NULL;
+		t->ntests = 0;
+		c->next = n->next;
+		c->end = n->end;
+		n->next = c;
+		return;
+	}
+}
+
+/*
+ * RFC 5228 §8.2: "keep\ndiscard;" parses as the command keep with the test
+ * discard. A command that takes no test followed by the name of a command
+ * (and of no test) is a missing ';': said once, and the "test" becomes the
+ * next command, with the block, so that it is validated as written and
+ * nothing cascades.
+ */
+static void split_missing_semicolon(struct sv_validator *v, struct sv_ast_node *n)
+{
+	if (n->ntests != 1 || n->test_list)
+		return;
+	struct sv_ast_node *t = n->tests;
+	const struct sv_ext_def *e;
+	const struct sv_cmd_def *c = find_cmd(v, n->id, false, &e, SV_CMD_COMMAND, true);
+	if ((c && (c->kind != SV_CMD_COMMAND || c->subtests != SV_SUBTESTS_NONE)) ||
+	    !is_command_name(v, t->id))
+		return;
+	if (c)
+		sv_validator_error(v, t->loc, "missing ';' before '%s' (the %s command takes no test)",
+				   t->id, n->id);
+	else /* unknown: that error is reported, and the ';' missing after it */
+		sv_validator_error(v, t->loc, "missing ';' before '%s'", t->id);
+	t->next = n->next;
+	t->has_block = n->has_block;
+	t->block = n->block;
+	t->nblock = n->nblock;
+	t->end = n->end;
+	n->next = t;
+	n->tests = NULL;
+	n->ntests = 0;
+	n->has_block = false;
+	n->block = NULL;
+	n->nblock = 0;
+}
+
+/* A command lost to a syntax error was reported by the parser: nothing
+ * more is said about it, and an elsif or else after it is no mistake. */
+static bool lost(struct sv_validator *v, const struct sv_ast_node *n)
+{
+	if (!n->broken)
+		return false;
+	if (streq(n->id, "require"))
+		v->lost_require = true;
+	return true;
+}
+
 static void validate_command(struct sv_validator *v, struct sv_ast_node *n,
 			     struct sv_ast_node *prev)
 {
+	if (lost(v, n))
+		return;
+	split_missing_semicolon(v, n);
 	if (streq(n->id, "require")) {
 		do_require(v, n);
 		return;
@@ -1113,9 +1197,10 @@ static void validate_command(struct sv_validator *v, struct sv_ast_node *n,
 	bool ok = found;
 	int cv = -1;
 	if (found) {
+		split_missing_block(v, n, cmd);
 		ok = check_args(v, n, cmd, ext);
 		if ((streq(cmd->id, "elsif") || streq(cmd->id, "else")) &&
-		    (!prev || (!streq(prev->id, "if") && !streq(prev->id, "elsif")))) {
+		    (!prev || (!prev->broken && !streq(prev->id, "if") && !streq(prev->id, "elsif")))) {
 			sv_validator_error(v, n->loc, "%s without a preceding if", cmd->id);
 			ok = false;
 		}
@@ -1185,7 +1270,12 @@ void sv_validate_top(struct sv_validator *v, struct sv_ast_node *list,
 	 * only source of these lists) has lowercased identifiers and tags */
 	struct sv_ast_node *prev = NULL;
 	for (struct sv_ast_node *c = list; c; c = c->next) {
+		if (lost(v, c)) {
+			prev = c;
+			continue;
+		}
 		if (!v->seen_non_require && streq(c->id, "require")) {
+			split_missing_semicolon(v, c);
 			do_require(v, c);
 			prev = c;
 			continue;

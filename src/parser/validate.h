@@ -57,6 +57,9 @@ struct sv_validator {
 	size_t nvars, capvars;
 	/* state while walking */
 	bool seen_non_require;
+	bool lost_require;              /* a require was lost to a syntax error:
+					   what it enabled is unknown, so no
+					   command or tag is said to need one */
 	struct sv_ast_node *prev;       /* previous command at this level */
 	unsigned depth;
 };

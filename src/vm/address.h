@@ -18,11 +18,16 @@ struct sv_addr;
 bool sv_match_address(struct sv_matcher *m, const struct sv_operands *ops,
 		      const struct sv_addr *a);
 
-/* Is this a header name the address test accepts (RFC 5228 §5.1)? */
+/* Is this a header known to hold addresses (RFC 5228 §5.1)? The address
+ * test reads any header; only these yield entries that are no address. */
 bool sv_is_address_header(const char *name, size_t len);
 /* RFC 5322 §3.6.8 field-name: printable US-ASCII except ':' */
 bool sv_header_name_valid(const char *name, size_t len);
-/* A plausible mailbox address for redirect (RFC 5228 §4.2: addr-spec). */
-bool sv_redirect_address_valid(const char *s, size_t len);
+/* The address of redirect (RFC 5228 §4.2): one RFC 5322 §3.4 mailbox, an
+ * addr-spec or a name-addr, comments and folding white space allowed.
+ * True with its bare addr-spec in out (local part quoted when it is no
+ * dot-atom); false when s is no mailbox. */
+struct sv_buf;
+bool sv_redirect_address(const char *s, size_t len, struct sv_buf *out);
 
 #endif

@@ -41,6 +41,10 @@ EXTRA_DIST += \
 	tests/golden/errors/excerpt-bad-utf8.sieve \
 	tests/golden/errors/excerpt-escapes.out \
 	tests/golden/errors/excerpt-escapes.sieve \
+	tests/golden/errors/independent-mistakes.out \
+	tests/golden/errors/independent-mistakes.sieve \
+	tests/golden/errors/lost-require.out \
+	tests/golden/errors/lost-require.sieve \
 	tests/golden/errors/header-names.out \
 	tests/golden/errors/header-names.sieve \
 	tests/golden/errors/long-line-end.out \
@@ -75,6 +79,8 @@ EXTRA_DIST += \
 	tests/golden/errors/unknown-command.sieve \
 	tests/golden/errors/unknown-tag.out \
 	tests/golden/errors/unknown-tag.sieve \
+	tests/golden/errors/unterminated-middle.out \
+	tests/golden/errors/unterminated-middle.sieve \
 	tests/golden/errors/unterminated.out \
 	tests/golden/errors/unterminated.sieve \
 	tests/golden/errors/utf8-column.out \

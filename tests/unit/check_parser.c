@@ -91,8 +91,8 @@ static const struct ok_case ok_cases[] = {
 	 "      test false @1:14\n      block\n"},
 	/* §2.4.2 text: strings print as text */
 	{"multi-line strings", "reject text:\nline 1\n..line 2\n.\n;\nx [text:\na\n.\n, \"b\"];",
-	 "command reject @1:1\n  text \"line 1\\n.line 2\\n\"\ncommand x @6:1\n"
-	 "  strlist [text \"a\\n\", \"b\"]\n"},
+	 "command reject @1:1\n  text \"line 1\\r\\n.line 2\\r\\n\"\ncommand x @6:1\n"
+	 "  strlist [text \"a\\r\\n\", \"b\"]\n"},
 	{"escapes in the dump", "x \"q\\\"b\\\\\t\x01\xc3\xa9\";",
 	 "command x @1:1\n  string \"q\\\"b\\\\\\t\\x01\xc3\xa9\"\n"},
 	{"identifiers keep their case", "IF TRUE { Keep; }",

@@ -1,4 +1,4 @@
 require "fileinto";
 if header :is :contains "subject" "b" { stop; }
 frob;
-if address "x-spam-flag" "YES" { keep; }
+if size 100 { keep; }

@@ -1,0 +1,3 @@
+require "variables";
+set "a" "a@b.example, c@d.example";
+redirect "${a}";
