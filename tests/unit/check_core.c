@@ -1035,6 +1035,11 @@ static const struct run_case run_cases[] = {
 	{"flags in a variable", REQ_ALL "setflag \"v\" \"k\"; fileinto :flags \"${v}\" \"A\";",
 	 "fileinto:A[k]"},
 	{"empty :flags", REQ_ALL "setflag \"a\"; fileinto :flags \"\" \"A\";", "fileinto:A"},
+	/* RFC 5232 §3: \Recent and names that are no IMAP flags are ignored */
+	{":flags ignores \\Recent and invalid names",
+	 REQ_ALL "fileinto :flags [\"\\\\Recent\", \"a(b\", \"\\\\Seen\"] \"A\";", "fileinto:A[\\Seen]"},
+	{"addflag ignores them for the implicit keep", REQ_ALL "addflag \"\\\\Recent x*y \\\\Seen\";",
+	 "keep[\\Seen]"},
 	/* draft-ietf-sieve-regex-01 */
 	{"regex", REQ_ALL TF("header :regex \"subject\" \"^H.*d$\""), "fileinto:T"},
 	{"regex casemap", REQ_ALL TF("header :regex \"subject\" \"^hello\""), "fileinto:T"},
