@@ -166,9 +166,18 @@ const char *sv_msg_part_decoded(struct sv_msg *m, struct sv_mime_part *p, size_t
 /* Parse one address-list string; results in arena. */
 void sv_addr_parse_list(struct sv_arena *a, const char *s, size_t len,
 			struct sv_addr_list *out);
-/* Parse an envelope path (RFC 5321 reverse-path/forward-path, with or
- * without <>); false when invalid. "<>" gives an empty address. */
+/* Parse an address given alone, as an addr-spec with or without <>, as
+ * leniently as header addresses (RFC 5322 obsolete forms, source routes
+ * ignored); false when invalid. "<>" gives an empty address. */
 bool sv_addr_parse_path(struct sv_arena *a, const char *s, size_t len, struct sv_addr *out);
+/* Parse an SMTP envelope path exactly (RFC 5321 §4.1.2 Path or Mailbox,
+ * with or without <>; RFC 6531 §3.3 UTF-8 in local part and domain): the
+ * source route is dropped, a quoted local part unquoted; a local part
+ * without a domain ("postmaster", "user", as a mail system hands over
+ * local addresses) is valid with domain NULL; "<>" or "" is the null path
+ * (valid, empty, domain NULL). Anything else is invalid: false, valid
+ * false, local "", addr the text as given (trimmed). */
+bool sv_addr_parse_smtp_path(struct sv_arena *a, const char *s, size_t len, struct sv_addr *out);
 /* Decode RFC 2047 encoded words in s to UTF-8 into arena memory. */
 const char *sv_rfc2047_decode(struct sv_arena *a, const char *s, size_t len, size_t *len_r);
 
