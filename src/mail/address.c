@@ -418,17 +418,25 @@ void sv_addr_parse_list(struct sv_arena *a, const char *s, size_t len, struct sv
 	sv_free(t.v);
 }
 
-bool sv_addr_parse_path(struct sv_arena *a, const char *s, size_t len, struct sv_addr *out)
+/* Start parsing a path alone: out empty, [*st_r, *e_r) the text of s
+ * without the whitespace around it. */
+static void path_begin(const char *s, size_t len, struct sv_addr *out, size_t *st_r, size_t *e_r)
 {
 	memset(out, 0, sizeof *out);
 	out->local = out->addr = "";
-	if (!s)
-		len = 0;
-	size_t st = 0, e = len;
+	size_t st = 0, e = s ? len : 0;
 	while (st < e && is_wsp((unsigned char)s[st]))
 		st++;
 	while (e > st && is_wsp((unsigned char)s[e - 1]))
 		e--;
+	*st_r = st;
+	*e_r = e;
+}
+
+bool sv_addr_parse_path(struct sv_arena *a, const char *s, size_t len, struct sv_addr *out)
+{
+	size_t st, e;
+	path_begin(s, len, out, &st, &e);
 	if (st < e && s[st] == '<') {
 		/* RFC 5321 §4.1.2 Path = "<" [ A-d-l ":" ] Mailbox ">" */
 		if (e - st < 2 || s[e - 1] != '>') {
@@ -593,15 +601,8 @@ static bool smtp_local_part(const char *s, size_t *i, size_t n, struct sv_buf *o
 
 bool sv_addr_parse_smtp_path(struct sv_arena *a, const char *s, size_t len, struct sv_addr *out)
 {
-	memset(out, 0, sizeof *out);
-	out->local = out->addr = "";
-	if (!s)
-		len = 0;
-	size_t st = 0, e = len;
-	while (st < e && is_wsp((unsigned char)s[st]))
-		st++;
-	while (e > st && is_wsp((unsigned char)s[e - 1]))
-		e--;
+	size_t st, e;
+	path_begin(s, len, out, &st, &e);
 	size_t i = st, n = e;
 	if (i < n && s[i] == '<') {
 		/* Path = "<" [ A-d-l ":" ] Mailbox ">" */
