@@ -2,7 +2,9 @@
  * body.c: the body extension (RFC 5173): the body test with the body
  * transforms :raw (§5.1, the undecoded body), :content (§5.2, the decoded
  * parts of the given MIME types) and :text (§5.3, the text parts;
- * the default). Each part is one value; :count counts parts.
+ * the default; HTML parts without their markup). Each part is one value;
+ * :count counts parts. A message without a body matches nothing (§5);
+ * body never sets match variables (§6).
  *
  * Past the settings max-mime-parts and max-mime-depth the MIME tree ends
  * in undivided parts (src/mail/mime.c): they are searched as text by :text
@@ -21,6 +23,17 @@
 #include "vm/vm.h"
 
 enum { OPT_RAW, OPT_CONTENT, OPT_TEXT };
+
+/* RFC 5173 §5.2: a content type that begins or ends with a slash, or has
+ * more than one, names no type at all. */
+static bool type_valid(const char *t, size_t len)
+{
+	const char *slash = memchr(t, '/', len);
+	if (!slash)
+		return true;
+	return slash != t && slash != t + len - 1 &&
+	       !memchr(slash + 1, '/', len - (size_t)(slash + 1 - t));
+}
 
 /* RFC 5173 §5.2: "" matches every type, "text" a whole type, "text/html"
  * a type and subtype; no wildcards, no parameters. */
@@ -59,20 +72,35 @@ struct walk {
 
 static bool wanted(struct walk *w, const struct sv_mime_part *p)
 {
-	/* what is past a MIME limit may be of any type: always searched */
-	if (p->undivided)
-		return true;
 	if (w->types == UINT32_MAX)
-		return strcmp(p->type, "text") == 0;
+		return p->undivided || strcmp(p->type, "text") == 0;
 	size_t n = sv_vm_list_len(w->vm, w->types);
 	for (size_t i = 0; i < n; i++) {
 		struct sv_str t;
 		if ((w->st = sv_vm_list_item(w->vm, w->types, i, &t)) != SV_OK)
 			return false;
-		if (type_matches(p, t.p, t.len))
+		if (!type_valid(t.p, t.len))
+			continue;
+		/* what is past a MIME limit may be of any type: searched
+		   for every type named */
+		if (p->undivided || type_matches(p, t.p, t.len))
 			return true;
 	}
 	return false;
+}
+
+/* RFC 5173 §5.3: the text a reader sees; HTML without its markup */
+static void match_text(struct walk *w, const struct sv_mime_part *p, const char *text,
+		       size_t len)
+{
+	if (w->types != UINT32_MAX || p->undivided || strcmp(p->subtype, "html") != 0) {
+		sv_match_value(w->m, text, len);
+		return;
+	}
+	struct sv_buf plain = SV_BUF_INIT;
+	sv_mail_html_text(&plain, text, len);
+	sv_match_value(w->m, plain.p, plain.len);
+	sv_buf_free(&plain);
 }
 
 /* Recursion is as deep as the tree, which max-mime-depth bounds. */
@@ -82,8 +110,11 @@ static void walk_parts(struct walk *w, struct sv_mime_part *p)
 		if (p->multipart || p->is_message) {
 			/* RFC 5173 §5.2: a multipart part's own text (prologue and
 			   epilogue) is searched only when asked for by type */
-			if (w->types != UINT32_MAX && p->multipart && wanted(w, p))
-				sv_match_value(w->m, p->body, p->blen);
+			if (w->types != UINT32_MAX && p->multipart && wanted(w, p)) {
+				size_t olen;
+				const char *o = sv_msg_part_outside(w->vm->msg, p, &olen);
+				sv_match_value(w->m, o, olen);
+			}
 			/* RFC 5173 §5.2: a matched message/rfc822 part offers only
 			   the header of the enclosed message, as one string */
 			if (w->types != UINT32_MAX && p->is_message && p->children && wanted(w, p))
@@ -96,7 +127,7 @@ static void walk_parts(struct walk *w, struct sv_mime_part *p)
 		size_t len;
 		char *owned;
 		const char *text = sv_msg_part_text_use(w->vm->msg, p, &len, &owned);
-		sv_match_value(w->m, text, len);
+		match_text(w, p, text, len);
 		sv_free(owned); /* match variables are copies: nothing points here */
 	}
 }
@@ -108,7 +139,14 @@ static enum sv_status op_body(struct sv_vm *vm, const struct sv_operands *ops)
 	if (st != SV_OK)
 		return st;
 	const struct sv_ext_def *me = &sv_ext_body_def;
-	if (sv_ops_opt(ops, me, OPT_RAW)) {
+	/* RFC 5173 §6 (updating RFC 5229 §3.2): body :matches sets no match
+	   variables; those of an earlier test stay */
+	bool captures = vm->match.active;
+	vm->match.active = false;
+	if (!sv_msg_has_body(vm->msg)) {
+		/* RFC 5173 §5: a header without the empty line after it gives
+		   nothing to match, so every body test is false, even for "" */
+	} else if (sv_ops_opt(ops, me, OPT_RAW)) {
 		size_t len;
 		const char *b = sv_msg_body(vm->msg, &len);
 		sv_match_value(&m, b, len);
@@ -118,9 +156,11 @@ static enum sv_status op_body(struct sv_vm *vm, const struct sv_operands *ops)
 		sv_msg_set_mime_limits(vm->msg, vm->settings->max_mime_parts,
 				       vm->settings->max_mime_depth);
 		walk_parts(&w, sv_msg_mime(vm->msg));
-		if (w.st != SV_OK)
-			return w.st;
+		st = w.st;
 	}
+	vm->match.active = captures;
+	if (st != SV_OK)
+		return st;
 	return sv_match_end(&m, &vm->test);
 }
 

@@ -1,6 +1,7 @@
 /*
  * envelope.c: the envelope test (RFC 5228 §5.4): compares the SMTP
- * envelope's "from" and "to" (and "auth") with address parts.
+ * envelope's "from" and "to" (and "auth") with address parts. Paths are
+ * read by RFC 5321 §4.1.2 (with RFC 6531's UTF-8), as the MTA read them.
  */
 #include <string.h>
 
@@ -55,13 +56,20 @@ static enum sv_status op_envelope(struct sv_vm *vm, const struct sv_operands *op
 		}
 		if (!val)
 			continue;
+		/* the path as the MTA read it (RFC 5321 §4.1.2): an invalid
+		   one has no local part or domain and matches only :all,
+		   against its text (RFC 5228 §2.7.4) */
 		struct sv_addr a;
-		if (!sv_addr_parse_path(vm->arena, val, strlen(val), &a))
-			continue; /* an unparsable envelope address matches nothing */
-		if (from && a.llen == 0 && !a.domain) {
-			/* RFC 5228 §5.4: the null reverse-path is the empty string,
-			   whatever the address part */
-			sv_match_value(&m, "", 0);
+		bool valid = sv_addr_parse_smtp_path(vm->arena, val, strlen(val), &a);
+		if (valid && a.alen == 0) {
+			/* RFC 5228 §5.4: the null reverse-path is the empty
+			   string, whatever the address part; a forward-path is
+			   never null (RFC 5321 §4.1.2) */
+			if (from)
+				sv_match_value(&m, "", 0);
+			else
+				sv_match_address(&m, ops, &(struct sv_addr){.local = "", .addr = val,
+									    .alen = strlen(val)});
 			continue;
 		}
 		sv_match_address(&m, ops, &a);

@@ -21,20 +21,47 @@ enum { OPT_FLAGS = 0 };
 
 /* ---- flag lists (space-separated, no duplicates) ---- */
 
-static bool list_has(const struct sv_buf *b, const char *f, size_t n)
+/* RFC 3501 §9 ATOM-CHAR: any CHAR (%x01-7F) except atom-specials: "(",
+ * ")", "{", SP, CTL, list-wildcards ("%", "*"), quoted-specials (DQUOTE,
+ * backslash) and resp-specials ("]"). */
+static bool atom_char(unsigned char c)
+{
+	if (c <= ' ' || c >= 0x7f)
+		return false;
+	return !strchr("(){%*\"\\]", c);
+}
+
+/* RFC 5232 §3: a flag whose name is not valid in IMAP (RFC 3501 §9: flag
+ * = atom, or a backslash and an atom for system flags) is ignored, and so
+ * is \Recent, which no IMAP client may set. Ignored means: never stored,
+ * never set in a variable, never seen by hasflag. */
+static bool flag_usable(const char *f, size_t n)
+{
+	size_t i = n && f[0] == '\\' ? 1 : 0;
+	if (i == n)
+		return false;
+	for (; i < n; i++)
+		if (!atom_char((unsigned char)f[i]))
+			return false;
+	return !sv_ascii_ieq(f, n, "\\Recent", 7);
+}
+
+/* Is flag f among the space-separated flags s[0..len)? */
+static bool list_has(const char *s, size_t len, const char *f, size_t n)
 {
 	size_t i = 0;
-	while (i < b->len) {
+	while (i < len) {
 		size_t j = i;
-		while (j < b->len && b->p[j] != ' ')
+		while (j < len && s[j] != ' ')
 			j++;
-		if (sv_ascii_ieq(b->p + i, j - i, f, n))
+		if (sv_ascii_ieq(s + i, j - i, f, n))
 			return true;
 		i = j + 1;
 	}
 	return false;
 }
 
+/* Add the usable flags of s that b does not hold yet. */
 static void list_add(struct sv_buf *b, const char *s, size_t len)
 {
 	size_t i = 0;
@@ -44,7 +71,7 @@ static void list_add(struct sv_buf *b, const char *s, size_t len)
 		size_t j = i;
 		while (j < len && s[j] != ' ')
 			j++;
-		if (j > i && !list_has(b, s + i, j - i)) {
+		if (j > i && flag_usable(s + i, j - i) && !list_has(b->p, b->len, s + i, j - i)) {
 			if (b->len)
 				sv_buf_putc(b, ' ');
 			sv_buf_append(b, s + i, j - i);
@@ -157,8 +184,10 @@ static enum sv_status op_flags(struct sv_vm *vm, const struct sv_operands *ops, 
 		return change(vm, internal_var(vm), how, ops->pos[0].idx);
 	struct sv_str cur;
 	sv_vm_var_get(vm, ops->pos[0].num, &cur);
+	/* the variable may have been set to anything (by set): what it
+	   becomes is a flag list, without duplicates and ignored flags */
 	struct sv_buf b = SV_BUF_INIT;
-	sv_buf_append(&b, cur.p, cur.len);
+	list_add(&b, cur.p, cur.len);
 	enum sv_status st = change(vm, &b, how, ops->pos[1].idx);
 	if (st == SV_OK)
 		st = sv_vm_var_set(vm, ops->pos[0].num, b.p ? b.p : "", b.len);
@@ -173,6 +202,8 @@ static enum sv_status op_set_var(struct sv_vm *vm, const struct sv_operands *o) 
 static enum sv_status op_add_var(struct sv_vm *vm, const struct sv_operands *o) { return op_flags(vm, o, 1, true); }
 static enum sv_status op_remove_var(struct sv_vm *vm, const struct sv_operands *o) { return op_flags(vm, o, 2, true); }
 
+/* The flags of one variable as hasflag sees them (RFC 5232 §3, §4): each
+ * once (":count" counts distinct flags), ignored ones left out. */
 static void match_flags(struct sv_matcher *m, const char *s, size_t len)
 {
 	size_t i = 0;
@@ -182,13 +213,15 @@ static void match_flags(struct sv_matcher *m, const char *s, size_t len)
 		size_t j = i;
 		while (j < len && s[j] != ' ')
 			j++;
-		if (j > i)
+		if (j > i && flag_usable(s + i, j - i) && !list_has(s, i, s + i, j - i))
 			sv_match_value(m, s + i, j - i);
 		i = j;
 	}
 }
 
-/* RFC 5232 §4: hasflag compares each flag of the variables with the keys */
+/* RFC 5232 §4: hasflag compares each flag of the variables with the keys;
+ * the count of a list of variables is the sum of their counts. A key that
+ * is no usable flag name never matches, since no flag seen is one. */
 static enum sv_status op_hasflag(struct sv_vm *vm, const struct sv_operands *ops)
 {
 	bool vars = ops->op == &sv_ext_imap4flags_def.ops[OP_HASFLAG_VARS];

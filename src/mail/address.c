@@ -17,6 +17,12 @@
  * the element's raw text, trimmed, in addr. "<>" (a null path, as in
  * Return-Path: <>) gives valid=true, an empty local part and a NULL domain.
  *
+ * Envelope paths come in two strengths: sv_addr_parse_path reads an
+ * addr-spec with or without angle brackets as leniently as a header
+ * address (for redirect targets); sv_addr_parse_smtp_path reads the RFC
+ * 5321 §4.1.2 grammar (with RFC 6531's UTF-8) exactly, as the MTA that
+ * accepted the path did, for the envelope test.
+ *
  * Everything is linear in the input: one tokenizing pass (comments nest by
  * counting, no recursion), one pass over the tokens.
  */
@@ -412,17 +418,25 @@ void sv_addr_parse_list(struct sv_arena *a, const char *s, size_t len, struct sv
 	sv_free(t.v);
 }
 
-bool sv_addr_parse_path(struct sv_arena *a, const char *s, size_t len, struct sv_addr *out)
+/* Start parsing a path alone: out empty, [*st_r, *e_r) the text of s
+ * without the whitespace around it. */
+static void path_begin(const char *s, size_t len, struct sv_addr *out, size_t *st_r, size_t *e_r)
 {
 	memset(out, 0, sizeof *out);
 	out->local = out->addr = "";
-	if (!s)
-		len = 0;
-	size_t st = 0, e = len;
+	size_t st = 0, e = s ? len : 0;
 	while (st < e && is_wsp((unsigned char)s[st]))
 		st++;
 	while (e > st && is_wsp((unsigned char)s[e - 1]))
 		e--;
+	*st_r = st;
+	*e_r = e;
+}
+
+bool sv_addr_parse_path(struct sv_arena *a, const char *s, size_t len, struct sv_addr *out)
+{
+	size_t st, e;
+	path_begin(s, len, out, &st, &e);
 	if (st < e && s[st] == '<') {
 		/* RFC 5321 §4.1.2 Path = "<" [ A-d-l ":" ] Mailbox ">" */
 		if (e - st < 2 || s[e - 1] != '>') {
@@ -472,4 +486,189 @@ bool sv_addr_parse_path(struct sv_arena *a, const char *s, size_t len, struct sv
 	sv_free(tv);
 	sv_free(t.v);
 	return valid;
+}
+
+/* ---- envelope paths as SMTP sees them (RFC 5321 §4.1.2, RFC 6531 §3.3) ----
+ *
+ * Strict: this is the grammar an MTA accepted the path by, so what does
+ * not follow it gives no address rather than a guessed one. No comments,
+ * no whitespace inside, no obsolete forms. */
+
+/* RFC 6531 §3.3 UTF8-non-ascii: the length of a well-formed UTF-8
+ * sequence of a non-ASCII character at s[i], 0 when there is none. */
+static size_t utf8_non_ascii(const char *s, size_t i, size_t n)
+{
+	if ((unsigned char)s[i] < 0x80)
+		return 0;
+	return sv_utf8_seq_len(s + i, n - i);
+}
+
+/* RFC 5321 §4.1.2 atext (RFC 5322 §3.2.3), RFC 6531 §3.3: or UTF-8 */
+static size_t smtp_atext(const char *s, size_t i, size_t n)
+{
+	unsigned char c = (unsigned char)s[i];
+	if (c >= 0x80)
+		return utf8_non_ascii(s, i, n);
+	if (sv_ascii_isalpha(c) || sv_ascii_isdigit(c) || (c && strchr("!#$%&'*+-/=?^_`{|}~", c)))
+		return 1;
+	return 0;
+}
+
+/* Domain = sub-domain *("." sub-domain); sub-domain = Let-dig [Ldh-str]
+ * (no hyphen first or last), or a U-label (RFC 6531 §3.3). Scans from *i
+ * to the first character that cannot continue it. */
+static bool smtp_domain(const char *s, size_t *i, size_t n)
+{
+	for (;;) {
+		size_t st = *i;
+		bool hyphen_last = false;
+		while (*i < n) {
+			unsigned char c = (unsigned char)s[*i];
+			size_t l = c >= 0x80 ? utf8_non_ascii(s, *i, n) : 0;
+			if (c >= 0x80 && !l)
+				return false;
+			if (!l && !sv_ascii_isalpha(c) && !sv_ascii_isdigit(c) && c != '-')
+				break;
+			if (*i == st && c == '-')
+				return false;
+			hyphen_last = c == '-';
+			*i += l ? l : 1;
+		}
+		if (*i == st || hyphen_last)
+			return false;
+		if (*i + 1 < n && s[*i] == '.') {
+			(*i)++;
+			continue;
+		}
+		return true;
+	}
+}
+
+/* address-literal = "[" 1*dcontent "]" (the forms of RFC 5321 §4.1.3 are
+ * all made of dcontent: %d33-90 / %d94-126) */
+static bool smtp_address_literal(const char *s, size_t *i, size_t n)
+{
+	size_t k = *i + 1;
+	while (k < n && ((s[k] >= 33 && s[k] <= 90) || (s[k] >= 94 && s[k] <= 126)))
+		k++;
+	if (k == *i + 1 || k >= n || s[k] != ']')
+		return false;
+	*i = k + 1;
+	return true;
+}
+
+/* Local-part = Dot-string / Quoted-string, into out (unquoted). */
+static bool smtp_local_part(const char *s, size_t *i, size_t n, struct sv_buf *out)
+{
+	if (*i < n && s[*i] == '"') {
+		/* QcontentSMTP = qtextSMTP / quoted-pairSMTP (%d92 %d32-126) */
+		size_t k = *i + 1;
+		sv_buf_append(out, "", 0);
+		while (k < n && s[k] != '"') {
+			unsigned char c = (unsigned char)s[k];
+			size_t l = c >= 0x80 ? utf8_non_ascii(s, k, n) : (c >= 32 && c <= 126) ? 1 : 0;
+			if (!l)
+				return false;
+			if (c == '\\') {
+				if (k + 1 >= n || s[k + 1] < 32 || s[k + 1] > 126)
+					return false;
+				k++;
+			}
+			sv_buf_append(out, s + k, l);
+			k += l;
+		}
+		if (k >= n)
+			return false;
+		*i = k + 1;
+		return true;
+	}
+	/* Dot-string = Atom *("." Atom) */
+	for (;;) {
+		size_t st = *i, l;
+		while (*i < n && (l = smtp_atext(s, *i, n)) > 0)
+			*i += l;
+		if (*i == st)
+			return false;
+		sv_buf_append(out, s + st, *i - st);
+		if (*i < n && s[*i] == '.') {
+			sv_buf_putc(out, '.');
+			(*i)++;
+			continue;
+		}
+		return true;
+	}
+}
+
+bool sv_addr_parse_smtp_path(struct sv_arena *a, const char *s, size_t len, struct sv_addr *out)
+{
+	size_t st, e;
+	path_begin(s, len, out, &st, &e);
+	size_t i = st, n = e;
+	if (i < n && s[i] == '<') {
+		/* Path = "<" [ A-d-l ":" ] Mailbox ">" */
+		if (n - i < 2 || s[n - 1] != '>')
+			goto invalid;
+		i++;
+		n--;
+	}
+	if (i == n) {
+		/* "<>" (or nothing): the null reverse-path */
+		out->valid = true;
+		return true;
+	}
+	if (s[i] == '@') {
+		/* A-d-l = At-domain *( "," At-domain ) ":": a source route,
+		 * which RFC 5321 §4.1.2 and Appendix C say to ignore */
+		for (;;) {
+			i++;
+			if (!smtp_domain(s, &i, n) || i >= n)
+				goto invalid;
+			if (s[i] == ':')
+				break;
+			if (s[i] != ',' || i + 1 >= n || s[i + 1] != '@')
+				goto invalid;
+			i++;
+		}
+		i++;
+	}
+	struct sv_buf local = SV_BUF_INIT;
+	bool ok = smtp_local_part(s, &i, n, &local);
+	size_t ds = 0, de = 0;
+	bool has_domain = ok && i < n && s[i] == '@';
+	if (has_domain) {
+		ds = ++i;
+		ok = i < n && (s[i] == '[' ? smtp_address_literal(s, &i, n) : smtp_domain(s, &i, n));
+		de = i;
+	} else if (ok) {
+		/* a local part alone, as a mail system hands over local
+		 * recipients and senders ("postmaster", RFC 5321 §4.1.1.3) */
+		ok = local.len > 0;
+	}
+	if (!ok || i != n) {
+		sv_buf_free(&local);
+		goto invalid;
+	}
+	out->local = sv_arena_strndup(a, local.p ? local.p : "", local.len);
+	out->llen = local.len;
+	if (has_domain) {
+		out->domain = sv_arena_strndup(a, s + ds, de - ds);
+		out->dlen = de - ds;
+		struct sv_buf all = SV_BUF_INIT;
+		sv_buf_append(&all, local.p ? local.p : "", local.len);
+		sv_buf_putc(&all, '@');
+		sv_buf_append(&all, s + ds, de - ds);
+		out->addr = sv_arena_strndup(a, all.p, all.len);
+		out->alen = all.len;
+		sv_buf_free(&all);
+	} else {
+		out->addr = out->local;
+		out->alen = out->llen;
+	}
+	out->valid = true;
+	sv_buf_free(&local);
+	return true;
+invalid:
+	/* no address: only the text as it was given (RFC 5228 §2.7.4) */
+	set_raw(a, out, s, st, e);
+	return false;
 }

@@ -400,3 +400,21 @@ const char *sv_msg_body(struct sv_msg *m, size_t *len_r)
 		*len_r = m->len - m->body_off;
 	return m->data + m->body_off;
 }
+
+bool sv_msg_has_body(struct sv_msg *m)
+{
+	if (!m->indexed)
+		build_index(m);
+	if (m->body_off < m->len)
+		return true;
+	/* the header ran to the end: was its last line the empty one that
+	   ends it (RFC 5322 §2.1)? */
+	const char *d = m->data;
+	size_t n = m->len;
+	if (n == 0 || d[n - 1] != '\n')
+		return false;
+	n--;
+	if (n && d[n - 1] == '\r')
+		n--;
+	return n == 0 || d[n - 1] == '\n';
+}

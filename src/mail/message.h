@@ -22,6 +22,7 @@
 #include "lib/arena.h"
 
 struct sv_msg;
+struct sv_buf;
 
 /* One header field. */
 struct sv_hdr {
@@ -80,6 +81,11 @@ struct sv_mime_part {
 	struct sv_mime_part *parent, *children, *next;
 	unsigned depth;
 	bool multipart, is_message;
+	/* multipart only: the text before the first delimiter and after the
+	   close delimiter (RFC 2046 §5.1.1 preamble and epilogue; epilogue
+	   NULL without a close delimiter), within body */
+	const char *prologue, *epilogue;
+	size_t prolen, epilen;
 	/* Not split although it may hold parts: past max-mime-parts it is the
 	   rest of its parent's body from the first part not split off (no
 	   header of its own, reported as text/plain, no charset); at
@@ -137,6 +143,10 @@ const struct sv_addr_list *sv_msg_header_addresses(struct sv_msg *m, struct sv_h
 
 /* Body start and length (after the header/body separator). */
 const char *sv_msg_body(struct sv_msg *m, size_t *len_r);
+/* Does the message have a body at all? A header not followed by the empty
+ * line that ends it has none (then sv_msg_body is empty); an empty line
+ * and nothing after it is an empty body. */
+bool sv_msg_has_body(struct sv_msg *m);
 /* The MIME tree (parsed on first use). Never NULL. */
 struct sv_mime_part *sv_msg_mime(struct sv_msg *m);
 /* Bounds of the MIME tree (settings max-mime-parts, max-mime-depth; the
@@ -160,15 +170,33 @@ const char *sv_msg_part_text_use(struct sv_msg *m, struct sv_mime_part *p, size_
 				 char **owned_r);
 /* Transfer decoding only (no charset conversion). Cached. */
 const char *sv_msg_part_decoded(struct sv_msg *m, struct sv_mime_part *p, size_t *len_r);
+/* A multipart's own text: its prologue and epilogue, joined by a line
+ * break when both are there (RFC 2046 §5.1.1); "" for other parts. */
+const char *sv_msg_part_outside(struct sv_msg *m, struct sv_mime_part *p, size_t *len_r);
+/* The text a reader sees in an HTML document, s[0..n) in UTF-8, appended
+ * to out: markup, comments, scripts and style sheets left out, character
+ * references (&amp;, &#65;, &#x42;, the HTML 4 Latin-1 names and a few
+ * more) decoded to UTF-8, whitespace runs as one space and block
+ * elements as line breaks. Unknown references stay as written. */
+void sv_mail_html_text(struct sv_buf *out, const char *s, size_t n);
 
 /* Standalone helpers (also used on envelope strings and by tests). */
 
 /* Parse one address-list string; results in arena. */
 void sv_addr_parse_list(struct sv_arena *a, const char *s, size_t len,
 			struct sv_addr_list *out);
-/* Parse an envelope path (RFC 5321 reverse-path/forward-path, with or
- * without <>); false when invalid. "<>" gives an empty address. */
+/* Parse an address given alone, as an addr-spec with or without <>, as
+ * leniently as header addresses (RFC 5322 obsolete forms, source routes
+ * ignored); false when invalid. "<>" gives an empty address. */
 bool sv_addr_parse_path(struct sv_arena *a, const char *s, size_t len, struct sv_addr *out);
+/* Parse an SMTP envelope path exactly (RFC 5321 §4.1.2 Path or Mailbox,
+ * with or without <>; RFC 6531 §3.3 UTF-8 in local part and domain): the
+ * source route is dropped, a quoted local part unquoted; a local part
+ * without a domain ("postmaster", "user", as a mail system hands over
+ * local addresses) is valid with domain NULL; "<>" or "" is the null path
+ * (valid, empty, domain NULL). Anything else is invalid: false, valid
+ * false, local "", addr the text as given (trimmed). */
+bool sv_addr_parse_smtp_path(struct sv_arena *a, const char *s, size_t len, struct sv_addr *out);
 /* Decode RFC 2047 encoded words in s to UTF-8 into arena memory. */
 const char *sv_rfc2047_decode(struct sv_arena *a, const char *s, size_t len, size_t *len_r);
 

@@ -399,8 +399,12 @@ static void read_headers(struct sv_arena *a, struct sv_mime_part *p, bool in_dig
 			size_t ss = i;
 			while (i < n && is_token((unsigned char)ct[i]))
 				i++;
-			if (i > ss) {
-				set_type(a, p, lower_dup(a, ct + ts, te - ts), lower_dup(a, ct + ss, i - ss));
+			size_t se = i;
+			skip_cfws(ct, n, &i);
+			/* RFC 2045 §5.1: parameters or nothing follow the
+			   subtype ("text/plain/x" is no type at all) */
+			if (se > ss && (i == n || ct[i] == ';')) {
+				set_type(a, p, lower_dup(a, ct + ts, te - ts), lower_dup(a, ct + ss, se - ss));
 				have = true;
 				parse_params(a, ct, n, i, &ps);
 			}
@@ -500,6 +504,18 @@ static int delimiter(const char *s, size_t n, const char *b, size_t bl)
 	return kind;
 }
 
+/* Where the text before a delimiter line at line ends: the line break
+ * before the delimiter belongs to it (RFC 2046 §5.1.1); not before start. */
+static const char *line_start_of(const char *start, const char *line)
+{
+	const char *pe = line;
+	if (pe > start && pe[-1] == '\n')
+		pe--;
+	if (pe > start && pe[-1] == '\r')
+		pe--;
+	return pe;
+}
+
 /* Past max-mime-parts: the rest of the parent's body, from the first part
  * not split off, as one undivided part without a header of its own. */
 static void add_rest(struct ctx *c, struct sv_mime_part *p, struct sv_mime_part **tail,
@@ -532,23 +548,27 @@ static void split_multipart(struct ctx *c, struct sv_mime_part *p)
 		if (ll && line[ll - 1] == '\r')
 			ll--;
 		int kind = line[0] == '-' ? delimiter(line, ll, b, bl) : 0;
+		if (kind && !part_start && !p->prologue) {
+			/* RFC 2046 §5.1.1: the preamble, without the line break
+			   that belongs to the first delimiter */
+			p->prologue = s;
+			p->prolen = (size_t)(line_start_of(s, line) - s);
+		}
 		if (kind) {
 			if (part_start && c->nparts >= c->m->max_parts) {
 				add_rest(c, p, &tail, part_start, end);
 				return;
 			}
 			if (part_start) {
-				/* the line break before the delimiter belongs to it */
-				const char *pe = line;
-				if (pe > part_start && pe[-1] == '\n')
-					pe--;
-				if (pe > part_start && pe[-1] == '\r')
-					pe--;
+				const char *pe = line_start_of(part_start, line);
 				struct sv_mime_part *ch = new_child(c, p, &tail);
 				parse_text(c, ch, part_start, (size_t)(pe - part_start), digest);
 			}
 			if (kind == 2) {
-				part_start = NULL; /* the epilogue is ignored */
+				/* the epilogue: no part, the multipart's own text */
+				p->epilogue = next;
+				p->epilen = (size_t)(end - next);
+				part_start = NULL;
 				break;
 			}
 			part_start = next;
@@ -802,4 +822,192 @@ const char *sv_msg_part_text_use(struct sv_msg *m, struct sv_mime_part *p, size_
 	p->tlen = n;
 	p->text_done = true;
 	return t;
+}
+
+const char *sv_msg_part_outside(struct sv_msg *m, struct sv_mime_part *p, size_t *len_r)
+{
+	*len_r = 0;
+	if (!p->multipart)
+		return "";
+	if (!p->prologue) {
+		/* no delimiter at all: the whole body is preamble */
+		*len_r = p->blen;
+		return p->body;
+	}
+	if (!p->epilogue || p->epilen == 0) {
+		*len_r = p->prolen;
+		return p->prologue;
+	}
+	if (p->prolen == 0) {
+		*len_r = p->epilen;
+		return p->epilogue;
+	}
+	size_t n = p->prolen + 1 + p->epilen;
+	char *t = sv_arena_alloc(m->arena, n + 1);
+	memcpy(t, p->prologue, p->prolen);
+	t[p->prolen] = '\n';
+	memcpy(t + p->prolen + 1, p->epilogue, p->epilen);
+	t[n] = '\0';
+	*len_r = n;
+	return t;
+}
+
+/* ---- the text of HTML (for body :text, RFC 5173 §5.3) ------------------- */
+
+/* HTML 4 Latin-1 character entity names, U+00A0 to U+00FF in order. */
+static const char *const latin1_names[96] = {
+	"nbsp", "iexcl", "cent", "pound", "curren", "yen", "brvbar", "sect", "uml", "copy",
+	"ordf", "laquo", "not", "shy", "reg", "macr", "deg", "plusmn", "sup2", "sup3", "acute",
+	"micro", "para", "middot", "cedil", "sup1", "ordm", "raquo", "frac14", "frac12",
+	"frac34", "iquest", "Agrave", "Aacute", "Acirc", "Atilde", "Auml", "Aring", "AElig",
+	"Ccedil", "Egrave", "Eacute", "Ecirc", "Euml", "Igrave", "Iacute", "Icirc", "Iuml",
+	"ETH", "Ntilde", "Ograve", "Oacute", "Ocirc", "Otilde", "Ouml", "times", "Oslash",
+	"Ugrave", "Uacute", "Ucirc", "Uuml", "Yacute", "THORN", "szlig", "agrave", "aacute",
+	"acirc", "atilde", "auml", "aring", "aelig", "ccedil", "egrave", "eacute", "ecirc",
+	"euml", "igrave", "iacute", "icirc", "iuml", "eth", "ntilde", "ograve", "oacute",
+	"ocirc", "otilde", "ouml", "divide", "oslash", "ugrave", "uacute", "ucirc", "uuml",
+	"yacute", "thorn", "yuml",
+};
+
+static const struct {
+	const char *name;
+	uint32_t cp;
+} other_names[] = {
+	{"amp", '&'},       {"lt", '<'},         {"gt", '>'},         {"quot", '"'},
+	{"apos", '\''},     {"ndash", 0x2013},   {"mdash", 0x2014},   {"lsquo", 0x2018},
+	{"rsquo", 0x2019},  {"sbquo", 0x201a},   {"ldquo", 0x201c},   {"rdquo", 0x201d},
+	{"bdquo", 0x201e},  {"bull", 0x2022},    {"hellip", 0x2026},  {"euro", 0x20ac},
+	{"trade", 0x2122},  {"zwnj", 0x200c},    {"zwj", 0x200d},     {"thinsp", 0x2009},
+	{"ensp", 0x2002},   {"emsp", 0x2003},    {"dagger", 0x2020},  {"Dagger", 0x2021},
+};
+
+/* The code point of the character reference at s[0..n) (after '&', up
+ * to and without ';'); 0 when it names none. A non-breaking space is a
+ * space for matching. */
+static uint32_t char_ref(const char *s, size_t n)
+{
+	if (n >= 2 && s[0] == '#') {
+		bool hex = s[1] == 'x' || s[1] == 'X';
+		size_t i = hex ? 2 : 1;
+		uint32_t cp = 0;
+		if (i == n || n - i > 7)
+			return 0;
+		for (; i < n; i++) {
+			int d = hex ? hexval((unsigned char)s[i])
+				    : sv_ascii_isdigit((unsigned char)s[i]) ? s[i] - '0' : -1;
+			if (d < 0)
+				return 0;
+			cp = cp * (hex ? 16 : 10) + (uint32_t)d;
+		}
+		if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0xfffd;
+		return cp == 0xa0 ? ' ' : cp;
+	}
+	for (size_t k = 0; k < sizeof other_names / sizeof other_names[0]; k++)
+		if (strlen(other_names[k].name) == n && memcmp(other_names[k].name, s, n) == 0)
+			return other_names[k].cp;
+	for (size_t k = 0; k < 96; k++)
+		if (strlen(latin1_names[k]) == n && memcmp(latin1_names[k], s, n) == 0)
+			return k == 0 ? ' ' : 0xa0 + (uint32_t)k;
+	return 0;
+}
+
+/* Elements whose start or end is a line break in the text. */
+static bool html_block(const char *name, size_t n)
+{
+	static const char *const blocks[] = {
+		"br", "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "tr", "td", "th", "table",
+		"h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr", "title", "section",
+		"article", "header", "footer", "nav", "address", "center", "form", "body", NULL};
+	for (size_t k = 0; blocks[k]; k++)
+		if (sv_ascii_ieq(name, n, blocks[k], strlen(blocks[k])))
+			return true;
+	return false;
+}
+
+/* Append p[0..n), visible text: first the whitespace run before it, as
+ * one pending ' ' or '\n' (a line break wins over a space). */
+static void html_put(struct sv_buf *out, char *pending, const char *p, size_t n)
+{
+	if (*pending && out->len)
+		sv_buf_putc(out, *pending);
+	*pending = 0;
+	sv_buf_append(out, p, n);
+}
+
+/* Skip from s[i] (just after "<name") past the end of the element named
+ * name[0..nl), whose content is not text (script, style): to after its
+ * end tag, or to the end. */
+static size_t skip_raw_element(const char *s, size_t i, size_t n, const char *name, size_t nl)
+{
+	for (; i + 2 + nl <= n; i++)
+		if (s[i] == '<' && s[i + 1] == '/' && sv_ascii_ieq(s + i + 2, nl, name, nl)) {
+			const char *gt = memchr(s + i, '>', n - i);
+			return gt ? (size_t)(gt - s) + 1 : n;
+		}
+	return n;
+}
+
+void sv_mail_html_text(struct sv_buf *out, const char *s, size_t n)
+{
+	char pending = 0;
+	size_t i = 0;
+	sv_buf_append(out, "", 0);
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '<' && i + 3 < n && memcmp(s + i, "<!--", 4) == 0) {
+			const char *e = memmem(s + i + 4, n - i - 4, "-->", 3);
+			i = e ? (size_t)(e - s) + 3 : n;
+		} else if (c == '<' && i + 1 < n &&
+			   (sv_ascii_isalpha((unsigned char)s[i + 1]) || s[i + 1] == '/' ||
+			    s[i + 1] == '!' || s[i + 1] == '?')) {
+			/* a tag: its name, then to its '>' (quoted values may
+			   hold one) */
+			size_t ns = i + 1 + (s[i + 1] == '/'), ne = ns;
+			while (ne < n && (sv_ascii_isalpha((unsigned char)s[ne]) ||
+					  sv_ascii_isdigit((unsigned char)s[ne])))
+				ne++;
+			size_t k = ne;
+			char quote = 0;
+			while (k < n && (quote || s[k] != '>')) {
+				if (quote && s[k] == quote)
+					quote = 0;
+				else if (!quote && (s[k] == '"' || s[k] == '\''))
+					quote = s[k];
+				k++;
+			}
+			i = k < n ? k + 1 : n;
+			bool end_tag = s[ns - 1] == '/';
+			if (!end_tag && (sv_ascii_ieq(s + ns, ne - ns, "script", 6) ||
+					 sv_ascii_ieq(s + ns, ne - ns, "style", 5)))
+				i = skip_raw_element(s, i, n, s + ns, ne - ns);
+			else if (html_block(s + ns, ne - ns))
+				pending = '\n';
+		} else if (c == '&') {
+			const char *semi = memchr(s + i + 1, ';', n - i - 1 < 12 ? n - i - 1 : 12);
+			uint32_t cp = semi ? char_ref(s + i + 1, (size_t)(semi - s) - i - 1) : 0;
+			if (cp == ' ') {
+				if (!pending)
+					pending = ' ';
+				i = (size_t)(semi - s) + 1;
+			} else if (cp) {
+				char u[4];
+				html_put(out, &pending, u, sv_utf8_encode(cp, u));
+				i = (size_t)(semi - s) + 1;
+			} else {
+				html_put(out, &pending, "&", 1);
+				i++;
+			}
+		} else if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f') {
+			if (!pending)
+				pending = ' ';
+			i++;
+		} else {
+			size_t k = i + 1;
+			while (k < n && s[k] != '<' && s[k] != '&' && !is_wsp(s[k]) && s[k] != '\f')
+				k++;
+			html_put(out, &pending, s + i, k - i);
+			i = k;
+		}
+	}
 }

@@ -6,7 +6,8 @@
  * :matches runs the classic single-backtrack glob algorithm: each '*'
  * first matches nothing and only the most recent '*' is ever extended, so
  * the cost is O(value x pattern) whatever the pattern, and earlier
- * wildcards take the shortest span (RFC 5229 §3.2's examples).
+ * wildcards take the shortest span (RFC 5229 §3.2's examples). Wildcards
+ * count octets under i;octet and i;ascii-casemap (unit_len).
  */
 #include <string.h>
 
@@ -32,13 +33,19 @@ struct gpart {
 	unsigned char c;
 };
 
-/* Length of one character at s for '?': a UTF-8 sequence, else one byte. */
-static size_t char_len(const char *s, size_t n)
+/*
+ * What one '?' takes, and what a '*' grows by, at s: one unit of the
+ * comparator (RFC 5228 §2.7.1). i;octet and i;ascii-casemap work on
+ * octets (RFC 4790 §9.2, §9.3), so "?ber" does not match "Über", whose
+ * "Ü" is two octets. A comparator that works on characters (such as
+ * i;unicode-casemap, RFC 5051) takes one UTF-8 sequence, or one byte
+ * where the value is not UTF-8.
+ */
+static size_t unit_len(const struct sv_cmp_def *cmp, const char *s, size_t n)
 {
-	if ((unsigned char)s[0] < 0x80)
+	if (cmp == &sv_cmp_octet || cmp == &sv_cmp_ascii_casemap)
 		return 1;
-	size_t l = sv_utf8_seq_len(s, n);
-	return l ? l : 1;
+	return sv_utf8_char_len(s, n);
 }
 
 bool sv_glob_match(const struct sv_cmp_def *cmp, const char *val, size_t vlen, const char *pat,
@@ -92,7 +99,7 @@ bool sv_glob_match(const struct sv_cmp_def *cmp, const char *val, size_t vlen, c
 			}
 			if (vi < vlen) {
 				if (g->kind == '?') {
-					size_t l = char_len(val + vi, vlen - vi);
+					size_t l = unit_len(cmp, val + vi, vlen - vi);
 					if (wi < ncap) {
 						capbuf[2 * wi] = vi;
 						capbuf[2 * wi + 1] = vi + l;
@@ -117,7 +124,7 @@ bool sv_glob_match(const struct sv_cmp_def *cmp, const char *val, size_t vlen, c
 			ok = false;
 			break;
 		}
-		star_v += char_len(val + star_v, vlen - star_v);
+		star_v += unit_len(cmp, val + star_v, vlen - star_v);
 		vi = star_v;
 		pi = star_p + 1;
 		wi = star_w + 1;

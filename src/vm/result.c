@@ -20,30 +20,30 @@ static bool same_target(const struct sv_action *a, const struct sv_action *b)
 	return a->tlen == b->tlen && memcmp(a->target, b->target, a->tlen) == 0;
 }
 
-/* Flags of a folded store: the union, in first-seen order. */
-static void merge_flags(struct sv_action *a, const struct sv_action *b, struct sv_arena *ar)
+/* Copy flags into the result's arena (an action's flags may live in the
+ * run's arena, which goes before the result is carried out). */
+static const char **copy_flags(struct sv_arena *ar, const char *const *flags, size_t n)
+{
+	if (!n)
+		return NULL;
+	const char **fl = sv_arena_array(ar, n, sizeof *fl);
+	for (size_t i = 0; i < n; i++)
+		fl[i] = sv_arena_strndup(ar, flags[i], strlen(flags[i]));
+	return fl;
+}
+
+/* Flags of a folded store: the message is stored once, with the flags of
+ * the last store named (RFC 5232 §5: the flags a store asks for are those
+ * of its :flags or of the internal variable at that point; the last one
+ * stands, as with setflag). A store without flags of its own (no
+ * imap4flags) leaves them alone. */
+static void take_flags(struct sv_action *a, const struct sv_action *b, struct sv_arena *ar)
 {
 	if (!b->has_flags)
 		return;
-	if (!a->has_flags) {
-		a->flags = b->flags;
-		a->nflags = b->nflags;
-		a->has_flags = true;
-		return;
-	}
-	const char **v = sv_arena_array(ar, a->nflags + b->nflags, sizeof *v);
-	size_t n = 0;
-	for (size_t i = 0; i < a->nflags; i++)
-		v[n++] = a->flags[i];
-	for (size_t i = 0; i < b->nflags; i++) {
-		bool seen = false;
-		for (size_t j = 0; j < n && !seen; j++)
-			seen = sv_ascii_ieqz(v[j], b->flags[i]);
-		if (!seen)
-			v[n++] = b->flags[i];
-	}
-	a->flags = v;
-	a->nflags = n;
+	a->flags = copy_flags(ar, b->flags, b->nflags);
+	a->nflags = b->nflags;
+	a->has_flags = true;
 }
 
 static bool store_target_eq(const struct sv_action *a, const struct sv_action *b)
@@ -152,7 +152,7 @@ enum sv_status sv_result_add(struct sv_result *r, const struct sv_action *a, str
 		if (e->executed)
 			continue;
 		if (a->def->duplicate && a->def->duplicate(e, a)) {
-			merge_flags(e, a, r->arena);
+			take_flags(e, a, r->arena);
 			if (a->def->cancels_keep && !a->copy)
 				r->keep_cancelled = true;
 			return SV_OK;
@@ -179,12 +179,8 @@ enum sv_status sv_result_add(struct sv_result *r, const struct sv_action *a, str
 	struct sv_action *n = &r->v[r->n++];
 	*n = *a;
 	n->target = a->target ? sv_arena_strndup(r->arena, a->target, a->tlen) : NULL;
-	if (a->nflags) {
-		const char **fl = sv_arena_array(r->arena, a->nflags, sizeof *fl);
-		for (size_t i = 0; i < a->nflags; i++)
-			fl[i] = sv_arena_strndup(r->arena, a->flags[i], strlen(a->flags[i]));
-		n->flags = fl;
-	}
+	if (a->nflags)
+		n->flags = copy_flags(r->arena, a->flags, a->nflags);
 	if (a->def->cancels_keep && !a->copy)
 		r->keep_cancelled = true;
 	return SV_OK;

@@ -3,7 +3,8 @@
  *
  * Actions are recorded during the run and carried out after it. The result
  * folds duplicates (RFC 5228 §2.10.3: the same mailbox twice is one store,
- * keep and fileinto "INBOX" are one, the same redirect twice is one), checks
+ * with the flags of the last, RFC 5232 §5; keep and fileinto "INBOX" are
+ * one; the same redirect twice is one), checks
  * conflicts between actions (each action kind may refuse a companion, as
  * reject refuses keep, RFC 5429 §2.1) and tracks the implicit keep
  * (RFC 5228 §2.10.2).

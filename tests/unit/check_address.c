@@ -149,6 +149,77 @@ START_TEST(test_path)
 }
 END_TEST
 
+/* RFC 5321 §4.1.2 paths read exactly, RFC 6531 §3.3 UTF-8 */
+static const struct {
+	const char *in;
+	bool ok;
+	const char *addr, *local, *domain;
+} smtp_cases[] = {
+	{"<a@b.example>", true, "a@b.example", "a", "b.example"},
+	{"a@b.example", true, "a@b.example", "a", "b.example"},
+	{" <a.b+c@d-e.example> ", true, "a.b+c@d-e.example", "a.b+c", "d-e.example"},
+	{"<>", true, "", "", NULL},
+	{"", true, "", "", NULL},
+	{"<@x.example,@y.example:a@b.example>", true, "a@b.example", "a", "b.example"},
+	{"@x.example:a@b.example", true, "a@b.example", "a", "b.example"},
+	{"<\"q l\"@b.example>", true, "q l@b.example", "q l", "b.example"},
+	{"<\"a\\\"@b\"@c.example>", true, "a\"@b@c.example", "a\"@b", "c.example"},
+	{"<\"\"@b.example>", true, "@b.example", "", "b.example"},
+	{"<a@[192.0.2.1]>", true, "a@[192.0.2.1]", "a", "[192.0.2.1]"},
+	{"<a@[IPv6:2001:db8::1]>", true, "a@[IPv6:2001:db8::1]", "a", "[IPv6:2001:db8::1]"},
+	{"<postmaster>", true, "postmaster", "postmaster", NULL},
+	{"user", true, "user", "user", NULL},
+	{"j\xc3\xb6ran@ex\xc3\xa4mple.org", true, "j\xc3\xb6ran@ex\xc3\xa4mple.org", "j\xc3\xb6ran",
+	 "ex\xc3\xa4mple.org"},
+	/* invalid: the text as given, no local part or domain */
+	{"<a@b.example", false, "<a@b.example", "", NULL},
+	{"a@b.example>", false, "a@b.example>", "", NULL},
+	{"<a b@c.example>", false, "<a b@c.example>", "", NULL},
+	{"a..b@c.example", false, "a..b@c.example", "", NULL},
+	{".a@c.example", false, ".a@c.example", "", NULL},
+	{"a.@c.example", false, "a.@c.example", "", NULL},
+	{"a@-c.example", false, "a@-c.example", "", NULL},
+	{"a@c-.example", false, "a@c-.example", "", NULL},
+	{"a@c..example", false, "a@c..example", "", NULL},
+	{"a@c.example.", false, "a@c.example.", "", NULL},
+	{"a@", false, "a@", "", NULL},
+	{"@b.example", false, "@b.example", "", NULL},
+	{"a@b@c.example", false, "a@b@c.example", "", NULL},
+	{"a@b.example (c)", false, "a@b.example (c)", "", NULL},
+	{"Name <a@b.example>", false, "Name <a@b.example>", "", NULL},
+	{"<@x.example:>", false, "<@x.example:>", "", NULL},
+	{"<@x.example a@b.example>", false, "<@x.example a@b.example>", "", NULL},
+	{"<@x.example,y.example:a@b.example>", false, NULL, "", NULL},
+	{"<\"a@b.example>", false, NULL, "", NULL},
+	{"<\"a\x01\"@b.example>", false, NULL, "", NULL},
+	{"<a@[]>", false, NULL, "", NULL},
+	{"<a@[1.2.3.4>", false, NULL, "", NULL},
+	{"<\"\">", false, NULL, "", NULL},
+	{"a\xc3@b.example", false, NULL, "", NULL}, /* not UTF-8 */
+	{"a@b\xff.example", false, NULL, "", NULL},
+	{"<<>>", false, NULL, "", NULL},
+};
+
+START_TEST(test_smtp_path)
+{
+	struct sv_arena *a = sv_arena_new();
+	struct sv_addr ad;
+	const char *in = smtp_cases[_i].in;
+	bool ok = sv_addr_parse_smtp_path(a, in, strlen(in), &ad);
+	ck_assert_msg(ok == smtp_cases[_i].ok, "[%s]", in);
+	ck_assert_int_eq(ad.valid, ok);
+	ck_assert_ptr_nonnull(ad.addr);
+	ck_assert_str_eq(ad.local, smtp_cases[_i].local);
+	if (smtp_cases[_i].addr)
+		ck_assert_str_eq(ad.addr, smtp_cases[_i].addr);
+	if (smtp_cases[_i].domain)
+		ck_assert_str_eq(ad.domain, smtp_cases[_i].domain);
+	else
+		ck_assert_ptr_null(ad.domain);
+	sv_arena_free(a);
+}
+END_TEST
+
 START_TEST(test_hostile)
 {
 	struct sv_arena *a = sv_arena_new();
@@ -215,6 +286,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_list, 0, (int)(sizeof list_cases / sizeof list_cases[0]));
 	tcase_add_loop_test(tc, test_path, 0, (int)(sizeof path_cases / sizeof path_cases[0]));
+	tcase_add_loop_test(tc, test_smtp_path, 0, (int)(sizeof smtp_cases / sizeof smtp_cases[0]));
 	tcase_add_test(tc, test_hostile);
 	suite_add_tcase(s, tc);
 	return s;

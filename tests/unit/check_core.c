@@ -1098,6 +1098,21 @@ static const struct run_case run_cases[] = {
 	{"flags in a variable", REQ_ALL "setflag \"v\" \"k\"; fileinto :flags \"${v}\" \"A\";",
 	 "fileinto:A[k]"},
 	{"empty :flags", REQ_ALL "setflag \"a\"; fileinto :flags \"\" \"A\";", "fileinto:A"},
+	/* RFC 5232 §3: \Recent and names that are no IMAP flags are ignored */
+	{":flags ignores \\Recent and invalid names",
+	 REQ_ALL "fileinto :flags [\"\\\\Recent\", \"a(b\", \"\\\\Seen\"] \"A\";", "fileinto:A[\\Seen]"},
+	{"addflag ignores them for the implicit keep", REQ_ALL "addflag \"\\\\Recent x*y \\\\Seen\";",
+	 "keep[\\Seen]"},
+	/* RFC 5228 §2.10.3 with RFC 5232 §5: several stores into one mailbox
+	 * store once, with the flags of the last one */
+	{"the last store's flags", REQ_ALL "fileinto :copy :flags \"A\" \"X\";"
+	 " fileinto :copy :flags \"B\" \"X\";", "fileinto:X[B],keep"},
+	{"the last store's internal flags", REQ_ALL "setflag \"A\"; fileinto \"X\"; setflag \"B\";"
+	 " fileinto \"X\";", "fileinto:X[B]"},
+	{"keep after fileinto INBOX: keep's flags", REQ_ALL "fileinto :flags \"A\" \"INBOX\";"
+	 " keep :flags \"B\";", "keep[B]"},
+	{"the last store without flags", REQ_ALL "fileinto :flags \"A\" \"X\"; fileinto :flags \"\" \"X\";",
+	 "fileinto:X"},
 	/* draft-ietf-sieve-regex-01 */
 	{"regex", REQ_ALL TF("header :regex \"subject\" \"^H.*d$\""), "fileinto:T"},
 	{"regex casemap", REQ_ALL TF("header :regex \"subject\" \"^hello\""), "fileinto:T"},

@@ -318,6 +318,32 @@ START_TEST(test_null_and_nul)
 }
 END_TEST
 
+/* RFC 5322 §2.1: the body follows the empty line that ends the header */
+static const struct {
+	const char *in;
+	bool body;
+} body_cases[] = {
+	{"Subject: x\n", false},
+	{"Subject: x\r\n", false},
+	{"Subject: x", false},
+	{"Subject: x\n \n", false}, /* a folded continuation, not empty */
+	{"", false},
+	{"Subject: x\n\n", true},
+	{"Subject: x\r\n\r\n", true},
+	{"\n", true},
+	{"\r\n", true},
+	{"Subject: x\n\nbody", true},
+	{"Subject: x\nnot a field\n", true},
+};
+
+START_TEST(test_has_body)
+{
+	struct sv_msg *m = sv_msg_new(body_cases[_i].in, strlen(body_cases[_i].in));
+	ck_assert_msg(sv_msg_has_body(m) == body_cases[_i].body, "[%s]", body_cases[_i].in);
+	sv_msg_free(m);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("message");
@@ -325,6 +351,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_unfold, 0, (int)(sizeof unfold_cases / sizeof unfold_cases[0]));
 	tcase_add_test(tc, test_raw_kept);
+	tcase_add_loop_test(tc, test_has_body, 0, (int)(sizeof body_cases / sizeof body_cases[0]));
 	tcase_add_loop_test(tc, test_eol, 0, (int)(sizeof eol_cases / sizeof eol_cases[0]));
 	tcase_add_test(tc, test_mbox_from);
 	tcase_add_test(tc, test_lookup);

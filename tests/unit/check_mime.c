@@ -75,6 +75,9 @@ static const struct {
 	{"text/plain", "text/plain", "us-ascii"},
 	{"garbage", "text/plain", "us-ascii"},   /* §5.2: invalid means default */
 	{"text/", "text/plain", "us-ascii"},
+	{"text/html/x", "text/plain", "us-ascii"}, /* §5.1: no second slash */
+	{"text/html x; charset=utf-8", "text/plain", "us-ascii"},
+	{"text/html (c); charset=utf-8", "text/html", "utf-8"},
 	{"", "text/plain", "us-ascii"},
 	{"text/plain; charset*=us-ascii'en'utf-8", "text/plain", "utf-8"}, /* RFC 2231 §4 */
 };
@@ -96,6 +99,41 @@ START_TEST(test_content_type)
 END_TEST
 
 /* RFC 2046 §5.1.4 alternative, §5.1.1 preamble and epilogue ignored */
+/* HTML as a reader sees it (for body :text, RFC 5173 §5.3) */
+static const struct {
+	const char *in, *want;
+} html_cases[] = {
+	{"<p>a &amp; b</p>", "a & b"},
+	{"&lt;&gt;&quot;&apos;", "<>\"'"},
+	{"&#65;&#x42;&#X43;", "ABC"},
+	{"&eacute;t&eacute; &yuml; &nbsp;x", "\xc3\xa9t\xc3\xa9 \xc3\xbf x"},
+	{"&euro;&hellip;", "\xe2\x82\xac\xe2\x80\xa6"},
+	{"&#0; &#xD800; &#1114112;", "\xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd"},
+	{"&unknown; &amp &#x; a&b", "&unknown; &amp &#x; a&b"},
+	{"<a href=\"x>y\" title='q'>link</a> text", "link text"},
+	{"one<br>two<BR/>three", "one\ntwo\nthree"},
+	{"  many \r\n\t spaces  ", "many spaces"},
+	{"a<!-- <p>hidden</p> -->b", "ab"},
+	{"<!DOCTYPE html><html><head><title>T</title><style>p{}</style>"
+	 "<script>x<y</script></head><body><p>Body</p></body></html>", "T\nBody"},
+	{"<SCRIPT type=x>never</SCRIPT>shown", "shown"},
+	{"<script>unclosed", ""},
+	{"a < b and c <", "a < b and c <"},
+	{"text<p unclosed", "text"},
+	{"caf\xc3\xa9 <b>bold</b>", "caf\xc3\xa9 bold"},
+};
+
+START_TEST(test_html_text)
+{
+	struct sv_buf b = SV_BUF_INIT;
+	sv_mail_html_text(&b, html_cases[_i].in, strlen(html_cases[_i].in));
+	ck_assert_msg(b.len == strlen(html_cases[_i].want) &&
+			      memcmp(b.p, html_cases[_i].want, b.len) == 0,
+		      "[%s] gave [%.*s]", html_cases[_i].in, (int)b.len, b.p);
+	sv_buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_alternative)
 {
 	struct sv_msg *m = msg("Content-Type: multipart/alternative; boundary=\"b1\"\r\n"
@@ -118,6 +156,13 @@ START_TEST(test_alternative)
 	ck_assert_str_eq(p->boundary, "b1");
 	ck_assert_uint_eq(nchildren(p), 2);
 	struct sv_mime_part *c0 = child(p, 0), *c1 = child(p, 1);
+	/* the multipart's own text: preamble and epilogue, without the
+	   line breaks that belong to the delimiters */
+	size_t olen;
+	const char *o = sv_msg_part_outside(m, p, &olen);
+	ck_assert_uint_eq(olen, strlen("preamble\nepilogue\r\n"));
+	ck_assert(memcmp(o, "preamble\nepilogue\r\n", olen) == 0);
+	ck_assert_uint_eq(sv_msg_part_outside(m, c0, &olen)[0], 0);
 	ck_assert_str_eq(c0->ctype, "text/plain");
 	ck_assert_str_eq(c0->charset, "utf-8");
 	assert_text(m, c0, "plain caf\xc3\xa9");
@@ -605,6 +650,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_default);
 	tcase_add_loop_test(tc, test_content_type, 0, (int)(sizeof ct_cases / sizeof ct_cases[0]));
 	tcase_add_test(tc, test_alternative);
+	tcase_add_loop_test(tc, test_html_text, 0, (int)(sizeof html_cases / sizeof html_cases[0]));
 	tcase_add_test(tc, test_mixed_base64);
 	tcase_add_test(tc, test_nested);
 	tcase_add_test(tc, test_rfc822);
