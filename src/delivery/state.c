@@ -99,7 +99,7 @@ struct sv_state {
 	char *user, *prefix;
 	struct sv_state_txn txn;
 	char token[TOKEN_LEN + 1]; /* names this handle's reservations */
-	time_t now;                /* the latest now a caller gave; open: the clock */
+	time_t now;                /* the latest now a caller gave (o.now at first) */
 };
 
 void sv_state_opts_init(struct sv_state_opts *o)
@@ -148,7 +148,7 @@ static void base_init(struct sv_state *st, const struct backend *be, const struc
 	st->o.user = st->user;
 	st->o.prefix = st->prefix;
 	make_token(st->token);
-	st->now = time(NULL);
+	st->now = st->o.now ? st->o.now : time(NULL);
 }
 
 static void base_free(struct sv_state *st)

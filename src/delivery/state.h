@@ -77,6 +77,11 @@ struct sv_state_opts {
 	/* SQLite, mem: at most this many expired marks are deleted per
 	 * write, so a write's cost does not grow with the store. */
 	unsigned purge_batch;
+	/* The delivery's fixed now (DESIGN.md §3), for what a commit works
+	 * out by itself: which marks have ended (purge) and Redis expiry
+	 * times. 0: the clock at open. check and claim set it again to the
+	 * now they are given. */
+	time_t now;
 	/* What open repaired, for the caller's log (a corrupt SQLite
 	 * database moved aside and a new one started); NULL: not told. */
 	void (*warn)(void *ctx, const char *text);
@@ -84,7 +89,7 @@ struct sv_state_opts {
 };
 
 /* The defaults: no user, prefix "sift", busy timeout 10 s, Redis timeout
- * 5 s, claim wait 10 s, lease 3600 s, purge batch 64, no warn. */
+ * 5 s, claim wait 10 s, lease 3600 s, purge batch 64, now 0, no warn. */
 void sv_state_opts_init(struct sv_state_opts *o);
 
 /*
