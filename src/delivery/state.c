@@ -799,7 +799,7 @@ static enum sv_status sq_fail(struct sq_state *q, sqlite3_stmt *s, int rc, const
 		sv_buf_puts(err, "state database ");
 		put_path(err, q->path);
 		sv_buf_printf(err, ": cannot %s: %s", doing, what.p);
-		if ((rc & 0xff) == SQLITE_BUSY)
+		if (rc == SQLITE_BUSY) /* waited the whole busy timeout */
 			sv_buf_printf(err, " (another delivery held it for %u ms)",
 			              q->base.o.busy_timeout_ms);
 	}
