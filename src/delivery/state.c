@@ -1304,6 +1304,16 @@ static bool rd_word(struct rd_state *r, struct sv_buf *err, const char *cmd, con
 	return rd_status(r, err, arg ? 2 : 1, argv, lens);
 }
 
+/* After a server's error inside WATCH or MULTI: leave the connection as
+ * the handle's next call expects it (DISCARD also unwatches). */
+static void rd_abort(struct rd_state *r, bool multi)
+{
+	struct sv_buf ignored = SV_BUF_INIT;
+	if (!r->broken)
+		rd_word(r, &ignored, multi ? "DISCARD" : "UNWATCH", NULL);
+	sv_buf_free(&ignored);
+}
+
 /* PREFIX:{USER}:NS:KEY in r->k. */
 static void rd_key(struct rd_state *r, const char *ns, const char *key, size_t klen)
 {
@@ -1397,8 +1407,10 @@ static enum sv_status rd_claim(struct sv_state *st, const char *ns, const char *
 		const char *get[2] = {"GET", r->k.p};
 		size_t getl[2] = {3, r->k.len};
 		rep = rd_cmd(r, err, 2, get, getl);
-		if (!rep)
+		if (!rep) {
+			rd_abort(r, false);
 			return SV_TEMPFAIL;
+		}
 		bool reserved = false;
 		char token[TOKEN_LEN + 1];
 		long long end = 0;
@@ -1418,12 +1430,16 @@ static enum sv_status rd_claim(struct sv_state *st, const char *ns, const char *
 			return SV_OK;
 		}
 		/* ended by the caller's clock, abandoned, or not ours to read */
-		if (!rd_word(r, err, "MULTI", NULL))
+		if (!rd_word(r, err, "MULTI", NULL)) {
+			rd_abort(r, false);
 			return SV_TEMPFAIL;
+		}
 		const char *put[5] = {"SET", r->k.p, val, "PX", px};
 		size_t putl[5] = {3, r->k.len, strlen(val), 2, strlen(px)};
-		if (!rd_status(r, err, 5, put, putl))
+		if (!rd_status(r, err, 5, put, putl)) {
+			rd_abort(r, true);
 			return SV_TEMPFAIL;
+		}
 		const char *exec[1] = {"EXEC"};
 		size_t execl[1] = {4};
 		rep = rd_cmd(r, err, 1, exec, execl);
@@ -1454,10 +1470,7 @@ static enum sv_status rd_commit(struct sv_state *st, struct sv_buf *err)
 		const char *argv[5] = {"SET", r->k.p, val, "PX", px};
 		size_t lens[5] = {3, r->k.len, strlen(val), 2, strlen(px)};
 		if (!rd_status(r, err, 5, argv, lens)) {
-			/* a command refused while queueing: abandon the lot */
-			struct sv_buf ignored = SV_BUF_INIT;
-			rd_word(r, &ignored, "DISCARD", NULL);
-			sv_buf_free(&ignored);
+			rd_abort(r, true); /* refused while queueing: abandon the lot */
 			return SV_TEMPFAIL;
 		}
 	}
@@ -1494,8 +1507,10 @@ static void rd_release(struct sv_state *st)
 		argv[0] = "GET";
 		lens[0] = 3;
 		redisReply *rep = rd_cmd(r, &ignored, 2, argv, lens);
-		if (!rep)
+		if (!rep) {
+			rd_abort(r, false);
 			break;
+		}
 		bool reserved = false;
 		char token[TOKEN_LEN + 1];
 		long long end;
@@ -1510,8 +1525,14 @@ static void rd_release(struct sv_state *st)
 		lens[0] = 3;
 		const char *exec[1] = {"EXEC"};
 		size_t execl[1] = {4};
-		if (!rd_word(r, &ignored, "MULTI", NULL) || !rd_status(r, &ignored, 2, argv, lens))
+		if (!rd_word(r, &ignored, "MULTI", NULL)) {
+			rd_abort(r, false);
 			break;
+		}
+		if (!rd_status(r, &ignored, 2, argv, lens)) {
+			rd_abort(r, true);
+			break;
+		}
 		rep = rd_cmd(r, &ignored, 1, exec, execl);
 		if (rep)
 			rd.freeReplyObject(rep);

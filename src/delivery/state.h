@@ -99,9 +99,11 @@ void sv_state_opts_init(struct sv_state_opts *o);
  *   the file is made 0600. A file that is not a database, or one SQLite
  *   finds damaged, is renamed aside (PATH.corrupt-TIME-PID, its -wal
  *   beside it) and a new one is started: the open succeeds and says so
- *   through o->warn. What the state forgets that way is at most a second
- *   vacation reply or a duplicate delivered twice; mail is never lost or
- *   held back for it.
+ *   through o->warn. Damage a later call meets is handled the same way,
+ *   and that call fails with SV_TEMPFAIL (the same text in err, "try
+ *   again"), so that the MTA's retry runs on the new database. What the
+ *   state forgets that way is at most a second vacation reply or a
+ *   duplicate delivered twice; mail is never lost or held back for it.
  * - "redis:HOST:PORT[/DB][?OPTIONS]", "redis:[IPV6]:PORT[/DB][?OPTIONS]"
  *   or "redis:unix:/PATH/SOCKET[?OPTIONS]": a Redis server; OPTIONS are
  *   "&"-separated prefix=P, db=N, password=S (AUTH). The port defaults

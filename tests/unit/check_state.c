@@ -962,6 +962,35 @@ START_TEST(test_redis_keys)
 }
 END_TEST
 
+/* What sift did not write under its keys: a string it cannot read is
+ * taken over by a claim; another type makes the call defer, and the
+ * handle goes on working for its next call. */
+START_TEST(test_redis_foreign_values)
+{
+	struct sv_state *a = open_b(B_REDIS_TCP);
+	char key[128];
+	snprintf(key, sizeof key, "sift:{%s}:vacation:str", test_user());
+	ck_assert_str_eq(RAW("SET", key, "hello"), "+OK");
+	ck_assert(!seen(a, "vacation", K("str"), T0));
+	ck_assert(claim(a, "vacation", K("str"), T0, T0 + 10));
+	snprintf(key, sizeof key, "sift:{%s}:vacation:hash", test_user());
+	ck_assert_str_eq(RAW("HSET", key, "f", "v"), ":1");
+	struct sv_buf err = SV_BUF_INIT;
+	bool won = true;
+	ck_assert_int_eq(sv_dlv_state_claim(a, "vacation", K("hash"), T0, T0 + 10, &won, &err),
+	                 SV_TEMPFAIL);
+	ck_assert_msg(strstr(err.p, "WRONGTYPE"), "%s", err.p);
+	/* a WATCH left behind would make the commit's EXEC fail now */
+	ck_assert_str_eq(RAW("HSET", key, "f", "w"), ":0");
+	ck_assert(claim(a, "vacation", K("next"), T0, T0 + 10));
+	commit(a);
+	ck_assert(seen(a, "vacation", K("str"), T0));
+	ck_assert(seen(a, "vacation", K("next"), T0));
+	sv_dlv_state_close(a);
+	sv_buf_free(&err);
+}
+END_TEST
+
 /* Users, prefixes and databases on one server never see each other's
  * marks; user names that look like key syntax stay apart. */
 START_TEST(test_redis_apart)
@@ -1244,6 +1273,7 @@ int main(void)
 		add_table(tc, B_REDIS_TCP);
 		add_table(tc, B_REDIS_UNIX);
 		tcase_add_test(tc, test_redis_keys);
+		tcase_add_test(tc, test_redis_foreign_values);
 		tcase_add_test(tc, test_redis_apart);
 		tcase_add_test(tc, test_redis_down);
 		tcase_add_test(tc, test_redis_silent);
