@@ -181,8 +181,8 @@ static bool valid_args(const char *ns, const void *key, size_t klen, struct sv_b
 		return false;
 	}
 	if (!key || klen == 0 || klen > KEY_MAX) {
-		sv_buf_printf(err, "invalid state key of %zu bytes in '%s' (1 to %d bytes)", klen, ns,
-		              KEY_MAX);
+		sv_buf_printf(err, "invalid state key of %zu bytes in '%s' (1 to %d bytes)", klen,
+		              ns, KEY_MAX);
 		return false;
 	}
 	return true;
@@ -236,8 +236,8 @@ static bool any_claimed(const struct sv_state *st)
 	return false;
 }
 
-enum sv_status sv_dlv_state_check(struct sv_state *st, const char *ns, const void *key,
-                                  size_t klen, time_t now, bool *seen_r, struct sv_buf *err)
+enum sv_status sv_dlv_state_check(struct sv_state *st, const char *ns, const void *key, size_t klen,
+                                  time_t now, bool *seen_r, struct sv_buf *err)
 {
 	*seen_r = false;
 	if (!valid_args(ns, key, klen, err))
@@ -246,8 +246,8 @@ enum sv_status sv_dlv_state_check(struct sv_state *st, const char *ns, const voi
 	return st->be->check(st, ns, key, klen, now, seen_r, err);
 }
 
-enum sv_status sv_dlv_state_mark(struct sv_state *st, const char *ns, const void *key,
-                                 size_t klen, time_t expires_at, struct sv_buf *err)
+enum sv_status sv_dlv_state_mark(struct sv_state *st, const char *ns, const void *key, size_t klen,
+                                 time_t expires_at, struct sv_buf *err)
 {
 	if (!valid_args(ns, key, klen, err))
 		return SV_FAIL;
@@ -269,9 +269,8 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
-enum sv_status sv_dlv_state_claim(struct sv_state *st, const char *ns, const void *key,
-                                  size_t klen, time_t now, time_t expires_at, bool *won_r,
-                                  struct sv_buf *err)
+enum sv_status sv_dlv_state_claim(struct sv_state *st, const char *ns, const void *key, size_t klen,
+                                  time_t now, time_t expires_at, bool *won_r, struct sv_buf *err)
 {
 	*won_r = false;
 	if (!valid_args(ns, key, klen, err))
@@ -489,7 +488,7 @@ static void mem_close(struct sv_state *st)
 }
 
 static const struct backend mem_backend = {
-	mem_check, mem_claim, mem_commit, mem_release, mem_close,
+    mem_check, mem_claim, mem_commit, mem_release, mem_close,
 };
 
 static enum sv_status mem_open(const char *name, const struct sv_state_opts *o,
@@ -587,14 +586,14 @@ static void sq_load(void)
 enum sq_stmt { SQ_CHECK, SQ_GET, SQ_PUT, SQ_RELEASE, SQ_PURGE, SQ_N };
 
 static const char *const sq_sql[SQ_N] = {
-	[SQ_CHECK] = "SELECT expires FROM marks WHERE ns = ?1 AND key = ?2 AND owner IS NULL",
-	[SQ_GET] = "SELECT expires, owner FROM marks WHERE ns = ?1 AND key = ?2",
-	/* ?4: the reservation's token, NULL for a mark */
-	[SQ_PUT] = "INSERT OR REPLACE INTO marks (ns, key, expires, owner) VALUES (?1, ?2, ?3, ?4)",
-	[SQ_RELEASE] = "DELETE FROM marks WHERE ns = ?1 AND key = ?2 AND owner = ?3",
-	/* bounded: the index on expires finds the oldest rows first */
-	[SQ_PURGE] = "DELETE FROM marks WHERE rowid IN (SELECT rowid FROM marks WHERE expires <= ?1 "
-	             "ORDER BY expires LIMIT ?2)",
+    [SQ_CHECK] = "SELECT expires FROM marks WHERE ns = ?1 AND key = ?2 AND owner IS NULL",
+    [SQ_GET] = "SELECT expires, owner FROM marks WHERE ns = ?1 AND key = ?2",
+    /* ?4: the reservation's token, NULL for a mark */
+    [SQ_PUT] = "INSERT OR REPLACE INTO marks (ns, key, expires, owner) VALUES (?1, ?2, ?3, ?4)",
+    [SQ_RELEASE] = "DELETE FROM marks WHERE ns = ?1 AND key = ?2 AND owner = ?3",
+    /* bounded: the index on expires finds the oldest rows first */
+    [SQ_PURGE] = "DELETE FROM marks WHERE rowid IN (SELECT rowid FROM marks WHERE expires <= ?1 "
+                 "ORDER BY expires LIMIT ?2)",
 };
 
 /* Schema version 1. A row is a mark (owner NULL, expires: when it ends)
@@ -602,13 +601,13 @@ static const char *const sq_sql[SQ_N] = {
  * counts as abandoned). */
 #define SQ_SCHEMA_VERSION 1
 static const char sq_schema[] =
-	"BEGIN IMMEDIATE;"
-	"CREATE TABLE IF NOT EXISTS sift_schema (version INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS marks (ns TEXT NOT NULL, key BLOB NOT NULL,"
-	" expires INTEGER NOT NULL, owner TEXT, UNIQUE (ns, key));"
-	"CREATE INDEX IF NOT EXISTS marks_expires ON marks (expires);"
-	"INSERT INTO sift_schema (version) SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM sift_schema);"
-	"COMMIT;";
+    "BEGIN IMMEDIATE;"
+    "CREATE TABLE IF NOT EXISTS sift_schema (version INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS marks (ns TEXT NOT NULL, key BLOB NOT NULL,"
+    " expires INTEGER NOT NULL, owner TEXT, UNIQUE (ns, key));"
+    "CREATE INDEX IF NOT EXISTS marks_expires ON marks (expires);"
+    "INSERT INTO sift_schema (version) SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM sift_schema);"
+    "COMMIT;";
 
 struct sq_state {
 	struct sv_state base;
@@ -683,17 +682,17 @@ static int sq_version(struct sq_state *q, int *version_r)
  * SQLITE_OK, or what went wrong, described in err. */
 static int sq_setup(struct sq_state *q, struct sv_buf *err)
 {
-	int rc = sq.sqlite3_open_v2(q->path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-	                            NULL);
+	int rc =
+	    sq.sqlite3_open_v2(q->path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	int version = 0;
 	if (rc == SQLITE_OK) {
 		sq.sqlite3_extended_result_codes(q->db, 1);
 		sq.sqlite3_busy_timeout(q->db, (int)(q->base.o.busy_timeout_ms > INT_MAX
-		                                           ? INT_MAX
-		                                           : q->base.o.busy_timeout_ms));
+		                                         ? INT_MAX
+		                                         : q->base.o.busy_timeout_ms));
 		/* see the file's header comment for FULL */
-		rc = sq.sqlite3_exec(q->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", NULL,
-		                     NULL, NULL);
+		rc = sq.sqlite3_exec(q->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL",
+		                     NULL, NULL, NULL);
 	}
 	if (rc == SQLITE_OK)
 		rc = sq_version(q, &version);
@@ -707,7 +706,8 @@ static int sq_setup(struct sq_state *q, struct sv_buf *err)
 	if (rc != SQLITE_OK) {
 		sv_buf_puts(err, "state database ");
 		put_path(err, q->path);
-		sv_buf_printf(err, ": %s", q->db ? sq.sqlite3_errmsg(q->db) : sq.sqlite3_errstr(rc));
+		sv_buf_printf(err, ": %s",
+		              q->db ? sq.sqlite3_errmsg(q->db) : sq.sqlite3_errstr(rc));
 		return rc;
 	}
 	if (version != SQ_SCHEMA_VERSION) {
@@ -824,8 +824,8 @@ static enum sv_status sq_ready(struct sq_state *q, struct sv_buf *err)
 
 /* The statement i, prepared on first use, with ns and key bound to ?1
  * and ?2; an SQLite result code. */
-static int sq_stmt(struct sq_state *q, enum sq_stmt i, const char *ns, const char *key,
-                   size_t klen, sqlite3_stmt **s_r)
+static int sq_stmt(struct sq_state *q, enum sq_stmt i, const char *ns, const char *key, size_t klen,
+                   sqlite3_stmt **s_r)
 {
 	int rc = SQLITE_OK;
 	if (!q->stmt[i])
@@ -880,8 +880,8 @@ static int sq_purge(struct sq_state *q, time_t now, sqlite3_stmt **s_r)
 }
 
 /* Write one row: a reservation of this handle (owner) or a mark (NULL). */
-static int sq_put(struct sq_state *q, const char *ns, const char *key, size_t klen,
-                  time_t expires, const char *owner, sqlite3_stmt **s_r)
+static int sq_put(struct sq_state *q, const char *ns, const char *key, size_t klen, time_t expires,
+                  const char *owner, sqlite3_stmt **s_r)
 {
 	int rc = sq_stmt(q, SQ_PUT, ns, key, klen, s_r);
 	if (rc == SQLITE_OK)
@@ -1006,7 +1006,7 @@ static void sq_close(struct sv_state *st)
 }
 
 static const struct backend sq_backend = {
-	sq_check, sq_claim, sq_commit, sq_release, sq_close,
+    sq_check, sq_claim, sq_commit, sq_release, sq_close,
 };
 
 /* The folder the database lives in, made 0700 when missing (one level:
@@ -1264,7 +1264,8 @@ static redisReply *rd_cmd(struct rd_state *r, struct sv_buf *err, int argc, cons
 	redisReply *rep = rd.redisCommandArgv(r->c, argc, argv, lens);
 	if (!rep) {
 		r->broken = true;
-		bool timeout = r->c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
+		bool timeout =
+		    r->c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
 		if (timeout)
 			sv_buf_printf(err, "%s: no answer within %u ms", r->where,
 			              r->base.o.timeout_ms);
@@ -1553,7 +1554,7 @@ static void rd_close(struct sv_state *st)
 }
 
 static const struct backend rd_backend = {
-	rd_check, rd_claim, rd_commit, rd_release, rd_close,
+    rd_check, rd_claim, rd_commit, rd_release, rd_close,
 };
 
 /* The user name as a key part: bytes that would make two keys one (':',

@@ -128,15 +128,15 @@ enum sv_status sv_dlv_state_open(const char *location, const struct sv_state_opt
  * to 65536 bytes, any (SV_FAIL otherwise). Marks are compared with the
  * caller's now, not a server's clock, so a fixed "now" works everywhere.
  */
-enum sv_status sv_dlv_state_check(struct sv_state *st, const char *ns, const void *key,
-                                  size_t klen, time_t now, bool *seen_r, struct sv_buf *err);
+enum sv_status sv_dlv_state_check(struct sv_state *st, const char *ns, const void *key, size_t klen,
+                                  time_t now, bool *seen_r, struct sv_buf *err);
 
 /* Record a mark for (ns, key) ending at expires_at in the pending
  * transaction; nothing is written until commit. A second mark or claim
  * of the same key in one transaction sets its end again. SV_FAIL for an
  * invalid ns or key. */
-enum sv_status sv_dlv_state_mark(struct sv_state *st, const char *ns, const void *key,
-                                 size_t klen, time_t expires_at, struct sv_buf *err);
+enum sv_status sv_dlv_state_mark(struct sv_state *st, const char *ns, const void *key, size_t klen,
+                                 time_t expires_at, struct sv_buf *err);
 
 /*
  * Check and mark at once, safe against concurrent deliveries: atomically,
@@ -151,9 +151,8 @@ enum sv_status sv_dlv_state_mark(struct sv_state *st, const char *ns, const void
  * o->claim_lease seconds is taken over. A key this handle holds already:
  * *won_r = true again.
  */
-enum sv_status sv_dlv_state_claim(struct sv_state *st, const char *ns, const void *key,
-                                  size_t klen, time_t now, time_t expires_at, bool *won_r,
-                                  struct sv_buf *err);
+enum sv_status sv_dlv_state_claim(struct sv_state *st, const char *ns, const void *key, size_t klen,
+                                  time_t now, time_t expires_at, bool *won_r, struct sv_buf *err);
 
 /* Write every pending mark and turn every reservation of this handle into
  * a mark, atomically: all or none. SV_TEMPFAIL when that failed (nothing

@@ -91,18 +91,10 @@ static const char *location(int b)
 {
 	static char loc[256];
 	switch (b) {
-	case B_MEM:
-		snprintf(loc, sizeof loc, "mem:%s", user_name);
-		break;
-	case B_SQLITE:
-		snprintf(loc, sizeof loc, "sqlite:%s/.sift/state.db", root);
-		break;
-	case B_REDIS_TCP:
-		snprintf(loc, sizeof loc, "redis:127.0.0.1:%d", redis_port);
-		break;
-	default:
-		snprintf(loc, sizeof loc, "redis:unix:%s/redis.sock", redis_dir);
-		break;
+	case B_MEM: snprintf(loc, sizeof loc, "mem:%s", user_name); break;
+	case B_SQLITE: snprintf(loc, sizeof loc, "sqlite:%s/.sift/state.db", root); break;
+	case B_REDIS_TCP: snprintf(loc, sizeof loc, "redis:127.0.0.1:%d", redis_port); break;
+	default: snprintf(loc, sizeof loc, "redis:unix:%s/redis.sock", redis_dir); break;
 	}
 	return loc;
 }
@@ -303,7 +295,11 @@ START_TEST(test_bad_args)
 	struct sv_state *a = open_b(_i);
 	struct sv_buf err = SV_BUF_INIT;
 	bool r;
-	static const char *const bad_ns[] = {"", "a b", "a:b", "vacation\n", "é",
+	static const char *const bad_ns[] = {"",
+	                                     "a b",
+	                                     "a:b",
+	                                     "vacation\n",
+	                                     "é",
 	                                     "0123456789012345678901234567890123456789012345678"
 	                                     "9012345678901234"};
 	for (size_t i = 0; i < sizeof bad_ns / sizeof bad_ns[0]; i++) {
@@ -323,8 +319,7 @@ START_TEST(test_bad_args)
 	free(huge);
 	ck_assert_uint_eq(sv_dlv_state_pending(a), 0);
 	/* the longest valid namespace works */
-	mark(a, "a123456789012345678901234567890123456789012345678901234567890123", K("k"),
-	     T0 + 1);
+	mark(a, "a123456789012345678901234567890123456789012345678901234567890123", K("k"), T0 + 1);
 	commit(a);
 	sv_buf_free(&err);
 	sv_dlv_state_close(a);
@@ -473,7 +468,8 @@ START_TEST(test_claim_waits)
 		struct sv_state_opts o = opts();
 		o.claim_wait_ms = 20000;
 		struct sv_state *b = open_loc(location(_i), &o);
-		ck_assert_int_eq(claim(b, "vacation", key, strlen(key), T0 + 1, T0 + 100), rollback);
+		ck_assert_int_eq(claim(b, "vacation", key, strlen(key), T0 + 1, T0 + 100),
+		                 rollback);
 		int status;
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -485,34 +481,34 @@ END_TEST
 /* ---- opening ---- */
 
 static const char *const bad_locations[] = {
-	"",
-	"nosuch:x",
-	"sqlite",
-	"sqlite:",
-	"sqlite:relative/state.db",
-	"sqlite:/tmp/folder/",
-	"redis:",
-	"redis::6379",
-	"redis:host:",
-	"redis:host:0",
-	"redis:host:65536",
-	"redis:host:port",
-	"redis:host:6379/",
-	"redis:host:6379/x",
-	"redis:host:6379/1/2",
-	"redis:host name:6379",
-	"redis:[::1",
-	"redis:[]:6379",
-	"redis:host:6379?",
-	"redis:host:6379?bogus=1",
-	"redis:host:6379?prefix=",
-	"redis:host:6379?prefix",
-	"redis:host:6379?db=x",
-	"redis:host:6379?prefix=a b",
-	"redis:unix:",
-	"redis:unix:relative.sock",
-	"redis:unix:/tmp/x.sock?db=3x",
-	"redis:unix:/tmp/x.sock?password",
+    "",
+    "nosuch:x",
+    "sqlite",
+    "sqlite:",
+    "sqlite:relative/state.db",
+    "sqlite:/tmp/folder/",
+    "redis:",
+    "redis::6379",
+    "redis:host:",
+    "redis:host:0",
+    "redis:host:65536",
+    "redis:host:port",
+    "redis:host:6379/",
+    "redis:host:6379/x",
+    "redis:host:6379/1/2",
+    "redis:host name:6379",
+    "redis:[::1",
+    "redis:[]:6379",
+    "redis:host:6379?",
+    "redis:host:6379?bogus=1",
+    "redis:host:6379?prefix=",
+    "redis:host:6379?prefix",
+    "redis:host:6379?db=x",
+    "redis:host:6379?prefix=a b",
+    "redis:unix:",
+    "redis:unix:relative.sock",
+    "redis:unix:/tmp/x.sock?db=3x",
+    "redis:unix:/tmp/x.sock?password",
 };
 
 START_TEST(test_bad_location)
@@ -678,8 +674,7 @@ static bool aside_file(const char *prefix, char *name, size_t cap)
 	struct dirent *e;
 	int n = 0;
 	while ((e = readdir(d)))
-		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 &&
-		    !strstr(e->d_name, "-wal")) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 && !strstr(e->d_name, "-wal")) {
 			snprintf(name, cap, "%s", e->d_name);
 			n++;
 		}
@@ -835,7 +830,8 @@ START_TEST(test_sqlite_purge)
 	ck_assert_str_eq(sql_value(db, "SELECT count(*) FROM marks"), "7");
 	ck_assert(claim(a, "duplicate", K("new3"), T0 + 20, T0 + 100)); /* a claim purges too */
 	ck_assert_str_eq(sql_value(db, "SELECT count(*) FROM marks"), "5");
-	ck_assert_str_eq(sql_value(db, "SELECT count(*) FROM marks WHERE CAST(key AS TEXT) LIKE 'new%'"), "3");
+	ck_assert_str_eq(
+	    sql_value(db, "SELECT count(*) FROM marks WHERE CAST(key AS TEXT) LIKE 'new%'"), "3");
 	tsq.close(db);
 	sv_dlv_state_close(a);
 }
@@ -882,7 +878,8 @@ static int free_port(void)
 static int connect_port(int port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	struct sockaddr_in a = {.sin_family = AF_INET,
+	                        .sin_port = htons((uint16_t)port),
 	                        .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
 		return fd;
@@ -930,8 +927,9 @@ static const char *redis_raw(int argc, const char *const *argv)
 	return reply;
 }
 
-#define RAW(...) redis_raw(sizeof(const char *[]){__VA_ARGS__} / sizeof(const char *), \
-                           (const char *const[]){__VA_ARGS__})
+#define RAW(...)                                                                                   \
+	redis_raw(sizeof(const char *[]){__VA_ARGS__} / sizeof(const char *),                      \
+	          (const char *const[]){__VA_ARGS__})
 
 /* Keys are PREFIX:{USER}:NS:KEY with the end in the value and an expiry
  * from the caller's now; a reservation lives for the lease. */
@@ -995,8 +993,8 @@ END_TEST
  * marks; user names that look like key syntax stay apart. */
 START_TEST(test_redis_apart)
 {
-	static const char *const users[] = {"alice", "alice}:x", "alice:vacation", "ALICE",
-	                                    "al ice", "al%20ice"};
+	static const char *const users[] = {"alice", "alice}:x", "alice:vacation",
+	                                    "ALICE", "al ice",   "al%20ice"};
 	enum { NU = sizeof users / sizeof users[0] };
 	char loc[256];
 	struct sv_state *st[NU];
@@ -1126,8 +1124,9 @@ START_TEST(test_redis_auth)
 	sv_dlv_state_close(st);
 	/* the password goes again, in one connection */
 	int fd = connect_port(redis_port);
-	static const char req[] = "*2\r\n$4\r\nAUTH\r\n$6\r\ns3cret\r\n"
-	                          "*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$11\r\nrequirepass\r\n$0\r\n\r\n";
+	static const char req[] =
+	    "*2\r\n$4\r\nAUTH\r\n$6\r\ns3cret\r\n"
+	    "*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$11\r\nrequirepass\r\n$0\r\n\r\n";
 	ck_assert_int_eq(write(fd, req, sizeof req - 1), (ssize_t)sizeof req - 1);
 	char buf[64];
 	size_t got = 0;
@@ -1174,8 +1173,8 @@ static void redis_start(void)
 		int null = open("/dev/null", O_WRONLY);
 		dup2(null, 1);
 		execl(bin, bin, "--save", "", "--appendonly", "no", "--port", port, "--bind",
-		      "127.0.0.1", "--dir", redis_dir, "--unixsocket", sock, "--unixsocketperm", "700",
-		      "--daemonize", "no", (char *)NULL);
+		      "127.0.0.1", "--dir", redis_dir, "--unixsocket", sock, "--unixsocketperm",
+		      "700", "--daemonize", "no", (char *)NULL);
 		_exit(127);
 	}
 	/* ready when both its doors open: up to 10 s */
@@ -1240,7 +1239,8 @@ int main(void)
 {
 	Suite *s = suite_create("state");
 	TCase *tc = new_tcase("open");
-	tcase_add_loop_test(tc, test_bad_location, 0, sizeof bad_locations / sizeof bad_locations[0]);
+	tcase_add_loop_test(tc, test_bad_location, 0,
+	                    sizeof bad_locations / sizeof bad_locations[0]);
 	tcase_add_test(tc, test_redis_needs_user);
 	tcase_add_test(tc, test_lazy_load);
 	suite_add_tcase(s, tc);
