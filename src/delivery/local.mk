@@ -11,6 +11,7 @@ libsiftcore_la_SOURCES += \
 	src/delivery/run.c src/delivery/run.h \
 	src/delivery/scripts.c src/delivery/scripts.h \
 	src/delivery/sendmail.c src/delivery/sendmail.h \
+	src/delivery/state.c src/delivery/state.h \
 	src/delivery/smtp.c src/delivery/smtp.h \
 	src/delivery/store.c src/delivery/store.h \
 	src/delivery/submit.c src/delivery/submit.h src/delivery/submit-int.h \

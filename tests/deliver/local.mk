@@ -8,3 +8,12 @@ TESTS += tests/deliver/faults.sh tests/deliver/concurrency.sh tests/deliver/priv
 dist_noinst_SCRIPTS += tests/deliver/faults.sh tests/deliver/concurrency.sh \
 	tests/deliver/privileges.sh tests/deliver/session.sh tests/deliver/lib.sh
 EXTRA_DIST += tests/deliver/faultfs.c
+
+## the state store under concurrent claims: state-claim is one delivery's
+## claim as a process of its own (linked statically, as the programs are)
+TESTS += tests/deliver/state-concurrency.sh
+dist_noinst_SCRIPTS += tests/deliver/state-concurrency.sh
+check_PROGRAMS += tests/deliver/state-claim
+tests_deliver_state_claim_SOURCES = tests/deliver/state-claim.c
+tests_deliver_state_claim_LDADD = libsiftcore.la libsiftgen.la $(TRE_PROGRAM_LIBS) \
+	$(INIH_PROGRAM_LIBS)

@@ -59,3 +59,15 @@ tests_unit_check_store_SOURCES = tests/unit/check_store.c
 tests_unit_check_store_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_store_LDADD = libsift.la $(CHECK_LIBS)
 endif
+
+## the state store (vacation, duplicate): every back-end behind one table
+## of tests; the Redis cases start a redis-server of their own (SKIP line
+## when it is not installed)
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_state
+TESTS += tests/unit/check_state
+
+tests_unit_check_state_SOURCES = tests/unit/check_state.c
+tests_unit_check_state_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_state_LDADD = libsift.la $(CHECK_LIBS)
+endif
