@@ -64,10 +64,11 @@ static bool item_domain(struct sv_vm *vm, struct sv_buf *out)
 	bool ok = item_host(vm, &host);
 	const char *dot = ok && host.p ? strchr(host.p, '.') : NULL;
 	/* a host name of one label says nothing of its domain */
-	if (dot && dot[1])
+	bool found = dot && dot[1];
+	if (found)
 		sv_buf_puts(out, dot + 1);
 	sv_buf_free(&host);
-	return ok && dot && dot[1];
+	return found;
 }
 
 static bool item_location(struct sv_vm *vm, struct sv_buf *out)

@@ -29,6 +29,7 @@
 static int fail(const char *doing, struct sv_buf *err)
 {
 	fprintf(stderr, "state-claim: %s: %s\n", doing, err->p ? err->p : "");
+	sv_buf_free(err);
 	return 75;
 }
 
@@ -64,6 +65,7 @@ int main(int argc, char **argv)
 			sv_buf_reset(&err);
 			if (sv_dlv_state_open(loc, &o, &st, &err) == SV_OK) {
 				sv_dlv_state_close(st);
+				sv_buf_free(&err); /* the reasons of the tries before */
 				return 0;
 			}
 			struct timespec ts = {0, 10 * 1000000};
