@@ -1,7 +1,8 @@
 /*
  * envelope.c: the envelope test (RFC 5228 §5.4): compares the SMTP
- * envelope's "from" and "to" (and "auth") with address parts. Paths are
- * read by RFC 5321 §4.1.2 (with RFC 6531's UTF-8), as the MTA read them.
+ * envelope's parts with address parts: "from", "to" and "auth" here, more
+ * from any extension's envelope_parts (registry.h). Paths are read by RFC
+ * 5321 §4.1.2 (with RFC 6531's UTF-8), as the MTA read them.
  */
 #include <string.h>
 
@@ -12,12 +13,6 @@
 #include "vm/address.h"
 #include "vm/vm.h"
 
-static bool part_known(const char *s, size_t len)
-{
-	return sv_ascii_ieq(s, len, "from", 4) || sv_ascii_ieq(s, len, "to", 2) ||
-	       sv_ascii_ieq(s, len, "auth", 4);
-}
-
 static bool validate_envelope(struct sv_validator *v, struct sv_ast_node *n)
 {
 	struct sv_ast_arg *parts = sv_vnode(n)->pos[0];
@@ -26,7 +21,8 @@ static bool validate_envelope(struct sv_validator *v, struct sv_ast_node *n)
 		const struct sv_ast_str *s = &parts->strs[i];
 		if (v->templates && memchr(s->s, '$', s->len))
 			continue;
-		if (!part_known(s->s, s->len)) {
+		const struct sv_ext_def *owner = NULL;
+		if (!sv_ext_find_envpart(s->s, s->len, &owner) || !sv_validator_has(v, owner)) {
 			sv_validator_error(v, s->loc, "envelope part '%s' is not supported",
 					   sv_validator_quote(v, s->s, s->len));
 			ok = false;
@@ -44,18 +40,14 @@ static enum sv_status op_envelope(struct sv_vm *vm, const struct sv_operands *op
 		struct sv_str part;
 		if ((st = sv_vm_list_item(vm, ops->pos[0].idx, i, &part)) != SV_OK)
 			break;
-		const char *val = NULL;
-		bool from = false;
-		if (sv_ascii_ieq(part.p, part.len, "from", 4)) {
-			val = vm->env ? vm->env->from : NULL;
-			from = true;
-		} else if (sv_ascii_ieq(part.p, part.len, "to", 2)) {
-			val = vm->env ? vm->env->to : NULL;
-		} else if (sv_ascii_ieq(part.p, part.len, "auth", 4)) {
-			val = vm->env ? vm->env->auth : NULL;
-		}
+		const struct sv_envpart_def *def = sv_ext_find_envpart(part.p, part.len, NULL);
+		const char *val = def ? def->get(vm) : NULL;
 		if (!val)
 			continue;
+		if (!def->path) {
+			sv_match_value(&m, val, strlen(val));
+			continue;
+		}
 		/* the path as the MTA read it (RFC 5321 §4.1.2): an invalid
 		   one has no local part or domain and matches only :all,
 		   against its text (RFC 5228 §2.7.4) */
@@ -65,7 +57,7 @@ static enum sv_status op_envelope(struct sv_vm *vm, const struct sv_operands *op
 			/* RFC 5228 §5.4: the null reverse-path is the empty
 			   string, whatever the address part; a forward-path is
 			   never null (RFC 5321 §4.1.2) */
-			if (from)
+			if (def->reverse_path)
 				sv_match_value(&m, "", 0);
 			else
 				sv_match_address(&m, ops, &(struct sv_addr){.local = "", .addr = val,
@@ -78,6 +70,26 @@ static enum sv_status op_envelope(struct sv_vm *vm, const struct sv_operands *op
 		return st;
 	return sv_match_end(&m, &vm->test);
 }
+
+static const char *part_from(struct sv_vm *vm)
+{
+	return vm->env ? vm->env->from : NULL;
+}
+
+static const char *part_to(struct sv_vm *vm)
+{
+	return vm->env ? vm->env->to : NULL;
+}
+
+static const char *part_auth(struct sv_vm *vm)
+{
+	return vm->env ? vm->env->auth : NULL;
+}
+
+static const struct sv_envpart_def ep_from = {"from", part_from, true, true};
+static const struct sv_envpart_def ep_to = {"to", part_to, true, false};
+static const struct sv_envpart_def ep_auth = {"auth", part_auth, true, false};
+static const struct sv_envpart_def *const envelope_parts[] = {&ep_from, &ep_to, &ep_auth, NULL};
 
 static const struct sv_cmd_def envelope_commands[] = {
 	{"envelope", SV_CMD_TEST, "ll", .flags = SV_CMDF_MATCHING | SV_CMDF_ADDRPART, .op = 0,
@@ -94,4 +106,5 @@ struct sv_ext_def sv_ext_envelope_def = {
 	.name = "envelope",
 	.commands = envelope_commands,
 	.ops = envelope_ops,
+	.envelope_parts = envelope_parts,
 };

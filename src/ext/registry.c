@@ -53,6 +53,22 @@ size_t sv_ext_settings_catalog(const struct sv_setting_info *const **rows_r,
 	return n_ext_rows;
 }
 
+const struct sv_envpart_def *sv_ext_find_envpart(const char *name, size_t len,
+                                                 const struct sv_ext_def **ext_r)
+{
+	init_indexes();
+	for (size_t i = 0; i < NEXT; i++)
+		for (size_t k = 0; all[i]->envelope_parts && all[i]->envelope_parts[k]; k++) {
+			const struct sv_envpart_def *p = all[i]->envelope_parts[k];
+			if (sv_ascii_ieq(p->name, strlen(p->name), name, len)) {
+				if (ext_r)
+					*ext_r = all[i];
+				return p;
+			}
+		}
+	return NULL;
+}
+
 void sv_ext_capabilities(struct sv_buf *out)
 {
 	init_indexes();

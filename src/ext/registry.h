@@ -180,6 +180,19 @@ struct sv_env_item_def {
 	bool (*get)(struct sv_vm *vm, struct sv_buf *out);
 };
 
+/* Parts of the envelope test (RFC 5228 §5.4): any extension may add some
+ * (the envelope extension has "from", "to" and "auth"; RFC 6009 adds
+ * more). Names compare case-insensitively. get gives the part's value in
+ * this delivery (NULL: none, and the part matches nothing); a part that
+ * is an RFC 5321 path is matched as an address (address parts apply),
+ * with reverse_path the null path "<>" is the empty string. */
+struct sv_envpart_def {
+	const char *name;
+	const char *(*get)(struct sv_vm *vm);
+	bool path;
+	bool reverse_path;
+};
+
 /* Modifiers of the variables extension's set command (RFC 5229 §4.1): any
  * extension may add one (regex adds :quoteregex) as a tag attached to "set"
  * with this optional id; set applies them from the highest precedence down,
@@ -212,6 +225,8 @@ struct sv_ext_def {
 	const struct sv_setting_info *settings;
 	/* Items the environment test offers (NULL-terminated; may be NULL). */
 	const struct sv_env_item_def *const *env_items;
+	/* Parts the envelope test offers (NULL-terminated; may be NULL). */
+	const struct sv_envpart_def *const *envelope_parts;
 	/* Called when the capability is required (may be NULL). */
 	bool (*on_require)(struct sv_validator *v);
 	/* Called when a run ends without error, before the result is final
@@ -250,6 +265,12 @@ struct sv_ext_def *sv_ext_core(void);
  * those only a program enables), separated by spaces, in registry order:
  * what sievec --capabilities prints and ManageSieve advertises. */
 void sv_ext_capabilities(struct sv_buf *out);
+
+/* The envelope part called name among every extension's, or NULL;
+ * *ext_r (may be NULL) gets the extension that offers it, which a script
+ * must require to name the part. */
+const struct sv_envpart_def *sv_ext_find_envpart(const char *name, size_t len,
+                                                 const struct sv_ext_def **ext_r);
 
 /* Find a comparator among all extensions; *ext_r gets its extension. */
 const struct sv_cmp_def *sv_ext_find_comparator(const char *name, size_t len,

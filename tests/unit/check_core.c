@@ -125,6 +125,32 @@ START_TEST(test_extension_settings)
 }
 END_TEST
 
+/* Envelope parts come from the descriptors (DESIGN.md §2): found by name
+ * in any case, with the extension that offers them. */
+START_TEST(test_envelope_parts)
+{
+	const struct sv_ext_def *e = NULL;
+	const struct sv_envpart_def *p = sv_ext_find_envpart("FROM", 4, &e);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_eq(e, &sv_ext_envelope_def);
+	ck_assert(p->path && p->reverse_path);
+	p = sv_ext_find_envpart("to", 2, NULL);
+	ck_assert(p && p->path && !p->reverse_path);
+	ck_assert_ptr_nonnull(sv_ext_find_envpart("Auth", 4, NULL));
+	ck_assert_ptr_null(sv_ext_find_envpart("bytimeabsolute", 14, &e));
+	ck_assert_ptr_null(sv_ext_find_envpart("fro", 3, NULL));
+	/* every part's name is found, and leads back to its extension */
+	for (size_t i = 0; i < sv_ext_count(); i++) {
+		const struct sv_ext_def *x = sv_ext_at(i);
+		for (size_t k = 0; x->envelope_parts && x->envelope_parts[k]; k++) {
+			const char *n = x->envelope_parts[k]->name;
+			ck_assert_ptr_eq(sv_ext_find_envpart(n, strlen(n), &e), x->envelope_parts[k]);
+			ck_assert_ptr_eq(e, x);
+		}
+	}
+}
+END_TEST
+
 /* Scripts that together use every operation of every descriptor. */
 struct disasm_case {
 	const char *src;
@@ -1417,6 +1443,7 @@ static Suite *core_suite(void)
 	TCase *tc = tcase_create("registry");
 	tcase_add_test(tc, test_self_check);
 	tcase_add_test(tc, test_extension_settings);
+	tcase_add_test(tc, test_envelope_parts);
 	tcase_add_test(tc, test_disasm_every_op);
 	suite_add_tcase(s, tc);
 
