@@ -82,6 +82,7 @@ struct maildir {
 	/* the message staged before the script ran (md_stage): an unnamed
 	   file in the root's tmp/ whose writeback has started */
 	int stage_fd; /* -1: none */
+	dev_t stage_dev;
 	unsigned stage_version;
 	size_t stage_len;
 };
@@ -298,27 +299,40 @@ struct sv_store_txn {
 	char info[40];  /* the flag letters */
 	size_t bytes, wbytes;
 	int fd;         /* unnamed: open until freed; named: until flushed */
+	dev_t dev;      /* the file system of its folder */
 	bool flushed;   /* its data is durable */
 	bool committed;
 	bool quota;     /* maildirsize gets a line at commit */
 };
 
-/* The folder of a mailbox, made when missing and autocreate is on. */
+/* The folder of a mailbox, made when missing and autocreate is on, and
+ * the file system it is on (*dev_r: copies are shared only within one). */
 static enum sv_status open_folder(struct maildir *md, const char *mailbox, size_t mlen,
-                                  struct sv_buf *folder, struct sv_buf *err)
+                                  struct sv_buf *folder, dev_t *dev_r, struct sv_buf *err)
 {
 	enum sv_status st = folder_of(md, mailbox, mlen, folder, err);
 	if (st != SV_OK)
 		return st;
-	if (md_exists(&md->base, mailbox, mlen))
-		return SV_OK;
-	if (!md->o.autocreate) {
+	struct sv_buf nd = SV_BUF_INIT;
+	sv_buf_printf(&nd, "%s/new", folder->p);
+	struct stat sb;
+	bool there = stat(nd.p, &sb) == 0 && S_ISDIR(sb.st_mode);
+	if (!there && !md->o.autocreate) {
 		sv_buf_puts(err, "mailbox '");
 		sv_buf_put_sanitized(err, mailbox, mlen, 128);
 		sv_buf_puts(err, "' does not exist");
-		return SV_FAIL;
+		st = SV_FAIL;
+	} else if (!there) {
+		st = make_maildir(folder->p, !sv_ascii_ieq(mailbox, mlen, "INBOX", 5), err);
+		if (st == SV_OK && stat(nd.p, &sb) != 0) {
+			sv_buf_printf(err, "cannot stat %s: %s", nd.p, strerror(errno));
+			st = SV_TEMPFAIL;
+		}
 	}
-	return make_maildir(folder->p, !sv_ascii_ieq(mailbox, mlen, "INBOX", 5), err);
+	if (st == SV_OK)
+		*dev_r = sb.st_dev;
+	sv_buf_free(&nd);
+	return st;
 }
 
 /* The info suffix of the flags: their letters, sorted (Maildir "2,"). */
@@ -378,18 +392,27 @@ static int open_unique(struct maildir *md, const char *folder, size_t bytes, siz
 }
 
 /* Make a rename durable: fsync the folder that holds the new entry. */
+/* fsync a folder (its entries); errno set when it fails */
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
 static int sync_parent(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	if (!slash)
 		return 0;
 	char *dir = sv_strndup(path, (size_t)(slash - path));
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = fsync_dir(dir);
 	sv_free(dir);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	close(fd);
 	return rc;
 }
 
@@ -494,13 +517,10 @@ static enum sv_status md_sync(struct sv_store *s, struct sv_buf *err)
 	struct maildir *md = (struct maildir *)s;
 	enum sv_status st = SV_OK;
 	for (size_t i = 0; i < md->ndirty; i++) {
-		int fd = open(md->dirty[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if ((fd < 0 || fsync(fd) != 0) && st == SV_OK) {
+		if (fsync_dir(md->dirty[i]) != 0 && st == SV_OK) {
 			sv_buf_printf(err, "cannot sync %s: %s", md->dirty[i], strerror(errno));
 			st = SV_TEMPFAIL;
 		}
-		if (fd >= 0)
-			close(fd);
 		sv_free(md->dirty[i]);
 	}
 	md->ndirty = 0;
@@ -841,17 +861,16 @@ static void share_message(struct maildir *md, size_t len, struct sv_store_txn *t
 	if (!v)
 		return;
 	const struct sv_store_txn *src = md->last;
-	int from = md->stage_fd >= 0 && md->stage_version == v && md->stage_len == len ? md->stage_fd
-	           : src && !src->tmp && src->fd >= 0 && md->last_version == v && md->last_len == len
-	               ? src->fd
-	               : -1;
 	/* a link cannot cross file systems (a folder may be a symbolic link
 	   to another one) */
-	struct stat fs, ds;
-	if (from < 0 || fstat(from, &fs) != 0 || stat(tx->dir, &ds) != 0 || fs.st_dev != ds.st_dev)
-		return;
-	tx->fd = fcntl(from, F_DUPFD_CLOEXEC, 0);
-	tx->flushed = tx->fd >= 0 && from != md->stage_fd && src->flushed;
+	if (md->stage_fd >= 0 && md->stage_version == v && md->stage_len == len &&
+	    md->stage_dev == tx->dev) {
+		tx->fd = fcntl(md->stage_fd, F_DUPFD_CLOEXEC, 0);
+	} else if (src && !src->tmp && src->fd >= 0 && md->last_version == v &&
+	           md->last_len == len && src->dev == tx->dev) {
+		tx->fd = fcntl(src->fd, F_DUPFD_CLOEXEC, 0);
+		tx->flushed = tx->fd >= 0 && src->flushed;
+	}
 }
 
 /* Write the message into an unnamed file in the root's tmp/ and start its
@@ -878,7 +897,13 @@ static void md_stage(struct sv_store *s, const char *msg, size_t len, unsigned v
 		close(fd); /* prepare will say why */
 		return;
 	}
+	struct stat sb;
+	if (fstat(fd, &sb) != 0) {
+		close(fd);
+		return;
+	}
 	md->stage_fd = fd;
+	md->stage_dev = sb.st_dev;
 	md->stage_version = version;
 	md->stage_len = len;
 	sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: errors come at flush */
@@ -911,7 +936,7 @@ static enum sv_status md_prepare(struct sv_store *s, const char *mailbox, size_t
 	tx->bytes = len;
 	tx->wbytes = crlf_size(msg, len);
 	size_t ni = 0;
-	enum sv_status st = open_folder(md, mailbox, mlen, &folder, err);
+	enum sv_status st = open_folder(md, mailbox, mlen, &folder, &tx->dev, err);
 	if (st == SV_OK) {
 		ni = info_letters(folder.p, flags, nflags, tx->info, sizeof tx->info);
 		sv_buf_printf(&dir, "%s/%s", folder.p, ni ? "cur" : "new");

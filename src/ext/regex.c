@@ -352,7 +352,8 @@ static const struct sv_setting_info regex_settings[] = {
 	                    1024 * SV_MiB, NULL,
 	                    "memory one :regex pattern may need to compile and match, estimated "
 	                    "from the pattern (nested counted repetitions multiply); a pattern "
-	                    "above it is refused"},
+	                    "above it is refused",
+	                    .compile_time = true},
 	{NULL},
 };
 

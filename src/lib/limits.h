@@ -117,6 +117,10 @@ struct sv_setting_info {
 	uint64_t def, min, max;
 	const char *text_def;
 	const char *help;
+	/* an extension's setting that changes what the compiler produces: a
+	   binary compiled under another value is compiled again (its value is
+	   in the binary's fingerprint, sv_bin_fingerprint_for) */
+	bool compile_time;
 };
 
 extern const struct sv_setting_info sv_setting_table[SV_SET__COUNT];

@@ -89,13 +89,15 @@ uint64_t sv_bin_fingerprint_for(const struct sv_settings *s)
 		sv_settings_init(&defaults);
 		s = &defaults;
 	}
-	const uint64_t v[] = {s->max_script_size,
-			      s->max_nesting,
-			      s->max_list_size,
-			      s->max_variables,
-			      sv_settings_get(s, sv_settings_find("max-regex-memory")),
-			      s->max_string_size};
+	const uint64_t v[] = {s->max_script_size, s->max_nesting, s->max_list_size,
+			      s->max_variables, s->max_string_size};
 	uint64_t fp = sv_bin_fingerprint() ^ sv_hash64(v, sizeof v);
+	/* and the extensions' settings that change code generation */
+	for (int id = SV_SET__COUNT, n = sv_settings_count(); id < n; id++)
+		if (sv_setting_info_of(id)->compile_time) {
+			uint64_t x = sv_settings_get(s, id);
+			fp = fp * 1099511628211ull ^ sv_hash64(&x, sizeof x);
+		}
 	if (s == &defaults)
 		sv_settings_free(&defaults);
 	return fp ? fp : 1;

@@ -157,6 +157,26 @@ START_TEST(test_user_cache)
 }
 END_TEST
 
+/* An extension's setting is in the fingerprint when its row says it
+ * changes what the compiler produces, and only then. */
+START_TEST(test_extension_settings_fingerprint)
+{
+	struct sv_settings a, b;
+	sv_settings_init(&a);
+	sv_settings_init(&b);
+	struct sv_buf err = SV_BUF_INIT;
+	ck_assert(sv_settings_set(&b, "max-regex-memory", "64M", &err));
+	ck_assert_uint_ne(sv_bin_fingerprint_for(&a), sv_bin_fingerprint_for(&b));
+	sv_settings_free(&b);
+	sv_settings_init(&b);
+	ck_assert(sv_settings_set(&b, "environment-host", "mx.example.org", &err));
+	ck_assert_uint_eq(sv_bin_fingerprint_for(&a), sv_bin_fingerprint_for(&b));
+	sv_settings_free(&a);
+	sv_settings_free(&b);
+	sv_buf_free(&err);
+}
+END_TEST
+
 /* A binary built under other compile-time limits is rebuilt. */
 START_TEST(test_settings_fingerprint)
 {
@@ -254,6 +274,7 @@ int main(void)
 	tcase_add_test(tc, test_folder_order);
 	tcase_add_test(tc, test_user_cache);
 	tcase_add_test(tc, test_settings_fingerprint);
+	tcase_add_test(tc, test_extension_settings_fingerprint);
 	tcase_add_test(tc, test_global_not_written);
 	tcase_add_test(tc, test_unusable);
 	suite_add_tcase(s, tc);

@@ -584,15 +584,29 @@ START_TEST(test_quota_over)
 }
 END_TEST
 
-/* the file in folder (new/ or cur/, one entry) */
+/* the path of the one file in folder (new/ or cur/), into path */
+static void path_only(const char *folder, char *path, size_t cap)
+{
+	char name[512];
+	only_file(folder, name, sizeof name);
+	snprintf(path, cap, "%s/%s", folder, name);
+}
+
 static struct stat stat_only(const char *folder)
 {
-	char name[512], path[1024];
-	only_file(folder, name, sizeof name);
-	snprintf(path, sizeof path, "%s/%s", folder, name);
+	char path[1024];
+	path_only(folder, path, sizeof path);
 	struct stat st;
 	ck_assert_int_eq(stat(path, &st), 0);
 	return st;
+}
+
+/* the content of the one file in folder (the caller frees it) */
+static char *slurp_only(const char *folder)
+{
+	char path[1024];
+	path_only(folder, path, sizeof path);
+	return slurp(path);
 }
 
 START_TEST(test_batched_copies)
@@ -668,10 +682,7 @@ START_TEST(test_batched_copies)
 	ck_assert_int_eq(s->sync(s, &err), SV_OK);
 	for (int i = 0; i < 3; i++)
 		s->release(s, t[i]);
-	only_file(at("Maildir/.E/new"), name, sizeof name);
-	char path[1024];
-	snprintf(path, sizeof path, "%s/%s", at("Maildir/.E/new"), name);
-	char *f = slurp(path);
+	char *f = slurp_only(at("Maildir/.E/new"));
 	ck_assert_str_eq(f, other);
 	sv_free(f);
 	ck_assert_int_eq(stat_only(at("Maildir/.E/new")).st_nlink, 1);
@@ -712,15 +723,10 @@ START_TEST(test_stage)
 	ck_assert(a.st_ino == in.st_ino);
 	ck_assert_int_eq(a.st_nlink, 2);
 	ck_assert_int_eq(b.st_nlink, 1);
-	char name[512], path[1024];
-	only_file(at("Maildir/.A/new"), name, sizeof name);
-	snprintf(path, sizeof path, "%s/%s", at("Maildir/.A/new"), name);
-	char *got = slurp(path);
+	char *got = slurp_only(at("Maildir/.A/new"));
 	ck_assert_str_eq(got, msg);
 	sv_free(got);
-	only_file(at("Maildir/.B/new"), name, sizeof name);
-	snprintf(path, sizeof path, "%s/%s", at("Maildir/.B/new"), name);
-	got = slurp(path);
+	got = slurp_only(at("Maildir/.B/new"));
 	ck_assert_str_eq(got, other);
 	sv_free(got);
 	s->close(s);
