@@ -117,6 +117,18 @@ struct sv_cmp_def {
 	bool (*char_eq)(unsigned char a, unsigned char b);
 	/* 1: keys can be hashed after folding with fold (NULL: no hashing) */
 	unsigned char (*fold)(unsigned char c);
+	/* A comparator that compares prepared strings (RFC 4790 §4.1, such as
+	 * i;unicode-casemap, RFC 5051 §2) sets canon: the matching core then
+	 * gives compare, contains, char_eq and fold canonical forms only (a
+	 * literal key's once, a value's as it comes). canon appends the
+	 * canonical form of s to out and, when units is not NULL, one octet
+	 * per octet of it: 1 where the form of a character of s begins (what
+	 * a '?' of :matches takes). NULL: strings are compared as they are. */
+	bool (*canon)(const char *s, size_t len, struct sv_buf *out, struct sv_buf *units);
+	/* With canon: the offset in s that offset off of its canonical form
+	 * comes from (rounded to a character: down, or up when end), so that
+	 * match variables hold the value's own text. */
+	size_t (*canon_offset)(const char *s, size_t len, size_t off, bool end);
 };
 
 /* Match types. */

@@ -19,6 +19,8 @@ libsiftcore_la_SOURCES = \
 	src/lib/diag.c src/lib/diag.h \
 	src/lib/limits.c src/lib/limits.h \
 	src/lib/status.c src/lib/status.h \
+	src/lib/unicode-casemap.c src/lib/unicode-casemap.h \
+	src/lib/unicode-casemap-int.h src/lib/unicode-casemap-table.c \
 	src/lib/utf8.c src/lib/utf8.h
 libsiftcore_la_CFLAGS = $(AM_CFLAGS) $(TRE_CFLAGS)
 siftlibincludedir = $(siftincludedir)/lib

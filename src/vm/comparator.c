@@ -1,13 +1,15 @@
 /*
  * comparator.c: the comparators of RFC 4790 that sift has:
  *   i;octet (§9.3) and i;ascii-casemap (§9.2), which every script has
- *   (RFC 5228 §2.7.3), and i;ascii-numeric (§9.1), which needs
- *   require "comparator-i;ascii-numeric".
- * Case folding is ASCII only and never depends on the locale.
+ *   (RFC 5228 §2.7.3), i;ascii-numeric (§9.1), which needs
+ *   require "comparator-i;ascii-numeric", and i;unicode-casemap
+ *   (RFC 5051), which needs require "comparator-i;unicode-casemap".
+ * Case folding never depends on the locale.
  */
 #include <string.h>
 
 #include "ext/registry.h"
+#include "lib/unicode-casemap.h"
 #include "lib/utf8.h"
 #include "vm/vm.h"
 
@@ -130,4 +132,22 @@ const struct sv_cmp_def sv_cmp_ascii_casemap = {
 const struct sv_cmp_def sv_cmp_ascii_numeric = {
 	.name = "i;ascii-numeric",
 	.compare = numeric_compare,
+};
+
+/*
+ * RFC 5051 §2: i;unicode-casemap prepares each string (its "titlecased
+ * canonicalized UTF-8" form, lib/unicode-casemap.c) and then offers
+ * equality, substring and ordering as i;octet does on the prepared
+ * strings. The matching core prepares keys and values through canon, so
+ * the operations here are i;octet's; :matches counts characters of the
+ * value (the units canon marks).
+ */
+const struct sv_cmp_def sv_cmp_unicode_casemap = {
+	.name = "i;unicode-casemap",
+	.compare = octet_compare,
+	.contains = octet_contains,
+	.char_eq = octet_char_eq,
+	.fold = octet_fold,
+	.canon = sv_ucm_canon,
+	.canon_offset = sv_ucm_source_offset,
 };

@@ -7,7 +7,8 @@
  * first matches nothing and only the most recent '*' is ever extended, so
  * the cost is O(value x pattern) whatever the pattern, and earlier
  * wildcards take the shortest span (RFC 5229 §3.2's examples). Wildcards
- * count octets under i;octet and i;ascii-casemap (unit_len).
+ * count octets under i;octet and i;ascii-casemap, characters of the value
+ * under a comparator that prepares strings (unit_len).
  */
 #include <string.h>
 
@@ -34,22 +35,34 @@ struct gpart {
 };
 
 /*
- * What one '?' takes, and what a '*' grows by, at s: one unit of the
- * comparator (RFC 5228 §2.7.1). i;octet and i;ascii-casemap work on
+ * What one '?' takes, and what a '*' grows by, at offset i: one unit of
+ * the comparator (RFC 5228 §2.7.1). i;octet and i;ascii-casemap work on
  * octets (RFC 4790 §9.2, §9.3), so "?ber" does not match "Über", whose
- * "Ü" is two octets. A comparator that works on characters (such as
- * i;unicode-casemap, RFC 5051) takes one UTF-8 sequence, or one byte
- * where the value is not UTF-8.
+ * "Ü" is two octets. A comparator that prepares strings (canon, such as
+ * i;unicode-casemap, RFC 5051) marks in units where the form of each
+ * character of the value begins: one unit is then one character of the
+ * value, whatever its prepared form's length ("Ä" is "A" and a combining
+ * diaeresis, "ﬁ" is "fi").
  */
-static size_t unit_len(const struct sv_cmp_def *cmp, const char *s, size_t n)
+static size_t unit_len(const unsigned char *units, size_t i, size_t n)
 {
-	if (cmp == &sv_cmp_octet || cmp == &sv_cmp_ascii_casemap)
+	if (!units)
 		return 1;
-	return sv_utf8_char_len(s, n);
+	size_t e = i + 1;
+	while (e < n && !units[e])
+		e++;
+	return e - i;
 }
 
 bool sv_glob_match(const struct sv_cmp_def *cmp, const char *val, size_t vlen, const char *pat,
 		   size_t plen, struct sv_match_state *ms)
+{
+	return sv_glob_match_units(cmp, val, vlen, NULL, pat, plen, ms);
+}
+
+bool sv_glob_match_units(const struct sv_cmp_def *cmp, const char *val, size_t vlen,
+			 const unsigned char *units, const char *pat, size_t plen,
+			 struct sv_match_state *ms)
 {
 	/* compile the pattern: undo escapes */
 	struct gpart stackbuf[256];
@@ -99,7 +112,7 @@ bool sv_glob_match(const struct sv_cmp_def *cmp, const char *val, size_t vlen, c
 			}
 			if (vi < vlen) {
 				if (g->kind == '?') {
-					size_t l = unit_len(cmp, val + vi, vlen - vi);
+					size_t l = unit_len(units, vi, vlen);
 					if (wi < ncap) {
 						capbuf[2 * wi] = vi;
 						capbuf[2 * wi + 1] = vi + l;
@@ -124,7 +137,7 @@ bool sv_glob_match(const struct sv_cmp_def *cmp, const char *val, size_t vlen, c
 			ok = false;
 			break;
 		}
-		star_v += unit_len(cmp, val + star_v, vlen - star_v);
+		star_v += unit_len(units, star_v, vlen);
 		vi = star_v;
 		pi = star_p + 1;
 		wi = star_w + 1;
@@ -142,6 +155,52 @@ bool sv_glob_match(const struct sv_cmp_def *cmp, const char *val, size_t vlen, c
 	}
 	sv_buf_free(&heap);
 	return ok;
+}
+
+/* Literal text of a pattern in canonical form, its wildcard characters
+ * escaped so that they stay literal. */
+static void canon_literal(const struct sv_cmp_def *cmp, const struct sv_buf *lit,
+			  struct sv_buf *tmp, struct sv_buf *out)
+{
+	sv_buf_reset(tmp);
+	cmp->canon(lit->p ? lit->p : "", lit->len, tmp, NULL);
+	for (size_t i = 0; i < tmp->len; i++) {
+		char c = tmp->p[i];
+		if (c == '*' || c == '?' || c == '\\')
+			sv_buf_putc(out, '\\');
+		sv_buf_putc(out, c);
+	}
+}
+
+void sv_glob_canon(const struct sv_cmp_def *cmp, const char *pat, size_t plen,
+		   struct sv_buf *out)
+{
+	sv_buf_reserve(out, plen);
+	/* RFC 5051 §2 (1)(b): a string that is not UTF-8 is left as it is
+	 * (escapes are ASCII: the pattern is UTF-8 when its text is) */
+	if (!sv_utf8_valid(pat, plen)) {
+		sv_buf_append(out, pat, plen);
+		return;
+	}
+	/* literal runs are prepared whole, between the wildcards */
+	struct sv_buf lit = SV_BUF_INIT, tmp = SV_BUF_INIT;
+	for (size_t i = 0; i < plen; i++) {
+		char c = pat[i];
+		if (c == '\\' && i + 1 < plen) {
+			size_t l = sv_utf8_char_len(pat + i + 1, plen - i - 1);
+			sv_buf_append(&lit, pat + i + 1, l);
+			i += l;
+		} else if (c == '*' || c == '?') {
+			canon_literal(cmp, &lit, &tmp, out);
+			sv_buf_reset(&lit);
+			sv_buf_putc(out, c);
+		} else {
+			sv_buf_putc(&lit, c);
+		}
+	}
+	canon_literal(cmp, &lit, &tmp, out);
+	sv_buf_free(&lit);
+	sv_buf_free(&tmp);
 }
 
 static bool matches_match(const struct sv_cmp_def *cmp, unsigned rel, const char *val,

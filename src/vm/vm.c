@@ -167,6 +167,7 @@ struct match_cache {
 	/* hash set for :is over many keys (folded by the comparator) */
 	uint32_t *slots;   /* key index + 1, 0 = empty */
 	size_t nslots;
+	char *canon;       /* the keys' canonical forms (comparators with canon) */
 };
 
 void sv_match_cache_free(void *cache)
@@ -178,6 +179,7 @@ void sv_match_cache_free(void *cache)
 	sv_free(c->prep);
 	sv_free(c->keyv);
 	sv_free(c->slots);
+	sv_free(c->canon);
 	sv_free(c);
 }
 
@@ -204,6 +206,40 @@ static void build_hash(struct match_cache *c)
 			h = (h + 1) & (ns - 1);
 		c->slots[h] = (uint32_t)i + 1;
 	}
+}
+
+/*
+ * A comparator that compares prepared strings (canon; RFC 4790 §4.1,
+ * RFC 5051 §2): the keys become their canonical forms here, once per
+ * instruction for literal keys, so that a value costs one preparation.
+ * A :matches key keeps its wildcards (sv_glob_canon). The forms go into
+ * one block: the heap's when the cache keeps them (returned), else the
+ * run's arena.
+ */
+static char *canon_keys(const struct sv_matcher *m, struct sv_vm *vm, struct sv_str *kv, size_t n,
+			bool heap)
+{
+	struct sv_buf b = SV_BUF_INIT;
+	size_t *off = sv_arena_array(vm->arena, n ? n : 1, sizeof *off);
+	for (size_t i = 0; i < n; i++) {
+		off[i] = b.len;
+		if (m->mt->needs_glob)
+			sv_glob_canon(m->cmp, kv[i].p, kv[i].len, &b);
+		else
+			m->cmp->canon(kv[i].p, kv[i].len, &b, NULL);
+		kv[i].len = b.len - off[i];
+	}
+	size_t len;
+	char *store = sv_buf_steal(&b, &len);
+	char *p = store;
+	if (!heap) {
+		p = sv_arena_memdup(vm->arena, store, len + 1);
+		sv_free(store);
+		store = NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		kv[i].p = p + off[i];
+	return store;
 }
 
 /* A key prepared for this run only: released by sv_vm_cleanup. */
@@ -259,9 +295,13 @@ enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
 	void **prep = literal ? sv_calloc(n ? n : 1, sizeof *prep)
 			      : sv_arena_array(vm->arena, n ? n : 1, sizeof *prep);
 	enum sv_status st = SV_OK;
-	for (size_t i = 0; i < n && st == SV_OK; i++) {
+	for (size_t i = 0; i < n && st == SV_OK; i++)
 		st = sv_vm_list_item(vm, keys, i, &kv[i]);
-		if (st == SV_OK && m->mt->prepare) {
+	char *canon = NULL;
+	if (st == SV_OK && m->cmp->canon)
+		canon = canon_keys(m, vm, kv, n, literal);
+	for (size_t i = 0; i < n && st == SV_OK; i++) {
+		if (m->mt->prepare) {
 			struct sv_buf err = SV_BUF_INIT;
 			st = m->mt->prepare(kv[i].p, kv[i].len, m->cmp, vm->settings, &prep[i],
 					   &err);
@@ -277,6 +317,7 @@ enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
 				m->mt->release(prep[i]);
 		sv_free(kv);
 		sv_free(prep);
+		sv_free(canon);
 		kv = sv_arena_array(vm->arena, n ? n : 1, sizeof *kv);
 		prep = sv_arena_array(vm->arena, n ? n : 1, sizeof *prep);
 	} else if (literal) {
@@ -287,6 +328,7 @@ enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
 		nc->nkeys = n;
 		nc->keyv = kv;
 		nc->prep = prep;
+		nc->canon = canon;
 		if (st == SV_OK && m->mt == &sv_match_is && m->cmp->fold && n >= 4)
 			build_hash(nc);
 		bin->cache[ops->index] = nc;
@@ -362,6 +404,23 @@ static void commit_captures(struct sv_vm *vm, const struct sv_match_state *tmp)
 	}
 }
 
+/* Match variables of a match on a prepared value (cv, of src): each
+ * capture becomes the span of src its characters came from. */
+static void source_captures(const struct sv_cmp_def *cmp, const char *src, size_t srclen,
+			    const char *cv, struct sv_match_state *tmp)
+{
+	tmp->v[0].p = src;
+	tmp->v[0].len = srclen;
+	for (size_t k = 1; k < tmp->n; k++) {
+		size_t s = (size_t)(tmp->v[k].p - cv);
+		size_t e = s + tmp->v[k].len;
+		size_t ss = cmp->canon_offset(src, srclen, s, false);
+		size_t se = cmp->canon_offset(src, srclen, e, true);
+		tmp->v[k].p = src + ss;
+		tmp->v[k].len = se > ss ? se - ss : 0;
+	}
+}
+
 bool sv_match_value(struct sv_matcher *m, const char *val, size_t len)
 {
 	if (m->status != SV_OK || m->matched)
@@ -370,6 +429,22 @@ bool sv_match_value(struct sv_matcher *m, const char *val, size_t len)
 	if (m->mt->count)
 		return false; /* decided at the end */
 	struct sv_vm *vm = m->vm;
+	const char *src = val;
+	size_t srclen = len;
+	const unsigned char *units = NULL;
+	if (m->cmp->canon) {
+		/* compared in its canonical form, as the keys are */
+		struct sv_buf *cv = &vm->match_canon[0];
+		struct sv_buf *ub = m->mt->needs_glob ? &vm->match_canon[1] : NULL;
+		sv_buf_reset(cv);
+		if (ub)
+			sv_buf_reset(ub);
+		m->cmp->canon(val, len, cv, ub);
+		sv_buf_reserve(cv, 0);
+		val = cv->p;
+		len = cv->len;
+		units = ub ? (const unsigned char *)ub->p : NULL;
+	}
 	const struct match_cache *cache = m->cache;
 	if (cache && cache->slots) {
 		size_t ns = cache->nslots;
@@ -393,8 +468,16 @@ bool sv_match_value(struct sv_matcher *m, const char *val, size_t len)
 	tmp.active = vm->match.active && m->mt->captures;
 	tmp.n = 0;
 	for (size_t i = 0; i < m->nkeys; i++) {
-		if (m->mt->match(m->cmp, m->rel, val, len, m->keyv[i].p, m->keyv[i].len,
-				 m->prep[i], tmp.active ? &tmp : NULL)) {
+		bool ok;
+		if (units && m->mt == &sv_match_matches)
+			ok = sv_glob_match_units(m->cmp, val, len, units, m->keyv[i].p,
+						 m->keyv[i].len, tmp.active ? &tmp : NULL);
+		else
+			ok = m->mt->match(m->cmp, m->rel, val, len, m->keyv[i].p, m->keyv[i].len,
+					  m->prep[i], tmp.active ? &tmp : NULL);
+		if (ok) {
+			if (tmp.active && src != val)
+				source_captures(m->cmp, src, srclen, val, &tmp);
 			if (tmp.active)
 				commit_captures(vm, &tmp);
 			return m->matched = true;
@@ -543,6 +626,8 @@ void sv_vm_cleanup(struct sv_vm *vm)
 	vm->vars = NULL;
 	for (size_t i = 0; i < 4; i++)
 		sv_buf_free(&vm->scratch[i]);
+	sv_buf_free(&vm->match_canon[0]);
+	sv_buf_free(&vm->match_canon[1]);
 	sv_buf_free(&vm->error);
 	sv_arena_free(vm->arena);
 	vm->arena = NULL;

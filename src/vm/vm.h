@@ -141,6 +141,9 @@ struct sv_vm {
 	} *releases;
 	size_t nreleases, capreleases;
 	struct sv_buf scratch[4];
+	/* the matching core's prepared value and its units, for comparators
+	   with canon (reused by every value) */
+	struct sv_buf match_canon[2];
 };
 
 /*
@@ -218,9 +221,21 @@ void sv_match_cache_free(void *cache);
 
 /* Comparators and match types of the core (vm/comparator.c, vm/match.c). */
 extern const struct sv_cmp_def sv_cmp_octet, sv_cmp_ascii_casemap, sv_cmp_ascii_numeric;
+extern const struct sv_cmp_def sv_cmp_unicode_casemap;
 extern const struct sv_match_def sv_match_is, sv_match_contains, sv_match_matches;
 /* Glob matching of RFC 5228 §2.7.1 with captures for match variables. */
 bool sv_glob_match(const struct sv_cmp_def *cmp, const char *val, size_t vlen, const char *pat,
 		   size_t plen, struct sv_match_state *ms);
+/* The same on a value prepared by the comparator's canon: units marks
+ * where each character of the value begins ('?' takes one, '*' grows by
+ * one). */
+bool sv_glob_match_units(const struct sv_cmp_def *cmp, const char *val, size_t vlen,
+			 const unsigned char *units, const char *pat, size_t plen,
+			 struct sv_match_state *ms);
+/* A :matches key in the comparator's canonical form (its canon) with its
+ * wildcards kept: literal text is prepared, and a '*', '?' or '\\' that
+ * preparing made (U+FF0A FULLWIDTH ASTERISK gives '*') is escaped. */
+void sv_glob_canon(const struct sv_cmp_def *cmp, const char *pat, size_t plen,
+		   struct sv_buf *out);
 
 #endif

@@ -1,0 +1,45 @@
+/*
+ * unicode-casemap.h: the "titlecased canonicalized UTF-8" form of
+ * RFC 5051 §2, on which the comparator i;unicode-casemap compares octets.
+ *
+ * Each code point becomes its titlecase mapping (UnicodeData.txt's simple
+ * one), then that mapping's decomposition of any type, recursively
+ * (NFKD without reordering of combining marks, as §2 (2)(b) and §4 item 2
+ * allow); Hangul syllables decompose by algorithm. A string that is not
+ * valid UTF-8 (RFC 3629: no overlong forms, no surrogates) is its own form,
+ * as §2 (1)(b) says: it is then compared as octets. Nothing depends on
+ * the locale.
+ */
+#ifndef SV_UNICODE_CASEMAP_H
+#define SV_UNICODE_CASEMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+
+/* Octets of the longest form of one code point. */
+#define SV_UCM_FORM_MAX 255
+
+/* The Unicode version the table was made from ("15.0.0"). */
+const char *sv_ucm_version(void);
+
+/* The form of one code point into out (SV_UCM_FORM_MAX octets); returns
+ * its length. */
+size_t sv_ucm_form(uint32_t cp, char *out);
+
+/*
+ * The form of s, appended to out. units (may be NULL) gets one octet per
+ * octet appended to out: 1 where the form of a character of s begins, else
+ * 0 (the characters of s, as :matches counts them). Returns false when s
+ * is not valid UTF-8: s itself was appended (each octet a unit).
+ */
+bool sv_ucm_canon(const char *s, size_t len, struct sv_buf *out, struct sv_buf *units);
+
+/* The offset in s of the character whose form holds offset off of s's
+ * form: its start, or its end when end is true and off falls after its
+ * start (an end offset of a span). off == the form's length gives len. */
+size_t sv_ucm_source_offset(const char *s, size_t len, size_t off, bool end);
+
+#endif
