@@ -3,6 +3,7 @@
 include tests/unit/parser.mk
 include tests/unit/mail.mk
 include tests/unit/core.mk
+include tests/unit/unicode.mk
 include tests/golden/golden.mk
 include tests/fuzz/fuzz.mk
 include tests/bench/bench.mk
