@@ -123,8 +123,10 @@ struct sv_cmp_def {
 	 * literal key's once, a value's as it comes). canon appends the
 	 * canonical form of s to out and, when units is not NULL, one octet
 	 * per octet of it: 1 where the form of a character of s begins (what
-	 * a '?' of :matches takes). NULL: strings are compared as they are. */
-	bool (*canon)(const char *s, size_t len, struct sv_buf *out, struct sv_buf *units);
+	 * a '?' of :matches takes); SV_LIMIT when the form would pass max
+	 * octets. NULL: strings are compared as they are. */
+	enum sv_status (*canon)(const char *s, size_t len, size_t max, struct sv_buf *out,
+				struct sv_buf *units);
 	/* With canon: the offset in s that offset off of its canonical form
 	 * comes from (rounded to a character: down, or up when end), so that
 	 * match variables hold the value's own text. */

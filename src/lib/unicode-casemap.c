@@ -55,8 +55,11 @@ size_t sv_ucm_form(uint32_t cp, char *out)
 	return sv_utf8_encode(cp, out);
 }
 
-bool sv_ucm_canon(const char *s, size_t len, struct sv_buf *out, struct sv_buf *units)
+enum sv_ucm_result sv_ucm_canon(const char *s, size_t len, size_t max, struct sv_buf *out,
+				struct sv_buf *units)
 {
+	if (len > max)
+		return SV_UCM_TOO_LONG;
 	/* §2 (1)(b): any invalid sequence discards the partial result */
 	if (!sv_utf8_valid(s, len)) {
 		sv_buf_append(out, s, len);
@@ -65,8 +68,9 @@ bool sv_ucm_canon(const char *s, size_t len, struct sv_buf *out, struct sv_buf *
 			memset(units->p + units->len, 1, len);
 			units->len += len;
 		}
-		return false;
+		return SV_UCM_UNCHANGED;
 	}
+	size_t limit = out->len + max;
 	/* most forms are as long as their character: one reservation */
 	sv_buf_reserve(out, len);
 	size_t i = 0;
@@ -77,6 +81,8 @@ bool sv_ucm_canon(const char *s, size_t len, struct sv_buf *out, struct sv_buf *
 			size_t j = i;
 			while (j < len && (unsigned char)s[j] < 0x80)
 				j++;
+			if (j - i > limit - out->len)
+				return SV_UCM_TOO_LONG;
 			sv_buf_reserve(out, j - i);
 			for (size_t k = i; k < j; k++)
 				out->p[out->len++] = (char)sv_ascii_upper((unsigned char)s[k]);
@@ -92,6 +98,8 @@ bool sv_ucm_canon(const char *s, size_t len, struct sv_buf *out, struct sv_buf *
 		size_t l = sv_utf8_decode(s + i, len - i, &cp);
 		char form[SV_UCM_FORM_MAX];
 		size_t n = sv_ucm_form(cp, form);
+		if (n > limit - out->len)
+			return SV_UCM_TOO_LONG;
 		sv_buf_append(out, form, n);
 		if (units) {
 			sv_buf_reserve(units, n);
@@ -102,7 +110,7 @@ bool sv_ucm_canon(const char *s, size_t len, struct sv_buf *out, struct sv_buf *
 		i += l;
 	}
 	out->p[out->len] = '\0';
-	return true;
+	return SV_UCM_PREPARED;
 }
 
 size_t sv_ucm_source_offset(const char *s, size_t len, size_t off, bool end)

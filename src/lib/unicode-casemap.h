@@ -29,13 +29,22 @@ const char *sv_ucm_version(void);
  * its length. */
 size_t sv_ucm_form(uint32_t cp, char *out);
 
+/* What sv_ucm_canon did. */
+enum sv_ucm_result {
+	SV_UCM_PREPARED,  /* the form was appended */
+	SV_UCM_UNCHANGED, /* s is not valid UTF-8: s itself was appended */
+	SV_UCM_TOO_LONG,  /* the form would pass max octets (out holds part) */
+};
+
 /*
- * The form of s, appended to out. units (may be NULL) gets one octet per
- * octet appended to out: 1 where the form of a character of s begins, else
- * 0 (the characters of s, as :matches counts them). Returns false when s
- * is not valid UTF-8: s itself was appended (each octet a unit).
+ * The form of s, appended to out, at most max octets of it (a form can be
+ * 11 times as long as its string: U+FDFA is 3 octets, its form 33).
+ * units (may be NULL) gets one octet per octet appended to out: 1 where
+ * the form of a character of s begins, else 0 (the characters of s, as
+ * :matches counts them; each octet of a string that is not UTF-8).
  */
-bool sv_ucm_canon(const char *s, size_t len, struct sv_buf *out, struct sv_buf *units);
+enum sv_ucm_result sv_ucm_canon(const char *s, size_t len, size_t max, struct sv_buf *out,
+				struct sv_buf *units);
 
 /* The offset in s of the character whose form holds offset off of s's
  * form: its start, or its end when end is true and off falls after its

@@ -142,12 +142,18 @@ const struct sv_cmp_def sv_cmp_ascii_numeric = {
  * the operations here are i;octet's; :matches counts characters of the
  * value (the units canon marks).
  */
+static enum sv_status unicode_canon(const char *s, size_t len, size_t max, struct sv_buf *out,
+				     struct sv_buf *units)
+{
+	return sv_ucm_canon(s, len, max, out, units) == SV_UCM_TOO_LONG ? SV_LIMIT : SV_OK;
+}
+
 const struct sv_cmp_def sv_cmp_unicode_casemap = {
 	.name = "i;unicode-casemap",
 	.compare = octet_compare,
 	.contains = octet_contains,
 	.char_eq = octet_char_eq,
 	.fold = octet_fold,
-	.canon = sv_ucm_canon,
+	.canon = unicode_canon,
 	.canon_offset = sv_ucm_source_offset,
 };

@@ -159,48 +159,60 @@ bool sv_glob_match_units(const struct sv_cmp_def *cmp, const char *val, size_t v
 
 /* Literal text of a pattern in canonical form, its wildcard characters
  * escaped so that they stay literal. */
-static void canon_literal(const struct sv_cmp_def *cmp, const struct sv_buf *lit,
-			  struct sv_buf *tmp, struct sv_buf *out)
+static enum sv_status canon_literal(const struct sv_cmp_def *cmp, const struct sv_buf *lit,
+				    size_t limit, struct sv_buf *tmp, struct sv_buf *out)
 {
 	sv_buf_reset(tmp);
-	cmp->canon(lit->p ? lit->p : "", lit->len, tmp, NULL);
-	for (size_t i = 0; i < tmp->len; i++) {
+	enum sv_status st = cmp->canon(lit->p ? lit->p : "", lit->len, limit - out->len, tmp, NULL);
+	for (size_t i = 0; i < tmp->len && st == SV_OK; i++) {
 		char c = tmp->p[i];
 		if (c == '*' || c == '?' || c == '\\')
 			sv_buf_putc(out, '\\');
 		sv_buf_putc(out, c);
+		if (out->len > limit)
+			st = SV_LIMIT;
 	}
+	return st;
 }
 
-void sv_glob_canon(const struct sv_cmp_def *cmp, const char *pat, size_t plen,
-		   struct sv_buf *out)
+enum sv_status sv_glob_canon(const struct sv_cmp_def *cmp, const char *pat, size_t plen,
+			     size_t max, struct sv_buf *out)
 {
+	if (plen > max)
+		return SV_LIMIT;
 	sv_buf_reserve(out, plen);
 	/* RFC 5051 §2 (1)(b): a string that is not UTF-8 is left as it is
 	 * (escapes are ASCII: the pattern is UTF-8 when its text is) */
 	if (!sv_utf8_valid(pat, plen)) {
 		sv_buf_append(out, pat, plen);
-		return;
+		return SV_OK;
 	}
+	size_t limit = out->len + max;
 	/* literal runs are prepared whole, between the wildcards */
 	struct sv_buf lit = SV_BUF_INIT, tmp = SV_BUF_INIT;
-	for (size_t i = 0; i < plen; i++) {
+	enum sv_status st = SV_OK;
+	for (size_t i = 0; i < plen && st == SV_OK; i++) {
 		char c = pat[i];
 		if (c == '\\' && i + 1 < plen) {
 			size_t l = sv_utf8_char_len(pat + i + 1, plen - i - 1);
 			sv_buf_append(&lit, pat + i + 1, l);
 			i += l;
 		} else if (c == '*' || c == '?') {
-			canon_literal(cmp, &lit, &tmp, out);
+			st = canon_literal(cmp, &lit, limit, &tmp, out);
 			sv_buf_reset(&lit);
-			sv_buf_putc(out, c);
+			if (out->len < limit)
+				sv_buf_putc(out, c);
+			else
+				st = SV_LIMIT;
 		} else {
 			sv_buf_putc(&lit, c);
 		}
 	}
-	canon_literal(cmp, &lit, &tmp, out);
+	if (st == SV_OK)
+		st = canon_literal(cmp, &lit, limit, &tmp, out);
 	sv_buf_free(&lit);
 	sv_buf_free(&tmp);
+	return st;
 }
 
 static bool matches_match(const struct sv_cmp_def *cmp, unsigned rel, const char *val,

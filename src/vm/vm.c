@@ -216,17 +216,24 @@ static void build_hash(struct match_cache *c)
  * one block: the heap's when the cache keeps them (returned), else the
  * run's arena.
  */
-static char *canon_keys(const struct sv_matcher *m, struct sv_vm *vm, struct sv_str *kv, size_t n,
-			bool heap)
+static enum sv_status canon_keys(const struct sv_matcher *m, struct sv_vm *vm, struct sv_str *kv,
+				 size_t n, bool heap, char **store_r)
 {
 	struct sv_buf b = SV_BUF_INIT;
 	size_t *off = sv_arena_array(vm->arena, n ? n : 1, sizeof *off);
+	/* a prepared string is never larger than the largest message read */
+	size_t max = (size_t)vm->settings->max_message_size;
 	for (size_t i = 0; i < n; i++) {
 		off[i] = b.len;
-		if (m->mt->needs_glob)
-			sv_glob_canon(m->cmp, kv[i].p, kv[i].len, &b);
-		else
-			m->cmp->canon(kv[i].p, kv[i].len, &b, NULL);
+		enum sv_status st = m->mt->needs_glob
+			? sv_glob_canon(m->cmp, kv[i].p, kv[i].len, max, &b)
+			: m->cmp->canon(kv[i].p, kv[i].len, max, &b, NULL);
+		if (st != SV_OK) {
+			sv_buf_free(&b);
+			sv_vm_error(vm, "key too long for comparator %s: prepared, it passes "
+				    "max-message-size", m->cmp->name);
+			return st;
+		}
 		kv[i].len = b.len - off[i];
 	}
 	size_t len;
@@ -239,7 +246,8 @@ static char *canon_keys(const struct sv_matcher *m, struct sv_vm *vm, struct sv_
 	}
 	for (size_t i = 0; i < n; i++)
 		kv[i].p = p + off[i];
-	return store;
+	*store_r = store;
+	return SV_OK;
 }
 
 /* A key prepared for this run only: released by sv_vm_cleanup. */
@@ -299,7 +307,7 @@ enum sv_status sv_match_begin(struct sv_matcher *m, struct sv_vm *vm,
 		st = sv_vm_list_item(vm, keys, i, &kv[i]);
 	char *canon = NULL;
 	if (st == SV_OK && m->cmp->canon)
-		canon = canon_keys(m, vm, kv, n, literal);
+		st = canon_keys(m, vm, kv, n, literal, &canon);
 	for (size_t i = 0; i < n && st == SV_OK; i++) {
 		if (m->mt->prepare) {
 			struct sv_buf err = SV_BUF_INIT;
@@ -439,7 +447,15 @@ bool sv_match_value(struct sv_matcher *m, const char *val, size_t len)
 		sv_buf_reset(cv);
 		if (ub)
 			sv_buf_reset(ub);
-		m->cmp->canon(val, len, cv, ub);
+		/* a prepared string is never larger than the largest message read */
+		enum sv_status st = m->cmp->canon(val, len, (size_t)vm->settings->max_message_size,
+						  cv, ub);
+		if (st != SV_OK) {
+			sv_vm_error(vm, "value too long for comparator %s: prepared, it passes "
+				    "max-message-size", m->cmp->name);
+			m->status = st;
+			return false;
+		}
 		sv_buf_reserve(cv, 0);
 		val = cv->p;
 		len = cv->len;

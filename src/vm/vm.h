@@ -234,8 +234,9 @@ bool sv_glob_match_units(const struct sv_cmp_def *cmp, const char *val, size_t v
 			 struct sv_match_state *ms);
 /* A :matches key in the comparator's canonical form (its canon) with its
  * wildcards kept: literal text is prepared, and a '*', '?' or '\\' that
- * preparing made (U+FF0A FULLWIDTH ASTERISK gives '*') is escaped. */
-void sv_glob_canon(const struct sv_cmp_def *cmp, const char *pat, size_t plen,
-		   struct sv_buf *out);
+ * preparing made (U+FF0A FULLWIDTH ASTERISK gives '*') is escaped.
+ * Appended to out; SV_LIMIT when that would pass max octets. */
+enum sv_status sv_glob_canon(const struct sv_cmp_def *cmp, const char *pat, size_t plen,
+			     size_t max, struct sv_buf *out);
 
 #endif

@@ -9,6 +9,7 @@
  * decomposition of any type (field 5), recursively.
  */
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,7 +111,7 @@ START_TEST(test_form)
 	struct sv_buf in = SV_BUF_INIT, want = SV_BUF_INIT, out = SV_BUF_INIT, units = SV_BUF_INIT;
 	cps(&in, c->in);
 	cps(&want, c->want);
-	ck_assert_msg(sv_ucm_canon(in.p, in.len, &out, &units), "%s: valid", c->name);
+	ck_assert_msg(sv_ucm_canon(in.p, in.len, SIZE_MAX, &out, &units) == SV_UCM_PREPARED, "%s: valid", c->name);
 	ck_assert_msg(out.len == want.len && memcmp(out.p, want.p, want.len) == 0,
 		      "%s: form differs", c->name);
 	ck_assert_uint_eq(units.len, out.len);
@@ -149,7 +150,7 @@ START_TEST(test_invalid_utf8)
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		struct sv_buf out = SV_BUF_INIT, units = SV_BUF_INIT;
-		ck_assert(!sv_ucm_canon(bad[i].s, bad[i].len, &out, &units));
+		ck_assert(sv_ucm_canon(bad[i].s, bad[i].len, SIZE_MAX, &out, &units) == SV_UCM_UNCHANGED);
 		ck_assert_uint_eq(out.len, bad[i].len);
 		ck_assert(memcmp(out.p, bad[i].s, bad[i].len) == 0);
 		/* each octet is a unit of :matches */
@@ -161,7 +162,7 @@ START_TEST(test_invalid_utf8)
 	}
 	/* the empty string is valid and its own form */
 	struct sv_buf out = SV_BUF_INIT;
-	ck_assert(sv_ucm_canon("", 0, &out, NULL));
+	ck_assert(sv_ucm_canon("", 0, 0, &out, NULL) == SV_UCM_PREPARED);
 	ck_assert_uint_eq(out.len, 0);
 	sv_buf_free(&out);
 }
@@ -172,10 +173,41 @@ START_TEST(test_appends)
 {
 	struct sv_buf out = SV_BUF_INIT;
 	sv_buf_puts(&out, "x:");
-	sv_ucm_canon("\xc3\xa4", 2, &out, NULL);
+	sv_ucm_canon("\xc3\xa4", 2, SIZE_MAX, &out, NULL);
 	ck_assert_uint_eq(out.len, 5);
 	ck_assert(memcmp(out.p, "x:A\xcc\x88", 5) == 0);
 	ck_assert_int_eq(out.p[out.len], '\0');
+	sv_buf_free(&out);
+}
+END_TEST
+
+/* The form is bounded: U+FDFA (3 octets) has the longest form, 33
+ * octets; a bound below what the form needs stops it. */
+START_TEST(test_bounded)
+{
+	struct sv_buf out = SV_BUF_INIT;
+	const char *fdfa = "\xef\xb7\xba";
+	ck_assert_int_eq(sv_ucm_canon(fdfa, 3, 33, &out, NULL), SV_UCM_PREPARED);
+	ck_assert_uint_eq(out.len, 33);
+	sv_buf_reset(&out);
+	ck_assert_int_eq(sv_ucm_canon(fdfa, 3, 32, &out, NULL), SV_UCM_TOO_LONG);
+	sv_buf_reset(&out);
+	ck_assert_int_eq(sv_ucm_canon("abc", 3, 2, &out, NULL), SV_UCM_TOO_LONG);
+	sv_buf_reset(&out);
+	ck_assert_int_eq(sv_ucm_canon("abc", 3, 3, &out, NULL), SV_UCM_PREPARED);
+	/* the bound counts from what out already holds */
+	ck_assert_int_eq(sv_ucm_canon("x\xc3\xa4", 3, 3, &out, NULL), SV_UCM_TOO_LONG);
+	sv_buf_reset(&out);
+	ck_assert_int_eq(sv_glob_canon(&sv_cmp_unicode_casemap, "a*\xef\xb7\xba", 5, 10, &out),
+			 SV_LIMIT);
+	sv_buf_reset(&out);
+	ck_assert_int_eq(sv_glob_canon(&sv_cmp_unicode_casemap, "a\xef\xbc\x8a", 4, 2, &out),
+			 SV_LIMIT);
+	sv_buf_reset(&out);
+	/* (a string longer than the bound is refused before it is read) */
+	ck_assert_int_eq(sv_glob_canon(&sv_cmp_unicode_casemap, "a\xef\xbc\x8a", 4, 4, &out),
+			 SV_OK);
+	ck_assert_uint_eq(out.len, 3);
 	sv_buf_free(&out);
 }
 END_TEST
@@ -261,13 +293,13 @@ START_TEST(test_comparator)
 	ck_assert_ptr_nonnull(c->contains);
 	ck_assert_ptr_nonnull(c->char_eq);
 	struct sv_buf a = SV_BUF_INIT, b = SV_BUF_INIT;
-	c->canon("Zebra", 5, &a, NULL);
-	c->canon("apple", 5, &b, NULL);
+	c->canon("Zebra", 5, SIZE_MAX, &a, NULL);
+	c->canon("apple", 5, SIZE_MAX, &b, NULL);
 	ck_assert_int_gt(c->compare(a.p, a.len, b.p, b.len), 0);
 	sv_buf_reset(&a);
 	sv_buf_reset(&b);
-	c->canon("\xc3\xa4", 2, &a, NULL); /* ä */
-	c->canon("b", 1, &b, NULL);
+	c->canon("\xc3\xa4", 2, SIZE_MAX, &a, NULL); /* ä */
+	c->canon("b", 1, SIZE_MAX, &b, NULL);
 	ck_assert_int_lt(c->compare(a.p, a.len, b.p, b.len), 0);
 	ck_assert(c->contains(a.p, a.len, "A", 1));
 	sv_buf_free(&a);
@@ -300,7 +332,8 @@ START_TEST(test_glob_canon)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct sv_buf out = SV_BUF_INIT;
-		sv_glob_canon(&sv_cmp_unicode_casemap, cases[i].pat, strlen(cases[i].pat), &out);
+		ck_assert_int_eq(sv_glob_canon(&sv_cmp_unicode_casemap, cases[i].pat, strlen(cases[i].pat),
+					       SIZE_MAX, &out), SV_OK);
 		ck_assert_msg(out.len == strlen(cases[i].want) && memcmp(out.p, cases[i].want, out.len) == 0,
 			      "case %zu: got \"%.*s\"", i, (int)out.len, out.p);
 		sv_buf_free(&out);
@@ -312,8 +345,8 @@ END_TEST
 static bool glob(const char *val, const char *pat)
 {
 	struct sv_buf cv = SV_BUF_INIT, units = SV_BUF_INIT, cp = SV_BUF_INIT;
-	sv_ucm_canon(val, strlen(val), &cv, &units);
-	sv_glob_canon(&sv_cmp_unicode_casemap, pat, strlen(pat), &cp);
+	sv_ucm_canon(val, strlen(val), SIZE_MAX, &cv, &units);
+	sv_glob_canon(&sv_cmp_unicode_casemap, pat, strlen(pat), SIZE_MAX, &cp);
 	sv_buf_reserve(&cv, 0);
 	sv_buf_reserve(&units, 0);
 	bool ok = sv_glob_match_units(&sv_cmp_unicode_casemap, cv.p, cv.len,
@@ -348,6 +381,7 @@ static Suite *ucm_suite(void)
 	tcase_add_loop_test(tc, test_form, 0, (int)(sizeof form_cases / sizeof *form_cases));
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_appends);
+	tcase_add_test(tc, test_bounded);
 	tcase_add_test(tc, test_source_offset);
 	tcase_add_test(tc, test_all_code_points);
 	tcase_add_test(tc, test_version);
