@@ -23,6 +23,8 @@ EXTRA_DIST += \
 	tests/golden/dump/multiline.sieve \
 	tests/golden/dump/tests.out \
 	tests/golden/dump/tests.sieve \
+	tests/golden/dump/unicode-casemap.out \
+	tests/golden/dump/unicode-casemap.sieve \
 	tests/golden/dump/variables.out \
 	tests/golden/dump/variables.sieve \
 	tests/golden/errors/arguments.out \
