@@ -55,21 +55,26 @@ size_t sv_ucm_form(uint32_t cp, char *out)
 	return sv_utf8_encode(cp, out);
 }
 
+/* §2 (1)(b): s is not UTF-8: it is used unchanged, each octet a unit */
+static enum sv_ucm_result unchanged(const char *s, size_t len, struct sv_buf *out,
+				    struct sv_buf *units)
+{
+	sv_buf_append(out, s, len);
+	if (units) {
+		sv_buf_reserve(units, len);
+		memset(units->p + units->len, 1, len);
+		units->len += len;
+	}
+	return SV_UCM_UNCHANGED;
+}
+
 enum sv_ucm_result sv_ucm_canon(const char *s, size_t len, size_t max, struct sv_buf *out,
 				struct sv_buf *units)
 {
 	if (len > max)
 		return SV_UCM_TOO_LONG;
-	/* §2 (1)(b): any invalid sequence discards the partial result */
-	if (!sv_utf8_valid(s, len)) {
-		sv_buf_append(out, s, len);
-		if (units) {
-			sv_buf_reserve(units, len);
-			memset(units->p + units->len, 1, len);
-			units->len += len;
-		}
-		return SV_UCM_UNCHANGED;
-	}
+	/* validated as it is read: one pass over the string */
+	size_t start = out->len, ustart = units ? units->len : 0;
 	size_t limit = out->len + max;
 	/* most forms are as long as their character: one reservation */
 	sv_buf_reserve(out, len);
@@ -96,6 +101,13 @@ enum sv_ucm_result sv_ucm_canon(const char *s, size_t len, size_t max, struct sv
 		}
 		uint32_t cp;
 		size_t l = sv_utf8_decode(s + i, len - i, &cp);
+		if (l == 0) {
+			/* any invalid sequence discards the partial result */
+			out->len = start;
+			if (units)
+				units->len = ustart;
+			return unchanged(s, len, out, units);
+		}
 		char form[SV_UCM_FORM_MAX];
 		size_t n = sv_ucm_form(cp, form);
 		if (n > limit - out->len)
