@@ -13,4 +13,5 @@ libsiftcore_la_SOURCES += \
 	src/ext/regex.c \
 	src/ext/body.c \
 	src/ext/environment.c \
+	src/ext/editheader.c \
 	src/ext/testsuite.c
