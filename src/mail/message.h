@@ -129,10 +129,11 @@ const char *sv_msg_mbox_from(const struct sv_msg *m);
  * counted as CRLF. */
 uint64_t sv_msg_size(const struct sv_msg *m);
 
-/* All fields in order (index built on first use). */
+/* All fields of the current version (see "header edits" below) in order
+ * (index built on first use). */
 struct sv_hdr *sv_msg_headers(struct sv_msg *m, size_t *n_r);
-/* First field of that name (case-insensitive, RFC 5322 §1.2.2), or NULL;
- * the rest follow through next_same. */
+/* First field of that name (case-insensitive, RFC 5322 §1.2.2) in the
+ * current version, or NULL; the rest follow through next_same. */
 struct sv_hdr *sv_msg_header(struct sv_msg *m, const char *name, size_t namelen);
 size_t sv_msg_header_count(struct sv_msg *m, const char *name, size_t namelen);
 /* The unfolded value with RFC 2047 encoded words decoded to UTF-8 (any
