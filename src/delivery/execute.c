@@ -493,8 +493,9 @@ enum sv_status sv_dlv_execute(struct sv_result *r, const struct sv_exec_ctx *c, 
 		p.inbox_flags = r->keep_flags;
 		p.ninbox_flags = r->keep_has_flags ? r->nkeep_flags : 0;
 		p.inbox_has_flags = r->keep_has_flags;
-		/* RFC 5293 §7 leaves it open; the implicit keep happens at
-		   the end, so it files the header as the scripts left it */
+		/* the implicit keep takes effect when every script has
+		   ended (RFC 5228 §2.10.2), so it files the header as they
+		   left it (RFC 5293 §7: what follows an edit sees it) */
 		p.inbox_version = c->message ? sv_msg_version(c->message) : 0;
 	}
 	if (!abort) {
