@@ -35,32 +35,32 @@ enum { OPT_LAST = 0, OPT_INDEX = 1 };
 enum { SET_MAX_HEADER_SIZE, SET_PROTECTED, SET_FORBID_ADD, SET_FORBID_DELETE };
 
 static const struct sv_setting_info editheader_settings[] = {
-	[SET_MAX_HEADER_SIZE] = {"editheader-max-header-size", "sieve_editheader_max_header_size",
-				 SV_SETTING_SIZE, 2048, 1024, 64 * SV_KiB, NULL,
-				 "longest value addheader accepts (RFC 5293 §4: at least 998)"},
-	[SET_PROTECTED] = {"editheader-protected", "sieve_editheader_protected", SV_SETTING_TEXT,
-			   0, 0, 0, "",
-			   "header fields (space-separated names) editheader may neither add nor "
-			   "delete; Subject cannot be protected (RFC 5293 §6)"},
-	[SET_FORBID_ADD] = {"editheader-forbid-add", "sieve_editheader_forbid_add",
-			    SV_SETTING_TEXT, 0, 0, 0, "",
-			    "header fields (space-separated names) addheader may not add; Subject "
-			    "cannot be forbidden"},
-	[SET_FORBID_DELETE] = {"editheader-forbid-delete", "sieve_editheader_forbid_delete",
-			       SV_SETTING_TEXT, 0, 0, 0, "",
-			       "header fields (space-separated names) deleteheader may not delete, "
-			       "besides Received and Auto-Submitted, which never may be; Subject "
-			       "cannot be forbidden"},
-	{NULL},
+    [SET_MAX_HEADER_SIZE] = {"editheader-max-header-size", "sieve_editheader_max_header_size",
+                             SV_SETTING_SIZE, 2048, 1024, 64 * SV_KiB, NULL,
+                             "longest value addheader accepts (RFC 5293 §4: at least 998)"},
+    [SET_PROTECTED] = {"editheader-protected", "sieve_editheader_protected", SV_SETTING_TEXT, 0, 0,
+                       0, "",
+                       "header fields (space-separated names) editheader may neither add nor "
+                       "delete; Subject cannot be protected (RFC 5293 §6)"},
+    [SET_FORBID_ADD] = {"editheader-forbid-add", "sieve_editheader_forbid_add", SV_SETTING_TEXT, 0,
+                        0, 0, "",
+                        "header fields (space-separated names) addheader may not add; Subject "
+                        "cannot be forbidden"},
+    [SET_FORBID_DELETE] = {"editheader-forbid-delete", "sieve_editheader_forbid_delete",
+                           SV_SETTING_TEXT, 0, 0, 0, "",
+                           "header fields (space-separated names) deleteheader may not delete, "
+                           "besides Received and Auto-Submitted, which never may be; Subject "
+                           "cannot be forbidden"},
+    {NULL},
 };
 
 /* ---- policy (RFC 5293 §6) ---- */
 
 static const char *setting_text(struct sv_vm *vm, unsigned local)
 {
-	return vm->settings
-		   ? sv_settings_text(vm->settings, sv_ext_setting_id(&sv_ext_editheader_def, local))
-		   : "";
+	return vm->settings ? sv_settings_text(vm->settings,
+	                                       sv_ext_setting_id(&sv_ext_editheader_def, local))
+	                    : "";
 }
 
 /* Is name among the names of list (separated by spaces, tabs or commas),
@@ -130,9 +130,10 @@ static enum sv_status op_addheader(struct sv_vm *vm, const struct sv_operands *o
 		return st;
 	uint64_t max = sv_ext_setting(vm->settings, &sv_ext_editheader_def, SET_MAX_HEADER_SIZE);
 	if (value.len > max) {
-		sv_vm_error(vm, "addheader: the value is %zu bytes, longer than %llu "
-				"(editheader-max-header-size)",
-			    value.len, (unsigned long long)max);
+		sv_vm_error(vm,
+		            "addheader: the value is %zu bytes, longer than %llu "
+		            "(editheader-max-header-size)",
+		            value.len, (unsigned long long)max);
 		return SV_FAIL;
 	}
 	if (!may_add(vm, name.p, name.len))
@@ -141,8 +142,9 @@ static enum sv_status op_addheader(struct sv_vm *vm, const struct sv_operands *o
 	uint64_t cap = vm->settings ? vm->settings->max_message_size : 0;
 	st = sv_msg_add_field(vm->msg, name.p, name.len, value.p, value.len, last, cap);
 	if (st == SV_LIMIT) {
-		sv_vm_error(vm, "addheader: the message would grow past %llu bytes (max-message-size)",
-			    (unsigned long long)cap);
+		sv_vm_error(vm,
+		            "addheader: the message would grow past %llu bytes (max-message-size)",
+		            (unsigned long long)cap);
 		return SV_LIMIT;
 	}
 	if (st != SV_OK)
@@ -154,7 +156,7 @@ static enum sv_status op_addheader(struct sv_vm *vm, const struct sv_operands *o
  * :index selects (§5: counted before the values are matched). *n_r 0
  * when :index passes the last one (not an error). sv_malloc'd. */
 static struct sv_hdr **candidates(struct sv_vm *vm, const struct sv_operands *ops,
-				  const struct sv_str *name, size_t *n_r)
+                                  const struct sv_str *name, size_t *n_r)
 {
 	size_t n = sv_msg_header_count(vm->msg, name->p, name->len);
 	const struct sv_optarg *idx = sv_ops_opt(ops, &sv_ext_editheader_def, OPT_INDEX);
@@ -237,7 +239,7 @@ static bool check_literal_name(struct sv_validator *v, struct sv_ast_node *n)
 	if (sv_header_name_valid(s->s, s->len))
 		return true;
 	sv_validator_error(v, s->loc, "invalid header field name '%s' in %s",
-			   sv_validator_quote(v, s->s, s->len), n->id);
+	                   sv_validator_quote(v, s->s, s->len), n->id);
 	return false;
 }
 
@@ -249,9 +251,9 @@ static bool validate_addheader(struct sv_validator *v, struct sv_ast_node *n)
 	uint64_t max = sv_ext_setting(v->settings, &sv_ext_editheader_def, SET_MAX_HEADER_SIZE);
 	if (!(v->templates && memmem(val->s, val->len, "${", 2)) && val->len > max) {
 		sv_validator_error(v, val->loc,
-				   "the value of addheader is %zu bytes, longer than %llu "
-				   "(editheader-max-header-size)",
-				   val->len, (unsigned long long)max);
+		                   "the value of addheader is %zu bytes, longer than %llu "
+		                   "(editheader-max-header-size)",
+		                   val->len, (unsigned long long)max);
 		return false;
 	}
 	return true;
@@ -269,16 +271,17 @@ static bool validate_deleteheader(struct sv_validator *v, struct sv_ast_node *n)
 	}
 	if (idx && idx->value && idx->value->num == 0) {
 		sv_validator_error(v, idx->value->loc,
-				   "deleteheader: :index counts from 1, 0 names no field");
+		                   "deleteheader: :index counts from 1, 0 names no field");
 		ok = false;
 	}
 	struct sv_vnode *vn = sv_vnode(n);
 	for (size_t i = 0; i < vn->ntags; i++) {
 		const struct sv_vtag *t = &vn->tags[i];
 		if (t->family == 'm' && t->fext->match_types[t->fidx]->count) {
-			sv_validator_error(v, t->tag->loc,
-					   "deleteheader cannot use :count: it matches each field's "
-					   "value, it counts none");
+			sv_validator_error(
+			    v, t->tag->loc,
+			    "deleteheader cannot use :count: it matches each field's "
+			    "value, it counts none");
 			ok = false;
 		}
 	}
@@ -286,37 +289,37 @@ static bool validate_deleteheader(struct sv_validator *v, struct sv_ast_node *n)
 }
 
 static const struct sv_tag_def addheader_tags[] = {
-	{.name = "last", .opt = OPT_LAST},
-	{NULL},
+    {.name = "last", .opt = OPT_LAST},
+    {NULL},
 };
 
 static const struct sv_tag_def deleteheader_tags[] = {
-	{.name = "index", .value = 'n', .opt = OPT_INDEX},
-	{.name = "last", .opt = OPT_LAST},
-	{NULL},
+    {.name = "index", .value = 'n', .opt = OPT_INDEX},
+    {.name = "last", .opt = OPT_LAST},
+    {NULL},
 };
 
 static const struct sv_cmd_def editheader_commands[] = {
-	{"addheader", SV_CMD_COMMAND, "ss", .tags = addheader_tags, .op = OP_ADDHEADER,
-	 .validate = validate_addheader},
-	{"deleteheader", SV_CMD_COMMAND, "s?l", .flags = SV_CMDF_MATCHING,
-	 .tags = deleteheader_tags, .op = OP_DELETEHEADER, .validate = validate_deleteheader},
-	{NULL},
+    {"addheader", SV_CMD_COMMAND, "ss", .tags = addheader_tags, .op = OP_ADDHEADER,
+     .validate = validate_addheader},
+    {"deleteheader", SV_CMD_COMMAND, "s?l", .flags = SV_CMDF_MATCHING, .tags = deleteheader_tags,
+     .op = OP_DELETEHEADER, .validate = validate_deleteheader},
+    {NULL},
 };
 
 static const struct sv_op_def editheader_ops[] = {
-	[OP_ADDHEADER] = {"addheader", "ssx", op_addheader, NULL, false},
-	[OP_DELETEHEADER] = {"deleteheader", "slx", op_deleteheader, NULL, false},
-	{NULL},
+    [OP_ADDHEADER] = {"addheader", "ssx", op_addheader, NULL, false},
+    [OP_DELETEHEADER] = {"deleteheader", "slx", op_deleteheader, NULL, false},
+    {NULL},
 };
 
 static const char *const editheader_opt_names[] = {"last", "index"};
 
 struct sv_ext_def sv_ext_editheader_def = {
-	.name = "editheader",
-	.commands = editheader_commands,
-	.ops = editheader_ops,
-	.opt_kinds = "fn",
-	.opt_names = editheader_opt_names,
-	.settings = editheader_settings,
+    .name = "editheader",
+    .commands = editheader_commands,
+    .ops = editheader_ops,
+    .opt_kinds = "fn",
+    .opt_names = editheader_opt_names,
+    .settings = editheader_settings,
 };

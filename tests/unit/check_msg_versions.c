@@ -21,7 +21,7 @@ static struct sv_msg *msg(const char *s)
 static void add(struct sv_msg *m, const char *name, const char *value, bool last)
 {
 	ck_assert_int_eq(sv_msg_add_field(m, name, strlen(name), value, strlen(value), last, 0),
-			 SV_OK);
+	                 SV_OK);
 }
 
 /* The names of the current fields, joined by ','. */
@@ -48,7 +48,7 @@ static void render_is(struct sv_msg *m, unsigned v, const char *want)
 	const char *p = sv_msg_render(m, v, &len);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_msg(len == strlen(want) && memcmp(p, want, len) == 0,
-		      "version %u:\n[%.*s]\nwant\n[%s]", v, (int)len, p, want);
+	              "version %u:\n[%.*s]\nwant\n[%s]", v, (int)len, p, want);
 }
 
 /* Nobody edits: no version, no copy. */
@@ -82,8 +82,9 @@ START_TEST(test_add_versions)
 	ck_assert_str_eq(h->value, "zero");
 	ck_assert_str_eq(h->next_same->value, "one");
 	ck_assert_ptr_null(h->next_same->next_same);
-	render_is(m, 3, "X-First: zero\nX-First: one\nA: 1\nB:  two\n\tfolded\nX-Last: two\n"
-			"\nbody\n\nmore\n");
+	render_is(m, 3,
+	          "X-First: zero\nX-First: one\nA: 1\nB:  two\n\tfolded\nX-Last: two\n"
+	          "\nbody\n\nmore\n");
 	render_is(m, 1, "X-First: one\nA: 1\nB:  two\n\tfolded\n\nbody\n\nmore\n");
 	render_is(m, 2, "X-First: one\nA: 1\nB:  two\n\tfolded\nX-Last: two\n\nbody\n\nmore\n");
 	render_is(m, 0, "A: 1\nB:  two\n\tfolded\n\nbody\n\nmore\n");
@@ -197,8 +198,7 @@ START_TEST(test_added_addresses)
 {
 	struct sv_msg *m = msg("From: a@b.example\n\nx");
 	add(m, "Cc", "Someone <some@one.example>, two@two.example", false);
-	const struct sv_addr_list *al =
-	    sv_msg_header_addresses(m, sv_msg_header(m, "cc", 2));
+	const struct sv_addr_list *al = sv_msg_header_addresses(m, sv_msg_header(m, "cc", 2));
 	ck_assert_uint_eq(al->n, 2);
 	ck_assert_str_eq(al->v[0].addr, "some@one.example");
 	ck_assert_str_eq(al->v[1].addr, "two@two.example");
