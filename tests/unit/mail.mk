@@ -26,6 +26,7 @@ tests_unit_check_mime_LDADD = libsift.la $(CHECK_LIBS)
 tests_unit_check_compose_SOURCES = tests/unit/check_compose.c
 tests_unit_check_compose_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_compose_LDADD = libsift.la $(CHECK_LIBS)
+
 tests_unit_check_msg_versions_SOURCES = tests/unit/check_msg_versions.c
 tests_unit_check_msg_versions_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_msg_versions_LDADD = libsift.la $(CHECK_LIBS)
