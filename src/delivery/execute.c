@@ -14,6 +14,9 @@
  * retried by the MTA; an action that simply cannot be carried out is
  * reported and the message is kept in INBOX instead, so it is never lost.
  *
+ * Each action files or sends the message version it was recorded with
+ * (editheader, RFC 5293); the implicit keep the final one.
+ *
  * Not done yet: state writes have no action kind yet.
  */
 #include "delivery/execute.h"
@@ -41,6 +44,34 @@ static void report(const struct sv_exec_ctx *c, const char *fmt, ...)
 	sv_buf_free(&b);
 }
 
+/* ---- the message an action carries ---- */
+
+/* The bytes of the version an action was recorded with (RFC 5293: a
+ * later fileinto sees the edited header, an earlier one does not), or
+ * the message as delivered. */
+static const char *action_bytes(const struct sv_exec_ctx *c, unsigned version, size_t *len_r)
+{
+	if (c->message && version) {
+		const char *p = sv_msg_render(c->message, version, len_r);
+		if (p)
+			return p;
+	}
+	*len_r = c->len;
+	return c->msg;
+}
+
+/* The store's name for those bytes: the caller's for version 0, one of
+ * their own for an edited version (never shared with another version),
+ * 0 (no sharing) past what the naming can tell apart. */
+static unsigned store_version(const struct sv_exec_ctx *c, unsigned version)
+{
+	if (!c->message || !version)
+		return c->msg_version;
+	if (!c->msg_version || c->msg_version >= 0x10000u || version >= 0x10000u)
+		return 0;
+	return c->msg_version << 16 | version;
+}
+
 /* ---- the steps of the store kinds (keep, fileinto) ---- */
 
 enum sv_status sv_dlv_store_prepare(struct sv_txn *t, struct sv_action *a, struct sv_buf *err)
@@ -54,8 +85,10 @@ enum sv_status sv_dlv_store_prepare(struct sv_txn *t, struct sv_action *a, struc
 	}
 	struct sv_store_txn *tx = NULL;
 	struct sv_buf why = SV_BUF_INIT;
-	c->store->msg_version = c->msg_version;
-	enum sv_status st = c->store->prepare(c->store, mb, ml, c->msg, c->len, a->flags,
+	size_t len;
+	const char *bytes = action_bytes(c, a->msg_version, &len);
+	c->store->msg_version = store_version(c, a->msg_version);
+	enum sv_status st = c->store->prepare(c->store, mb, ml, bytes, len, a->flags,
 					      a->has_flags ? a->nflags : 0, &tx, &why);
 	if (st == SV_OK) {
 		a->txn = tx;
@@ -144,13 +177,18 @@ enum sv_status sv_dlv_redirect_prepare(struct sv_txn *t, struct sv_action *a, st
 	}
 	char *to = sv_strndup(a->target, a->tlen);
 	struct sv_buf why = SV_BUF_INIT, out = SV_BUF_INIT;
+	/* the loop marks are looked for in the message as it arrived (a
+	   script that deleted them must not make a loop), and the message
+	   sent is the version the redirect was recorded with (RFC 5293) */
 	enum sv_status st = loop_check(c, to, &why);
+	size_t len;
+	const char *bytes = action_bytes(c, a->msg_version, &len);
 	if (st == SV_OK && c->recipient) {
 		/* marked against loops; without the Return-Path the final
 		   delivery added, which a message sent on must not carry
 		   (RFC 5321 §4.4): the next delivery adds its own */
 		sv_buf_printf(&out, "X-Sieve-Redirected-From: <%s>\n", c->recipient);
-		sv_lda_copy_without(c->msg, c->len, "Return-Path", &out);
+		sv_lda_copy_without(bytes, len, "Return-Path", &out);
 	}
 	/* RFC 5228 §4.2: the envelope sender stays the original one */
 	const char *rcpts[1] = {to};
@@ -161,8 +199,8 @@ enum sv_status sv_dlv_redirect_prepare(struct sv_txn *t, struct sv_action *a, st
 	    .from = from,
 	    .rcpts = rcpts,
 	    .nrcpts = 1,
-	    .msg = out.len ? out.p : c->msg,
-	    .len = out.len ? out.len : c->len,
+	    .msg = out.len ? out.p : bytes,
+	    .len = out.len ? out.len : len,
 	};
 	struct sv_submit_txn *tx = NULL;
 	if (st == SV_OK)
@@ -244,6 +282,7 @@ struct plan {
 	const char **inbox_flags;
 	size_t ninbox_flags;
 	bool inbox_has_flags;
+	unsigned inbox_version; /* the message version it files */
 };
 
 /* Roll every step back, the committed stores too: stores are prepared and
@@ -296,6 +335,7 @@ static enum sv_status prepare_one(struct plan *p, struct sv_action *a, enum sv_s
 				p->inbox_flags = a->flags;
 				p->ninbox_flags = a->has_flags ? a->nflags : 0;
 				p->inbox_has_flags = a->has_flags;
+				p->inbox_version = a->msg_version;
 			}
 		}
 	}
@@ -334,7 +374,8 @@ static enum sv_status prepare_inbox(struct plan *p)
 				      .tlen = 5,
 				      .flags = p->inbox_flags,
 				      .nflags = p->ninbox_flags,
-				      .has_flags = p->inbox_has_flags};
+				      .has_flags = p->inbox_has_flags,
+				      .msg_version = p->inbox_version};
 	struct sv_buf err = SV_BUF_INIT;
 	enum sv_status st = sv_dlv_keep_prepare(&p->t, &p->inbox, &err);
 	if (st == SV_OK)
@@ -399,8 +440,12 @@ static enum sv_status commit_one(struct plan *p, struct step *s, enum sv_status 
 		/* the sends come after the stores: keep it now */
 		struct sv_buf e2 = SV_BUF_INIT;
 		struct sv_exec_ctx const *c = p->t.c;
+		size_t len;
+		const char *bytes = action_bytes(c, s->a->msg_version, &len);
+		if (c->store)
+			c->store->msg_version = store_version(c, s->a->msg_version);
 		enum sv_status k =
-		    c->store ? sv_dlv_store_save(c->store, "INBOX", 5, c->msg, c->len, NULL, 0, &e2)
+		    c->store ? sv_dlv_store_save(c->store, "INBOX", 5, bytes, len, NULL, 0, &e2)
 			     : SV_TEMPFAIL;
 		if (k != SV_OK) {
 			report(c, "failed to store into mailbox 'INBOX': %s",
@@ -448,6 +493,10 @@ enum sv_status sv_dlv_execute(struct sv_result *r, const struct sv_exec_ctx *c, 
 		p.inbox_flags = r->keep_flags;
 		p.ninbox_flags = r->keep_has_flags ? r->nkeep_flags : 0;
 		p.inbox_has_flags = r->keep_has_flags;
+		/* the implicit keep takes effect when every script has
+		   ended (RFC 5228 §2.10.2), so it files the header as they
+		   left it (RFC 5293 §7: what follows an edit sees it) */
+		p.inbox_version = c->message ? sv_msg_version(c->message) : 0;
 	}
 	if (!abort) {
 		enum sv_status ib = prepare_inbox(&p);

@@ -15,6 +15,7 @@
 #include "delivery/maildir.h"
 #include "delivery/submit.h"
 #include "lib/status.h"
+#include "mail/message.h"
 #include "vm/result.h"
 #include "vm/vm.h"
 
@@ -26,8 +27,16 @@ struct sv_exec_ctx {
 	size_t len;
 	/* Non-zero: the caller's name for these bytes, unique among the
 	 * messages it files through this store (the store's msg_version), so
-	 * copies into several folders may share one file. 0: no sharing. */
+	 * copies into several folders may share one file. 0: no sharing.
+	 * Edited versions get names of their own (below 65536 here: the
+	 * caller's name shifted, with the version), so that two versions
+	 * never share a file. */
 	unsigned msg_version;
+	/* The message the scripts ran on (NULL: nobody edited it). Each
+	 * action gets the bytes of the version it was recorded with
+	 * (sv_action.msg_version, RFC 5293), the implicit keep the final one;
+	 * version 0 is msg/len above. */
+	struct sv_msg *message;
 	/* Loop protection of redirect (NULL / 0: none): the recipient's own
 	 * address is never a redirect target, a redirected message carries
 	 * "X-Sieve-Redirected-From: <recipient>", and a message that already

@@ -9,6 +9,7 @@
 
 #include "ext/registry.h"
 #include "lib/alloc.h"
+#include "mail/message.h"
 
 void sv_run_init(struct sv_run *run, struct sv_msg *msg, const struct sv_settings *settings)
 {
@@ -66,6 +67,7 @@ enum sv_status sv_dlv_run_chain(struct sv_run *run, const struct sv_chain_script
 	for (size_t i = 0; i < n && !res->keep_cancelled; i++) {
 		struct sv_result_mark mark;
 		sv_result_mark(res, &mark);
+		unsigned version = run->msg ? sv_msg_version(run->msg) : 0;
 		struct sv_vm vm;
 		struct sv_vm_options vo = {.settings = &run->settings,
 					   .run = run,
@@ -78,6 +80,8 @@ enum sv_status sv_dlv_run_chain(struct sv_run *run, const struct sv_chain_script
 			/* RFC 5228 §2.10.6: this script's actions are discarded and
 			   the message is kept; the chain ends here */
 			sv_result_rewind(res, &mark);
+			if (run->msg) /* its header edits too */
+				sv_msg_rewind(run->msg, version);
 			const char *why = vm.error.len ? vm.error.p : sv_status_name(st);
 			/* the name comes from a binary: any bytes */
 			struct sv_buf name = SV_BUF_INIT;

@@ -14,4 +14,5 @@ libsiftcore_la_SOURCES += \
 	src/ext/body.c \
 	src/ext/environment.c \
 	src/ext/unicode-casemap.c \
+	src/ext/editheader.c \
 	src/ext/testsuite.c

@@ -494,6 +494,7 @@ static void exec_ctx(struct sv_exec_ctx *c)
 	c->submit = sv_outbox_submission(&ts->outbox);
 	c->env = &ts->env;
 	c->msg = sv_msg_data(ts->msg, &c->len);
+	c->message = ts->msg;
 	c->error = exec_error;
 }
 

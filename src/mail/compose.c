@@ -474,6 +474,17 @@ enum sv_status sv_compose_header(struct sv_compose *c, const char *name, const c
 	return put_field(c, &f);
 }
 
+void sv_compose_format_field(struct sv_buf *out, const char *name, const char *value, size_t len)
+{
+	struct sv_buf v = SV_BUF_INIT;
+	clean_line(&v, value ? value : "", value ? len : 0);
+	struct fw w;
+	fw_begin(&w, out, name);
+	fw_unstructured(&w, v.p ? v.p : "", v.len);
+	fw_end(&w);
+	sv_buf_free(&v);
+}
+
 /* RFC 5322 §3.2.3 dot-atom-text (strict: no empty atoms). */
 static bool dot_atom(const char *s, size_t n)
 {

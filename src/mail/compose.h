@@ -102,6 +102,14 @@ void sv_compose_free(struct sv_compose *c);
 enum sv_status sv_compose_header(struct sv_compose *c, const char *name, const char *value,
 				 size_t len);
 /*
+ * The field sv_compose_header writes (value cleaned, words RFC 2047
+ * encoded where they need it, folded at 78 columns, ended by "\n"),
+ * appended to out without a cap, for a caller that edits an existing
+ * header (editheader, RFC 5293 §4). name (NUL-terminated) is the caller's
+ * to check.
+ */
+void sv_compose_format_field(struct sv_buf *out, const char *name, const char *value, size_t len);
+/*
  * An address field with one mailbox (RFC 5322 §3.4): "display <addr>" or
  * the bare addr-spec when display is NULL or empty. The display name is
  * written as atoms, a quoted-string, or RFC 2047 encoded words (RFC 2047

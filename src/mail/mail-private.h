@@ -49,6 +49,38 @@ struct sv_msg {
 	/* heap blocks the message owns besides its arena (decoded parts
 	   that outlive one test), freed by sv_msg_free */
 	struct sv_heap_block *heap;
+
+	/* editheader's overlay (DESIGN.md §5): all empty until the first
+	   edit, so a message nobody edits pays nothing. Version v is the
+	   header after the first v edits. */
+	struct sv_msg_edit *edits; /* heap */
+	size_t nedits, capedits;
+	/* the fields of version view_version (heap; NULL: version 0, the
+	   parsed fields above), rebuilt when a reader comes after an edit */
+	struct sv_hdr *view;
+	size_t nview;
+	struct sv_hslot *vslots; /* heap */
+	size_t nvslots;
+	size_t view_version;
+	uint64_t added_bytes; /* bytes the added fields take, at most */
+	struct sv_msg_render *renders; /* rendered versions (arena list) */
+};
+
+/* One edit: it adds the field add (first, or last), or deletes the
+ * fields at the positions del[] (ascending) of the version before it. */
+struct sv_msg_edit {
+	struct sv_hdr *add;
+	bool last;
+	size_t *del;
+	size_t ndel;
+};
+
+/* The bytes of one version, built once (sv_msg_render). */
+struct sv_msg_render {
+	size_t version;
+	char *p; /* heap, kept by the message */
+	size_t len;
+	struct sv_msg_render *next;
 };
 
 struct sv_heap_block {

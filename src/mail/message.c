@@ -9,16 +9,24 @@
  * is rejected: a line that is neither a field nor a continuation ends the
  * header and starts the body.
  *
- * Not done: header edits (the editheader overlay lives elsewhere).
+ * Header edits (editheader, RFC 5293): an overlay of versions over the
+ * parsed fields. Each edit is logged (a field added first or last, or
+ * fields deleted by position); readers see a view of the current version,
+ * rebuilt from the log when they come after an edit, and a version's
+ * bytes are rendered once, when a delivery asks for them. A message that
+ * is never edited has no view and no copy.
  */
 #include "mail/message.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/limits.h"
 #include "lib/utf8.h"
+#include "mail/compose.h"
 #include "mail/mail-private.h"
 
 /* The message without its mbox "From " line (RFC 4155: envelope, not
@@ -80,6 +88,9 @@ void sv_msg_free(struct sv_msg *m)
 		for (struct sv_heap_block *b = m->heap; b; b = b->next)
 			sv_free(b->p);
 		sv_free(m->owned);
+		sv_free(m->edits);
+		sv_free(m->view);
+		sv_free(m->vslots);
 		sv_arena_free(m->arena);
 	}
 }
@@ -294,23 +305,26 @@ struct sv_hdr *sv_mail_find_field(struct sv_hdr *hdrs, size_t n, const char *nam
 
 /* ---- the index ---------------------------------------------------------- */
 
-static void build_index(struct sv_msg *m)
+/* Slots for n fields: a power of two, at least twice n. */
+static size_t slot_count(size_t n)
 {
-	m->indexed = true;
-	sv_mail_parse_header_block(m->arena, m->data, m->len, &m->hdrs, &m->nhdrs, &m->body_off);
-	if (m->nhdrs == 0)
-		return;
 	size_t ns = 16;
-	while (ns < m->nhdrs * 2)
+	while (ns < n * 2)
 		ns *= 2;
-	m->slots = sv_arena_array(m->arena, ns, sizeof *m->slots);
-	m->nslots = ns;
-	for (size_t i = 0; i < m->nhdrs; i++) {
-		struct sv_hdr *h = &m->hdrs[i];
+	return ns;
+}
+
+/* Chain the fields by name (next_same) into the zeroed table slots. */
+static void index_fields(struct sv_hdr *v, size_t n, struct sv_hslot *slots, size_t ns)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct sv_hdr *h = &v[i];
+		h->index = (unsigned)i;
+		h->next_same = NULL;
 		uint32_t hash = name_hash(h->name, h->namelen);
 		size_t k = hash & (ns - 1);
 		for (;;) {
-			struct sv_hslot *s = &m->slots[k];
+			struct sv_hslot *s = &slots[k];
 			if (!s->first) {
 				s->hash = hash;
 				s->first = s->last = h;
@@ -329,16 +343,52 @@ static void build_index(struct sv_msg *m)
 	}
 }
 
-static struct sv_hslot *lookup(struct sv_msg *m, const char *name, size_t namelen)
+static void build_index(struct sv_msg *m)
+{
+	m->indexed = true;
+	sv_mail_parse_header_block(m->arena, m->data, m->len, &m->hdrs, &m->nhdrs, &m->body_off);
+	if (m->nhdrs == 0)
+		return;
+	m->nslots = slot_count(m->nhdrs);
+	m->slots = sv_arena_array(m->arena, m->nslots, sizeof *m->slots);
+	index_fields(m->hdrs, m->nhdrs, m->slots, m->nslots);
+}
+
+static void view_refresh(struct sv_msg *m);
+
+/* The fields and slots of the current version. */
+static inline void current(struct sv_msg *m, struct sv_hdr **v_r, size_t *n_r,
+			   struct sv_hslot **slots_r, size_t *ns_r)
 {
 	if (!m->indexed)
 		build_index(m);
-	if (m->nslots == 0)
+	if (m->nedits == 0) {
+		*v_r = m->hdrs;
+		*n_r = m->nhdrs;
+		*slots_r = m->slots;
+		*ns_r = m->nslots;
+		return;
+	}
+	if (!m->view || m->view_version != m->nedits)
+		view_refresh(m);
+	*v_r = m->view;
+	*n_r = m->nview;
+	*slots_r = m->vslots;
+	*ns_r = m->nvslots;
+}
+
+static struct sv_hslot *lookup(struct sv_msg *m, const char *name, size_t namelen)
+{
+	struct sv_hdr *v;
+	size_t n, ns;
+	struct sv_hslot *slots;
+	current(m, &v, &n, &slots, &ns);
+	if (ns == 0)
 		return NULL;
 	uint32_t hash = name_hash(name, namelen);
-	size_t mask = m->nslots - 1;
+	size_t mask = ns - 1;
 	for (size_t k = hash & mask;; k = (k + 1) & mask) {
-		struct sv_hslot *s = &m->slots[k];
+		struct sv_hslot *s = &slots[k];
 		if (!s->first)
 			return NULL;
 		if (s->hash == hash && name_eq(s->first->name, s->first->namelen, name, namelen))
@@ -348,11 +398,13 @@ static struct sv_hslot *lookup(struct sv_msg *m, const char *name, size_t namele
 
 struct sv_hdr *sv_msg_headers(struct sv_msg *m, size_t *n_r)
 {
-	if (!m->indexed)
-		build_index(m);
+	struct sv_hdr *v;
+	size_t n, ns;
+	struct sv_hslot *slots;
+	current(m, &v, &n, &slots, &ns);
 	if (n_r)
-		*n_r = m->nhdrs;
-	return m->hdrs;
+		*n_r = n;
+	return v;
 }
 
 struct sv_hdr *sv_msg_header(struct sv_msg *m, const char *name, size_t namelen)
@@ -365,6 +417,283 @@ size_t sv_msg_header_count(struct sv_msg *m, const char *name, size_t namelen)
 {
 	struct sv_hslot *s = lookup(m, name, namelen);
 	return s ? s->count : 0;
+}
+
+/* ---- header edits (RFC 5293) ------------------------------------------- */
+
+/*
+ * The fields after edits e[0..ne) applied to src[0..n), in a new heap
+ * array (*n_r fields; NULL when none). Fields are copied with their
+ * caches. Added fields go into room kept on both sides, so a run of
+ * additions costs what it adds; a deletion compacts once.
+ */
+static struct sv_hdr *apply_edits(const struct sv_hdr *src, size_t n, const struct sv_msg_edit *e,
+				  size_t ne, size_t *n_r)
+{
+	size_t front = 0, back = 0;
+	for (size_t i = 0; i < ne; i++)
+		if (e[i].add)
+			*(e[i].last ? &back : &front) += 1;
+	size_t cap = front + n + back;
+	if (cap == 0) {
+		*n_r = 0;
+		return NULL;
+	}
+	struct sv_hdr *v = sv_malloc(cap * sizeof *v);
+	size_t start = front, end = front + n;
+	if (n)
+		memcpy(v + start, src, n * sizeof *v);
+	for (size_t i = 0; i < ne; i++) {
+		if (e[i].add && e[i].last) {
+			v[end++] = *e[i].add;
+		} else if (e[i].add) {
+			v[--start] = *e[i].add;
+		} else {
+			/* positions ascending, all within the fields of then */
+			size_t o = start, k = 0;
+			for (size_t j = start; j < end; j++) {
+				if (k < e[i].ndel && e[i].del[k] == j - start) {
+					k++;
+					continue;
+				}
+				if (o != j)
+					v[o] = v[j];
+				o++;
+			}
+			end = o;
+		}
+	}
+	if (start > 0)
+		memmove(v, v + start, (end - start) * sizeof *v);
+	*n_r = end - start;
+	return v;
+}
+
+static void view_drop(struct sv_msg *m)
+{
+	sv_free(m->view);
+	sv_free(m->vslots);
+	m->view = NULL;
+	m->vslots = NULL;
+	m->nview = m->nvslots = 0;
+	m->view_version = 0;
+}
+
+/* Bring the view to the current version: from the view it had when that
+ * is older (its caches come along), else from the parsed fields. */
+static void view_refresh(struct sv_msg *m)
+{
+	struct sv_hdr *v;
+	size_t n;
+	if (m->view && m->view_version < m->nedits)
+		v = apply_edits(m->view, m->nview, m->edits + m->view_version,
+				m->nedits - m->view_version, &n);
+	else
+		v = apply_edits(m->hdrs, m->nhdrs, m->edits, m->nedits, &n);
+	view_drop(m);
+	m->view = v;
+	m->nview = n;
+	m->view_version = m->nedits;
+	if (n) {
+		m->nvslots = slot_count(n);
+		m->vslots = sv_calloc(m->nvslots, sizeof *m->vslots);
+		index_fields(v, n, m->vslots, m->nvslots);
+	}
+}
+
+static struct sv_msg_edit *edit_new(struct sv_msg *m)
+{
+	if (m->nedits == m->capedits) {
+		m->capedits = m->capedits ? m->capedits * 2 : 8;
+		m->edits = sv_realloc(m->edits, m->capedits * sizeof *m->edits);
+	}
+	struct sv_msg_edit *e = &m->edits[m->nedits++];
+	memset(e, 0, sizeof *e);
+	return e;
+}
+
+unsigned sv_msg_version(const struct sv_msg *m)
+{
+	return (unsigned)m->nedits;
+}
+
+enum sv_status sv_msg_add_field(struct sv_msg *m, const char *name, size_t namelen,
+				const char *value, size_t vlen, bool last, uint64_t cap)
+{
+	if (namelen == 0)
+		return SV_FAIL;
+	for (size_t i = 0; i < namelen; i++)
+		if (!is_ftext((unsigned char)name[i]))
+			return SV_FAIL;
+	if (m->nedits >= UINT_MAX)
+		return SV_LIMIT;
+	char *nm = sv_arena_strndup(m->arena, name, namelen);
+	struct sv_buf f = SV_BUF_INIT;
+	sv_compose_format_field(&f, nm, value, vlen);
+	/* a line end more per folded line when the message's are CRLF */
+	uint64_t grow = f.len;
+	for (size_t i = 0; i < f.len; i++)
+		grow += f.p[i] == '\n';
+	if (cap && m->len + m->added_bytes + grow > cap) {
+		sv_buf_free(&f);
+		return SV_LIMIT;
+	}
+	if (!m->indexed)
+		build_index(m);
+	struct sv_hdr *h = sv_arena_alloc(m->arena, sizeof *h);
+	h->name = nm;
+	h->namelen = namelen;
+	/* "Name:" then the body, without the final line break */
+	h->raw = sv_arena_strndup(m->arena, f.p + namelen + 1, f.len - namelen - 2);
+	h->rawlen = f.len - namelen - 2;
+	h->value = unfold(m->arena, h->raw, h->rawlen, &h->vlen);
+	sv_buf_free(&f);
+	m->added_bytes += grow;
+	struct sv_msg_edit *e = edit_new(m);
+	e->add = h;
+	e->last = last;
+	return SV_OK;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+size_t sv_msg_delete_fields(struct sv_msg *m, struct sv_hdr *const *fields, size_t n)
+{
+	struct sv_hdr *v;
+	size_t nv, ns;
+	struct sv_hslot *slots;
+	current(m, &v, &nv, &slots, &ns);
+	if (n == 0 || nv == 0 || m->nedits >= UINT_MAX)
+		return 0;
+	size_t *pos = sv_arena_array(m->arena, n, sizeof *pos);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct sv_hdr *h = fields[i];
+		/* only a field of this version: compared as addresses of one
+		   array, so a stray pointer is never used */
+		uintptr_t a = (uintptr_t)h, lo = (uintptr_t)v, hi = (uintptr_t)(v + nv);
+		if (h && a >= lo && a < hi && (a - lo) % sizeof *v == 0)
+			pos[k++] = (a - lo) / sizeof *v;
+	}
+	if (k == 0)
+		return 0;
+	qsort(pos, k, sizeof *pos, cmp_size);
+	size_t u = 1;
+	for (size_t i = 1; i < k; i++)
+		if (pos[i] != pos[u - 1])
+			pos[u++] = pos[i];
+	struct sv_msg_edit *e = edit_new(m);
+	e->del = pos;
+	e->ndel = u;
+	return u;
+}
+
+void sv_msg_rewind(struct sv_msg *m, unsigned version)
+{
+	if (version >= m->nedits)
+		return;
+	m->nedits = version;
+	/* a view or rendering past it showed edits that are gone */
+	if (m->view && m->view_version > version)
+		view_drop(m);
+	struct sv_msg_render **pp = &m->renders;
+	while (*pp) {
+		if ((*pp)->version > version)
+			*pp = (*pp)->next; /* its bytes go with the message */
+		else
+			pp = &(*pp)->next;
+	}
+}
+
+/* The end of the line a parsed field ends on, its line break included. */
+static size_t field_end(const struct sv_msg *m, const struct sv_hdr *h)
+{
+	size_t e = (size_t)(h->raw + h->rawlen - m->data);
+	if (e < m->len && m->data[e] == '\r' && e + 1 < m->len && m->data[e + 1] == '\n')
+		return e + 2;
+	if (e < m->len && m->data[e] == '\n')
+		return e + 1;
+	return e;
+}
+
+static bool is_parsed(const struct sv_msg *m, const struct sv_hdr *h)
+{
+	return h->name >= m->data && h->name < m->data + m->len;
+}
+
+const char *sv_msg_render(struct sv_msg *m, unsigned version, size_t *len_r)
+{
+	if (version == 0)
+		return sv_msg_data(m, len_r);
+	if (version > m->nedits)
+		return NULL;
+	for (struct sv_msg_render *r = m->renders; r; r = r->next) {
+		if (r->version == version) {
+			if (len_r)
+				*len_r = r->len;
+			return r->p;
+		}
+	}
+	if (!m->indexed)
+		build_index(m);
+	struct sv_hdr *v;
+	size_t n;
+	struct sv_hdr *own = NULL;
+	if (m->view && m->view_version == version) {
+		v = m->view;
+		n = m->nview;
+	} else {
+		own = v = apply_edits(m->hdrs, m->nhdrs, m->edits, version, &n);
+	}
+	/* the message's own line ends for the fields added (its first line
+	   says which) */
+	const char *nl = memchr(m->data, '\n', m->len);
+	bool crlf = nl && nl > m->data && nl[-1] == '\r';
+	const char *eol = crlf ? "\r\n" : "\n";
+	size_t hdr_end = m->nhdrs ? field_end(m, &m->hdrs[m->nhdrs - 1]) : 0;
+	struct sv_buf b = SV_BUF_INIT;
+	sv_buf_reserve(&b, m->len + (size_t)m->added_bytes + 2);
+	for (size_t i = 0; i < n; i++) {
+		const struct sv_hdr *h = &v[i];
+		if (is_parsed(m, h)) {
+			size_t s = (size_t)(h->name - m->data);
+			size_t e = field_end(m, h);
+			sv_buf_append(&b, h->name, e - s);
+			/* a field that ended the data without a line break */
+			if (m->data[e - 1] != '\n')
+				sv_buf_puts(&b, eol);
+			continue;
+		}
+		sv_buf_append(&b, h->name, h->namelen);
+		sv_buf_putc(&b, ':');
+		for (size_t k = 0; k < h->rawlen; k++) {
+			if (h->raw[k] == '\n')
+				sv_buf_puts(&b, eol);
+			else
+				sv_buf_putc(&b, h->raw[k]);
+		}
+		sv_buf_puts(&b, eol);
+	}
+	/* RFC 5322 §2.1: the empty line before a body the original left out
+	   (a line that was no field began its body) */
+	if (m->body_off == hdr_end && m->body_off < m->len)
+		sv_buf_puts(&b, eol);
+	sv_buf_append(&b, m->data + hdr_end, m->len - hdr_end);
+	sv_free(own);
+	struct sv_msg_render *r = sv_arena_alloc(m->arena, sizeof *r);
+	r->version = version;
+	r->len = b.len;
+	r->p = sv_buf_steal(&b, NULL);
+	sv_mail_keep(m, r->p);
+	r->next = m->renders;
+	m->renders = r;
+	if (len_r)
+		*len_r = r->len;
+	return r->p;
 }
 
 const char *sv_msg_header_decoded(struct sv_msg *m, struct sv_hdr *h, size_t *len_r)

@@ -1,7 +1,8 @@
 /*
  * message.h: the message model (DESIGN.md §4).
  *
- * A message is read once into memory. Nothing is parsed until asked for:
+ * A message is read once into memory; editheader's changes are versions
+ * over it (below). Nothing is parsed until asked for:
  * the header index is built on the first header access, a header's decoded
  * form (RFC 2047) and its address list (RFC 5322 §3.4) are computed on
  * first use and cached, the MIME tree is parsed when body/mime tests ask.
@@ -20,6 +21,7 @@
 #include <stdint.h>
 
 #include "lib/arena.h"
+#include "lib/status.h"
 
 struct sv_msg;
 struct sv_buf;
@@ -127,10 +129,11 @@ const char *sv_msg_mbox_from(const struct sv_msg *m);
  * counted as CRLF. */
 uint64_t sv_msg_size(const struct sv_msg *m);
 
-/* All fields in order (index built on first use). */
+/* All fields of the current version (see "header edits" below) in order
+ * (index built on first use). */
 struct sv_hdr *sv_msg_headers(struct sv_msg *m, size_t *n_r);
-/* First field of that name (case-insensitive, RFC 5322 §1.2.2), or NULL;
- * the rest follow through next_same. */
+/* First field of that name (case-insensitive, RFC 5322 §1.2.2) in the
+ * current version, or NULL; the rest follow through next_same. */
 struct sv_hdr *sv_msg_header(struct sv_msg *m, const char *name, size_t namelen);
 size_t sv_msg_header_count(struct sv_msg *m, const char *name, size_t namelen);
 /* The unfolded value with RFC 2047 encoded words decoded to UTF-8 (any
@@ -140,6 +143,53 @@ const char *sv_msg_header_decoded(struct sv_msg *m, struct sv_hdr *h, size_t *le
  * obsolete routes tolerated). Invalid entries are returned with
  * valid=false and their raw text in addr. Cached. */
 const struct sv_addr_list *sv_msg_header_addresses(struct sv_msg *m, struct sv_hdr *h);
+
+/* ---- header edits (editheader, RFC 5293; DESIGN.md §5) ----
+ *
+ * Edits are an overlay over the parsed fields: each one makes a new
+ * version of the header (1, 2, ...; 0 is the message as read), and from
+ * then on sv_msg_headers, sv_msg_header (with next_same) and
+ * sv_msg_header_count show the current version, so every test that reads
+ * the header sees the edits (RFC 5293 §7). The body and the MIME tree are
+ * the original's (§7 lets a change of Content-Type leave the parsing
+ * alone), and so is sv_msg_size. A field pointer handed out stays valid
+ * until the next edit; its strings until sv_msg_free.
+ */
+
+/* The current version: 0 until the first edit. */
+unsigned sv_msg_version(const struct sv_msg *m);
+/*
+ * Add a field (RFC 5293 §4) at the start of the header, or at its end when
+ * last. name must be a valid field name (RFC 5322 §3.6.8 ftext, checked:
+ * SV_FAIL). The value is written as unstructured text (RFC 5322 §3.2.5):
+ * control characters and line breaks become spaces, runs of whitespace
+ * one, words that are not ASCII are RFC 2047 encoded (RFC 5293 §4), and
+ * the field is folded at 78 columns; tests see the value as written,
+ * decoded. SV_LIMIT when the message would grow past cap bytes (0: no
+ * cap). A new version on SV_OK.
+ */
+enum sv_status sv_msg_add_field(struct sv_msg *m, const char *name, size_t namelen,
+				const char *value, size_t vlen, bool last, uint64_t cap);
+/*
+ * Delete fields (RFC 5293 §5): each one a pointer from the current version
+ * (others are ignored, as is a field named twice). One new version when
+ * any is deleted; returns how many were.
+ */
+size_t sv_msg_delete_fields(struct sv_msg *m, struct sv_hdr *const *fields, size_t n);
+/*
+ * Forget the edits after version (a script that failed: RFC 5228 §2.10.6
+ * cancels what it did, its edits too). Versions after it may be made
+ * again by later edits, with other contents.
+ */
+void sv_msg_rewind(struct sv_msg *m, unsigned version);
+/*
+ * The bytes of a version: the header of that version (the fields kept
+ * exactly as they were written, added ones with the message's own line
+ * ends) and the original body, untouched. Version 0 is sv_msg_data's
+ * bytes (no copy); any other is built on first use and kept. NULL for a
+ * version that does not exist (yet).
+ */
+const char *sv_msg_render(struct sv_msg *m, unsigned version, size_t *len_r);
 
 /* Body start and length (after the header/body separator). */
 const char *sv_msg_body(struct sv_msg *m, size_t *len_r);

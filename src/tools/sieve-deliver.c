@@ -699,6 +699,7 @@ static int deliver(void)
 		    .msg = L.msg.p,
 		    .len = L.msg.len,
 		    .msg_version = 1, /* one message per process */
+		    .message = m,
 		    .recipient = run.env.to,
 		    .max_delivered_to = (size_t)L.settings.max_delivered_to,
 		    .redirect_from = sv_dlv_redirect_sender(

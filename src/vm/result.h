@@ -67,6 +67,9 @@ struct sv_action {
 	bool has_flags;
 	bool copy;           /* :copy (RFC 3894): does not cancel implicit keep */
 	unsigned line;
+	/* the message's version when the action was recorded (editheader,
+	   RFC 5293: a store or send carries the header as it was then) */
+	unsigned msg_version;
 	bool executed;
 	void *data;          /* the action kind's own parameters */
 	void *txn;           /* what prepare made, until commit or rollback */

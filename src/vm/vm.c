@@ -653,6 +653,7 @@ enum sv_status sv_vm_add_action(struct sv_vm *vm, const struct sv_operands *ops,
 				struct sv_action *a)
 {
 	a->line = sv_vm_line(vm);
+	a->msg_version = vm->msg ? sv_msg_version(vm->msg) : 0;
 	for (size_t i = 0; i < vm->bin->nexts; i++) {
 		if (!vm->bin->exts[i]->decorate_action)
 			continue;

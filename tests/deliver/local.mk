@@ -7,6 +7,10 @@ TESTS += tests/deliver/faults.sh tests/deliver/concurrency.sh tests/deliver/priv
 	tests/deliver/session.sh
 dist_noinst_SCRIPTS += tests/deliver/faults.sh tests/deliver/concurrency.sh \
 	tests/deliver/privileges.sh tests/deliver/session.sh tests/deliver/lib.sh
+
+## editheader (RFC 5293): each copy files the version it was recorded with
+TESTS += tests/deliver/editheader.sh
+dist_noinst_SCRIPTS += tests/deliver/editheader.sh
 EXTRA_DIST += tests/deliver/faultfs.c
 
 ## the state store under concurrent claims: state-claim is one delivery's

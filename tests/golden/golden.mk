@@ -15,6 +15,8 @@ EXTRA_DIST += \
 	tests/golden/dump/constant-false.sieve \
 	tests/golden/dump/control.out \
 	tests/golden/dump/control.sieve \
+	tests/golden/dump/editheader.out \
+	tests/golden/dump/editheader.sieve \
 	tests/golden/dump/fileinto-copy.out \
 	tests/golden/dump/fileinto-copy.sieve \
 	tests/golden/dump/flags-relational.out \
@@ -29,6 +31,8 @@ EXTRA_DIST += \
 	tests/golden/dump/variables.sieve \
 	tests/golden/errors/arguments.out \
 	tests/golden/errors/arguments.sieve \
+	tests/golden/errors/editheader.out \
+	tests/golden/errors/editheader.sieve \
 	tests/golden/errors/bom-first-line.out \
 	tests/golden/errors/bom-middle.out \
 	tests/golden/errors/bom-middle.sieve \

@@ -183,6 +183,10 @@ static const struct disasm_case disasm_cases[] = {
 	 "imap4flags.hasflag.vars"},
 	/* RFC 5173 §4 */
 	{"require \"body\"; if body :text :contains \"x\" { keep; }", "body.body"},
+	/* RFC 5293 §4, §5 */
+	{"require \"editheader\"; addheader :last \"X-A\" \"b\";\n"
+	 "deleteheader :index 1 :contains \"X-A\" \"b\";",
+	 "editheader.addheader editheader.deleteheader"},
 };
 
 /* Is word (wlen bytes) in text as a whole word (between spaces/lines)? */

@@ -2,6 +2,8 @@
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_message tests/unit/check_address \
 	tests/unit/check_rfc2047 tests/unit/check_mime tests/unit/check_compose
+check_PROGRAMS += tests/unit/check_msg_versions
+TESTS += tests/unit/check_msg_versions
 TESTS += tests/unit/check_message tests/unit/check_address \
 	tests/unit/check_rfc2047 tests/unit/check_mime tests/unit/check_compose
 
@@ -24,4 +26,8 @@ tests_unit_check_mime_LDADD = libsift.la $(CHECK_LIBS)
 tests_unit_check_compose_SOURCES = tests/unit/check_compose.c
 tests_unit_check_compose_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_compose_LDADD = libsift.la $(CHECK_LIBS)
+
+tests_unit_check_msg_versions_SOURCES = tests/unit/check_msg_versions.c
+tests_unit_check_msg_versions_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_msg_versions_LDADD = libsift.la $(CHECK_LIBS)
 endif

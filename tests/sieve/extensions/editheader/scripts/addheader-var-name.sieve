@@ -1,0 +1,3 @@
+require ["editheader", "variables"];
+set "name" "X-Bad:Name";
+addheader "${name}" "value";

@@ -1,0 +1,3 @@
+require ["editheader", "variables"];
+set "name" "";
+deleteheader "${name}";

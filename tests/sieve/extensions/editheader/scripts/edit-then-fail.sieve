@@ -1,0 +1,4 @@
+require ["editheader", "variables"];
+addheader "X-Failed" "1";
+set "bad" "Not A Name";
+addheader "${bad}" "x";
