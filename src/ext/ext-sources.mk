@@ -13,4 +13,6 @@ libsiftcore_la_SOURCES += \
 	src/ext/regex.c \
 	src/ext/body.c \
 	src/ext/environment.c \
+	src/ext/date.c \
+	src/ext/index.c \
 	src/ext/testsuite.c
