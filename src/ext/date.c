@@ -5,14 +5,14 @@
  *
  * date reads one field through the header source (vm/headers.c): the
  * first of the name, or the one :index selects (§6). Its date-time is the
- * text after the field's last ';' when it has one (a Received field's
- * date comes last), else the whole value, parsed as RFC 5322 §3.3 (with
+ * whole value or, when that is none, the text after the field's last ';'
+ * (a Received field's date comes last), parsed as RFC 5322 §3.3 (with
  * the obsolete forms, src/mail/date.c); a field that does not parse, or
  * no field, makes the test false (§4). The date is then shifted to the
  * :zone given, kept in its own zone with :originalzone, or shifted to the
  * local zone of the host (the TZ of the process) at that instant (§4.1).
  * currentdate takes "now" from the run context (one instant for the whole
- * delivery; the time of the run outside one). The value of the date part
+ * delivery; the clock outside one). The value of the date part
  * (§4.2) is matched like any other value: match types, comparators,
  * relational's :value and :count, match variables.
  *
@@ -49,21 +49,22 @@ static bool check_part(struct sv_validator *v, const struct sv_ast_arg *arg, con
 	if (!is_literal(v, s) || sv_date_part_find(s->s, s->len) >= 0)
 		return true;
 	sv_validator_error(v, s->loc, "unknown date part '%s' in the %s test",
-			   sv_validator_quote(v, s->s, s->len), cmd);
+	                   sv_validator_quote(v, s->s, s->len), cmd);
 	return false;
 }
 
 /* §4.1: the zone is "+hhmm" or "-hhmm" */
-static bool validate_zone(struct sv_validator *v, struct sv_ast_node *cmd,
-			  struct sv_ast_arg *tag, struct sv_ast_arg *value)
+static bool validate_zone(struct sv_validator *v, struct sv_ast_node *cmd, struct sv_ast_arg *tag,
+                          struct sv_ast_arg *value)
 {
 	const struct sv_ast_str *s = &value->strs[0];
 	int zone;
 	bool unknown;
 	if (!is_literal(v, s) || sv_date_zone_parse(s->s, s->len, &zone, &unknown))
 		return true;
-	sv_validator_error(v, s->loc, "invalid time zone '%s' for :zone: \"+hhmm\" or \"-hhmm\" expected",
-			   sv_validator_quote(v, s->s, s->len));
+	sv_validator_error(v, s->loc,
+	                   "invalid time zone '%s' for :zone: \"+hhmm\" or \"-hhmm\" expected",
+	                   sv_validator_quote(v, s->s, s->len));
 	return false;
 }
 
@@ -73,8 +74,9 @@ static bool validate_date(struct sv_validator *v, struct sv_ast_node *n)
 	/* RFC 5322 §3.6.8, as for header (RFC 5228 §5.7): a warning, the
 	   test is simply false */
 	if (is_literal(v, h) && !sv_header_name_valid(h->s, h->len))
-		sv_validator_warning(v, h->loc, "invalid header name '%s' in date test: no header has it",
-				     sv_validator_quote(v, h->s, h->len));
+		sv_validator_warning(v, h->loc,
+		                     "invalid header name '%s' in date test: no header has it",
+		                     sv_validator_quote(v, h->s, h->len));
 	return check_part(v, sv_vnode(n)->pos[1], "date");
 }
 
@@ -106,7 +108,7 @@ static enum sv_status get_part(struct sv_vm *vm, uint32_t idx, enum sv_date_part
 
 /* The :zone operand, if any: *given_r false without one. */
 static enum sv_status get_zone(struct sv_vm *vm, const struct sv_operands *ops, bool *given_r,
-			       int *zone_r, bool *unknown_r)
+                               int *zone_r, bool *unknown_r)
 {
 	const struct sv_optarg *o = sv_ops_opt(ops, &sv_ext_date_def, OPT_ZONE);
 	*given_r = o != NULL;
@@ -121,7 +123,7 @@ static enum sv_status get_zone(struct sv_vm *vm, const struct sv_operands *ops, 
 	struct sv_buf b = SV_BUF_INIT;
 	sv_buf_put_sanitized(&b, s.p, s.len, 64);
 	st = sv_vm_error(vm, "invalid time zone '%s' for :zone: \"+hhmm\" or \"-hhmm\" expected",
-			 b.p ? b.p : "");
+	                 b.p ? b.p : "");
 	sv_buf_free(&b);
 	return st;
 }
@@ -141,7 +143,7 @@ static int local_zone(int64_t t)
  * may be kept, for :originalzone). A date that leaves the years §4.2 can
  * write (0000-9999) in that zone gives no value. */
 static enum sv_status match_part(struct sv_matcher *m, const struct sv_operands *ops,
-				 const struct sv_date *d, enum sv_date_part part, bool orig)
+                                 const struct sv_date *d, enum sv_date_part part, bool orig)
 {
 	struct sv_vm *vm = m->vm;
 	bool given, unknown = false;
@@ -163,6 +165,19 @@ static enum sv_status match_part(struct sv_matcher *m, const struct sv_operands 
 	return SV_OK;
 }
 
+/* The date-time of a field: its whole value (a Date field, whose comment
+ * may hold a ';'), else the text after its last ';' (a Received field,
+ * RFC 5322 §3.6.7, whose date-time comes last). */
+static bool field_date(const struct sv_hdr *h, struct sv_date *d)
+{
+	if (sv_date_parse(h->value, h->vlen, d))
+		return true;
+	for (size_t i = h->vlen; i > 0; i--)
+		if (h->value[i - 1] == ';')
+			return sv_date_parse(h->value + i, h->vlen - i, d);
+	return false;
+}
+
 static enum sv_status op_date(struct sv_vm *vm, const struct sv_operands *ops)
 {
 	struct sv_str name;
@@ -182,19 +197,9 @@ static enum sv_status op_date(struct sv_vm *vm, const struct sv_operands *ops)
 		sv_headers_begin(&it, vm, ops, name.p, name.len);
 		h = sv_headers_next(&it);
 	}
-	if (h) {
-		const char *v = h->value;
-		size_t len = h->vlen;
-		for (size_t i = len; i > 0; i--)
-			if (v[i - 1] == ';') {
-				v += i;
-				len -= i;
-				break;
-			}
-		struct sv_date d;
-		if (sv_date_parse(v, len, &d))
-			st = match_part(&m, ops, &d, part, true);
-	}
+	struct sv_date d;
+	if (h && field_date(h, &d))
+		st = match_part(&m, ops, &d, part, true);
 	if (st != SV_OK)
 		return st;
 	return sv_match_end(&m, &vm->test);
@@ -221,36 +226,36 @@ static enum sv_status op_currentdate(struct sv_vm *vm, const struct sv_operands 
 /* ---- the descriptor ---- */
 
 static const struct sv_tag_def date_tags[] = {
-	{.name = "zone", .value = 's', .opt = OPT_ZONE, .group = 1, .validate = validate_zone},
-	{.name = "originalzone", .opt = OPT_ORIGINALZONE, .group = 1},
-	{NULL},
+    {.name = "zone", .value = 's', .opt = OPT_ZONE, .group = 1, .validate = validate_zone},
+    {.name = "originalzone", .opt = OPT_ORIGINALZONE, .group = 1},
+    {NULL},
 };
 
 static const struct sv_tag_def currentdate_tags[] = {
-	{.name = "zone", .value = 's', .opt = OPT_ZONE, .validate = validate_zone},
-	{NULL},
+    {.name = "zone", .value = 's', .opt = OPT_ZONE, .validate = validate_zone},
+    {NULL},
 };
 
 static const struct sv_cmd_def date_commands[] = {
-	{"date", SV_CMD_TEST, "ssl", .flags = SV_CMDF_MATCHING, .tags = date_tags, .op = OP_DATE,
-	 .validate = validate_date},
-	{"currentdate", SV_CMD_TEST, "sl", .flags = SV_CMDF_MATCHING, .tags = currentdate_tags,
-	 .op = OP_CURRENTDATE, .validate = validate_currentdate},
-	{NULL},
+    {"date", SV_CMD_TEST, "ssl", .flags = SV_CMDF_MATCHING, .tags = date_tags, .op = OP_DATE,
+     .validate = validate_date},
+    {"currentdate", SV_CMD_TEST, "sl", .flags = SV_CMDF_MATCHING, .tags = currentdate_tags,
+     .op = OP_CURRENTDATE, .validate = validate_currentdate},
+    {NULL},
 };
 
 static const struct sv_op_def date_ops[] = {
-	[OP_DATE] = {"date", "sslx", op_date, NULL, true},
-	[OP_CURRENTDATE] = {"currentdate", "slx", op_currentdate, NULL, true},
-	{NULL},
+    [OP_DATE] = {"date", "sslx", op_date, NULL, true},
+    [OP_CURRENTDATE] = {"currentdate", "slx", op_currentdate, NULL, true},
+    {NULL},
 };
 
 static const char *const date_opt_names[] = {"zone", "originalzone"};
 
 struct sv_ext_def sv_ext_date_def = {
-	.name = "date",
-	.commands = date_commands,
-	.ops = date_ops,
-	.opt_kinds = "sf",
-	.opt_names = date_opt_names,
+    .name = "date",
+    .commands = date_commands,
+    .ops = date_ops,
+    .opt_kinds = "sf",
+    .opt_names = date_opt_names,
 };

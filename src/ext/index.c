@@ -18,12 +18,12 @@ static const char *const index_targets[] = {"header", "address", "date", NULL};
 
 /* §6: "counting starts at 1": 0 names no field, which is surely a
  * mistake in the script rather than a test meant to be false */
-static bool validate_index(struct sv_validator *v, struct sv_ast_node *cmd,
-			   struct sv_ast_arg *tag, struct sv_ast_arg *value)
+static bool validate_index(struct sv_validator *v, struct sv_ast_node *cmd, struct sv_ast_arg *tag,
+                           struct sv_ast_arg *value)
 {
 	if (value->num == 0) {
 		sv_validator_error(v, value->loc,
-				   "the field number of :index counts from 1; 0 names no field");
+		                   "the field number of :index counts from 1; 0 names no field");
 		return false;
 	}
 	return true;
@@ -31,8 +31,8 @@ static bool validate_index(struct sv_validator *v, struct sv_ast_node *cmd,
 
 /* §6: it is an error for :last to be given without :index (the tags may
  * come in any order, so the command's own arguments are searched) */
-static bool validate_last(struct sv_validator *v, struct sv_ast_node *cmd,
-			  struct sv_ast_arg *tag, struct sv_ast_arg *value)
+static bool validate_last(struct sv_validator *v, struct sv_ast_node *cmd, struct sv_ast_arg *tag,
+                          struct sv_ast_arg *value)
 {
 	for (struct sv_ast_arg *a = cmd->args; a; a = a->next)
 		if (a->kind == SV_AST_TAG && strcmp(a->tag, "index") == 0)
@@ -42,10 +42,13 @@ static bool validate_last(struct sv_validator *v, struct sv_ast_node *cmd,
 }
 
 static const struct sv_tag_def index_tags[] = {
-	{.name = "index", .value = 'n', .opt = OPT_INDEX, .attach = index_targets,
-	 .validate = validate_index},
-	{.name = "last", .opt = OPT_LAST, .attach = index_targets, .validate = validate_last},
-	{NULL},
+    {.name = "index",
+     .value = 'n',
+     .opt = OPT_INDEX,
+     .attach = index_targets,
+     .validate = validate_index},
+    {.name = "last", .opt = OPT_LAST, .attach = index_targets, .validate = validate_last},
+    {NULL},
 };
 
 void sv_index_selection(const struct sv_operands *ops, struct sv_hdr_select *sel)
@@ -58,8 +61,8 @@ void sv_index_selection(const struct sv_operands *ops, struct sv_hdr_select *sel
 static const char *const index_opt_names[] = {"index", "last"};
 
 struct sv_ext_def sv_ext_index_def = {
-	.name = "index",
-	.tags = index_tags,
-	.opt_kinds = "nf",
-	.opt_names = index_opt_names,
+    .name = "index",
+    .tags = index_tags,
+    .opt_kinds = "nf",
+    .opt_names = index_opt_names,
 };

@@ -17,7 +17,7 @@
 
 static const char *const day_names[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 static const char *const month_names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 static bool is_leap(int64_t y)
 {
@@ -44,9 +44,9 @@ int64_t sv_date_days_from_civil(int64_t y, int m, int d)
 {
 	y -= m <= 2;
 	int64_t era = floor_div(y, 400);
-	int64_t yoe = y - era * 400;                                      /* 0..399 */
-	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;    /* 0..365 */
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;              /* 0..146096 */
+	int64_t yoe = y - era * 400;                                   /* 0..399 */
+	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365 */
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* 0..146096 */
 	return era * 146097 + doe - 719468;
 }
 
@@ -202,9 +202,9 @@ static bool scan_zone(struct scan *s, struct sv_date *d)
 	static const struct {
 		const char *name;
 		int zone;
-	} names[] = {{"UT", 0},         {"GMT", 0},        {"EST", -5 * 60}, {"EDT", -4 * 60},
-		     {"CST", -6 * 60}, {"CDT", -5 * 60}, {"MST", -7 * 60}, {"MDT", -6 * 60},
-		     {"PST", -8 * 60}, {"PDT", -7 * 60}};
+	} names[] = {{"UT", 0},        {"GMT", 0},       {"EST", -5 * 60}, {"EDT", -4 * 60},
+	             {"CST", -6 * 60}, {"CDT", -5 * 60}, {"MST", -7 * 60}, {"MDT", -6 * 60},
+	             {"PST", -8 * 60}, {"PDT", -7 * 60}};
 	const char *w;
 	size_t n = scan_word(s, &w);
 	if (n == 0)
@@ -303,11 +303,11 @@ bool sv_date_zone_parse(const char *s, size_t len, int *minutes_r, bool *unknown
 /* ---- date parts (RFC 5260 §4.2) ---- */
 
 static const char *const part_names[] = {
-	[SV_DATE_YEAR] = "year",       [SV_DATE_MONTH] = "month",   [SV_DATE_DAY] = "day",
-	[SV_DATE_DATE] = "date",       [SV_DATE_JULIAN] = "julian", [SV_DATE_HOUR] = "hour",
-	[SV_DATE_MINUTE] = "minute",   [SV_DATE_SECOND] = "second", [SV_DATE_TIME] = "time",
-	[SV_DATE_ISO8601] = "iso8601", [SV_DATE_STD11] = "std11",   [SV_DATE_ZONE] = "zone",
-	[SV_DATE_WEEKDAY] = "weekday",
+    [SV_DATE_YEAR] = "year",       [SV_DATE_MONTH] = "month",   [SV_DATE_DAY] = "day",
+    [SV_DATE_DATE] = "date",       [SV_DATE_JULIAN] = "julian", [SV_DATE_HOUR] = "hour",
+    [SV_DATE_MINUTE] = "minute",   [SV_DATE_SECOND] = "second", [SV_DATE_TIME] = "time",
+    [SV_DATE_ISO8601] = "iso8601", [SV_DATE_STD11] = "std11",   [SV_DATE_ZONE] = "zone",
+    [SV_DATE_WEEKDAY] = "weekday",
 };
 
 int sv_date_part_find(const char *name, size_t len)
@@ -331,15 +331,9 @@ static void put_zone(const struct sv_date *d, const char *sep, struct sv_buf *ou
 void sv_date_part(const struct sv_date *d, enum sv_date_part part, struct sv_buf *out)
 {
 	switch (part) {
-	case SV_DATE_YEAR:
-		sv_buf_printf(out, "%04" PRId64, d->year);
-		break;
-	case SV_DATE_MONTH:
-		sv_buf_printf(out, "%02d", d->month);
-		break;
-	case SV_DATE_DAY:
-		sv_buf_printf(out, "%02d", d->day);
-		break;
+	case SV_DATE_YEAR: sv_buf_printf(out, "%04" PRId64, d->year); break;
+	case SV_DATE_MONTH: sv_buf_printf(out, "%02d", d->month); break;
+	case SV_DATE_DAY: sv_buf_printf(out, "%02d", d->day); break;
 	case SV_DATE_DATE:
 		sv_buf_printf(out, "%04" PRId64 "-%02d-%02d", d->year, d->month, d->day);
 		break;
@@ -347,39 +341,29 @@ void sv_date_part(const struct sv_date *d, enum sv_date_part part, struct sv_buf
 		/* the Modified Julian Day: days since 1858-11-17, which is
 		   day 40587 before 1970-01-01 */
 		sv_buf_printf(out, "%" PRId64,
-			      sv_date_days_from_civil(d->year, d->month, d->day) + 40587);
+		              sv_date_days_from_civil(d->year, d->month, d->day) + 40587);
 		break;
-	case SV_DATE_HOUR:
-		sv_buf_printf(out, "%02d", d->hour);
-		break;
-	case SV_DATE_MINUTE:
-		sv_buf_printf(out, "%02d", d->minute);
-		break;
-	case SV_DATE_SECOND:
-		sv_buf_printf(out, "%02d", d->second);
-		break;
+	case SV_DATE_HOUR: sv_buf_printf(out, "%02d", d->hour); break;
+	case SV_DATE_MINUTE: sv_buf_printf(out, "%02d", d->minute); break;
+	case SV_DATE_SECOND: sv_buf_printf(out, "%02d", d->second); break;
 	case SV_DATE_TIME:
 		sv_buf_printf(out, "%02d:%02d:%02d", d->hour, d->minute, d->second);
 		break;
 	case SV_DATE_ISO8601:
 		/* RFC 3339 §5.6 date-time with a numeric offset; "-00:00" is
 		   its unknown local offset too (§4.3) */
-		sv_buf_printf(out, "%04" PRId64 "-%02d-%02dT%02d:%02d:%02d", d->year, d->month, d->day,
-			      d->hour, d->minute, d->second);
+		sv_buf_printf(out, "%04" PRId64 "-%02d-%02dT%02d:%02d:%02d", d->year, d->month,
+		              d->day, d->hour, d->minute, d->second);
 		put_zone(d, ":", out);
 		break;
 	case SV_DATE_STD11:
 		/* RFC 5322 §3.3 date-time, as a Date: field writes it */
 		sv_buf_printf(out, "%s, %02d %s %04" PRId64 " %02d:%02d:%02d ",
-			      day_names[sv_date_weekday(d)], d->day, month_names[d->month - 1],
-			      d->year, d->hour, d->minute, d->second);
+		              day_names[sv_date_weekday(d)], d->day, month_names[d->month - 1],
+		              d->year, d->hour, d->minute, d->second);
 		put_zone(d, "", out);
 		break;
-	case SV_DATE_ZONE:
-		put_zone(d, "", out);
-		break;
-	case SV_DATE_WEEKDAY:
-		sv_buf_printf(out, "%d", sv_date_weekday(d));
-		break;
+	case SV_DATE_ZONE: put_zone(d, "", out); break;
+	case SV_DATE_WEEKDAY: sv_buf_printf(out, "%d", sv_date_weekday(d)); break;
 	}
 }

@@ -15,12 +15,12 @@ struct sv_buf;
 
 /* A date-time in some zone. The fields are that zone's wall clock. */
 struct sv_date {
-	int64_t year;  /* 0..9999 for every date a part can be taken from */
-	int month;     /* 1..12 */
-	int day;       /* 1..31, valid for the month */
+	int64_t year; /* 0..9999 for every date a part can be taken from */
+	int month;    /* 1..12 */
+	int day;      /* 1..31, valid for the month */
 	int hour, minute;
-	int second;    /* 0..60 (RFC 5322 §3.3 allows a leap second) */
-	int zone;      /* offset east of UTC in minutes */
+	int second; /* 0..60 (RFC 5322 §3.3 allows a leap second) */
+	int zone;   /* offset east of UTC in minutes */
 	/* RFC 5322 §3.3: "-0000": the time is UTC and the local zone is
 	   unknown; also every obsolete zone whose meaning is unknown (§4.3) */
 	bool zone_unknown;

@@ -54,8 +54,8 @@ static void rewind_fields(struct sv_hdr_iter *it)
 }
 
 void sv_headers_begin_in(struct sv_hdr_iter *it, struct sv_msg *msg,
-			 const struct sv_mime_part *part, const struct sv_hdr_select *sel,
-			 const char *name, size_t len)
+                         const struct sv_mime_part *part, const struct sv_hdr_select *sel,
+                         const char *name, size_t len)
 {
 	*it = (struct sv_hdr_iter){.msg = msg, .part = part, .name = name, .namelen = len};
 	rewind_fields(it);
@@ -77,7 +77,7 @@ void sv_headers_begin_in(struct sv_hdr_iter *it, struct sv_msg *msg,
 }
 
 void sv_headers_begin(struct sv_hdr_iter *it, struct sv_vm *vm, const struct sv_operands *ops,
-		      const char *name, size_t len)
+                      const char *name, size_t len)
 {
 	struct sv_hdr_select sel;
 	sv_index_selection(ops, &sel);

@@ -35,10 +35,10 @@ struct sv_hdr_iter {
 	const struct sv_mime_part *part; /* NULL: the message's own header */
 	const char *name;
 	size_t namelen;
-	struct sv_hdr *next;   /* the message: next field of the name */
-	size_t at;             /* a part: next position in its fields */
-	uint64_t want;         /* 0: every field; else its position from 1 */
-	uint64_t seen;         /* fields of the name passed so far */
+	struct sv_hdr *next; /* the message: next field of the name */
+	size_t at;           /* a part: next position in its fields */
+	uint64_t want;       /* 0: every field; else its position from 1 */
+	uint64_t seen;       /* fields of the name passed so far */
 	bool done;
 };
 
@@ -54,12 +54,12 @@ void sv_index_selection(const struct sv_operands *ops, struct sv_hdr_select *sel
  * current MIME part or of the message, narrowed by ops' :index / :last.
  */
 void sv_headers_begin(struct sv_hdr_iter *it, struct sv_vm *vm, const struct sv_operands *ops,
-		      const char *name, size_t len);
+                      const char *name, size_t len);
 /* The same with an explicit source and selection (part NULL: the
  * message's header; sel NULL: every field). */
 void sv_headers_begin_in(struct sv_hdr_iter *it, struct sv_msg *msg,
-			 const struct sv_mime_part *part, const struct sv_hdr_select *sel,
-			 const char *name, size_t len);
+                         const struct sv_mime_part *part, const struct sv_hdr_select *sel,
+                         const char *name, size_t len);
 /* The next selected field, in message order, or NULL at the end. */
 struct sv_hdr *sv_headers_next(struct sv_hdr_iter *it);
 

@@ -15,59 +15,59 @@
 static const struct {
 	const char *in, *want, *rfc;
 } parse_cases[] = {
-	{"Tue, 1 Jul 2003 10:52:37 +0200", "2003-07-01T10:52:37+02:00", "§3.3"},
-	{"1 Jul 2003 10:52:37 +0200", "2003-07-01T10:52:37+02:00", "§3.3 no day of week"},
-	{"01 Jul 2003 10:52:37 -0000", "2003-07-01T10:52:37-00:00", "§3.3 -0000"},
-	{"1 Jul 2003 10:52 +0000", "2003-07-01T10:52:00+00:00", "§3.3 no seconds"},
-	{"1 jUL 2003 10:52:37 +0000", "2003-07-01T10:52:37+00:00", "month name case"},
-	{"tue, 1 Jul 2003 10:52:37 +0000", "2003-07-01T10:52:37+00:00", "day name case"},
-	{"  Tue,\r\n 1 Jul\r\n\t2003 10:52:37 +0000  ", "2003-07-01T10:52:37+00:00", "§3.2.2 FWS"},
-	{"(a) Tue (b) , 1 (c (d) ) Jul 2003 10 : 52 : 37 +0000 (e)", "2003-07-01T10:52:37+00:00",
-	 "§4.3 CFWS"},
-	{"1 Jul 2003 10:52:37 +0000 (comment \\) still)", "2003-07-01T10:52:37+00:00",
-	 "§3.2.2 quoted-pair in comment"},
-	{"1 Jul 03 10:52:37 +0000", "2003-07-01T10:52:37+00:00", "§4.3 two-digit year < 50"},
-	{"1 Jul 49 10:52:37 +0000", "2049-07-01T10:52:37+00:00", "§4.3 49"},
-	{"1 Jul 50 10:52:37 +0000", "1950-07-01T10:52:37+00:00", "§4.3 50"},
-	{"1 Jul 103 10:52:37 +0000", "2003-07-01T10:52:37+00:00", "§4.3 three-digit year"},
-	{"1 Jul 2003 10:52:37 GMT", "2003-07-01T10:52:37+00:00", "§4.3 GMT"},
-	{"1 Jul 2003 10:52:37 UT", "2003-07-01T10:52:37+00:00", "§4.3 UT"},
-	{"1 Jul 2003 10:52:37 EDT", "2003-07-01T10:52:37-04:00", "§4.3 EDT"},
-	{"1 Jul 2003 10:52:37 CST", "2003-07-01T10:52:37-06:00", "§4.3 CST"},
-	{"1 Jul 2003 10:52:37 MDT", "2003-07-01T10:52:37-06:00", "§4.3 MDT"},
-	{"1 Jul 2003 10:52:37 PST", "2003-07-01T10:52:37-08:00", "§4.3 PST"},
-	{"1 Jul 2003 10:52:37 A", "2003-07-01T10:52:37-00:00", "§4.3 military"},
-	{"1 Jul 2003 10:52:37 CEST", "2003-07-01T10:52:37-00:00", "§4.3 unknown name"},
-	{"29 Feb 2000 00:00:00 +0000", "2000-02-29T00:00:00+00:00", "leap year 2000"},
-	{"31 Dec 1998 23:59:60 +0000", "1998-12-31T23:59:60+00:00", "§3.3 leap second"},
-	{"1 Jan 1900 00:00:00 +0000", "1900-01-01T00:00:00+00:00", "§3.3 1900"},
-	{"31 Dec 9999 23:59:59 +9959", "9999-12-31T23:59:59+99:59", "§3.3 4DIGIT zone"},
-	/* not date-times */
-	{"", NULL, "empty"},
-	{"Tue", NULL, "day name only"},
-	{"Tue 1 Jul 2003 10:52:37 +0000", NULL, "§3.3 day name needs ','"},
-	{"Tuesday, 1 Jul 2003 10:52:37 +0000", NULL, "§3.3 full day name"},
-	{"Xyz, 1 Jul 2003 10:52:37 +0000", NULL, "unknown day name"},
-	{"29 Feb 1900 00:00:00 +0000", NULL, "1900 is no leap year"},
-	{"29 Feb 2003 00:00:00 +0000", NULL, "2003 is no leap year"},
-	{"31 Apr 2003 00:00:00 +0000", NULL, "April has 30 days"},
-	{"0 Jul 2003 00:00:00 +0000", NULL, "day 0"},
-	{"123 Jul 2003 00:00:00 +0000", NULL, "three-digit day"},
-	{"1 July 2003 00:00:00 +0000", NULL, "full month name"},
-	{"1 Jul 1899 00:00:00 +0000", NULL, "§3.3 before 1900"},
-	{"1 Jul 10000 00:00:00 +0000", NULL, "past 9999"},
-	{"1 Jul 2003 24:00:00 +0000", NULL, "hour 24"},
-	{"1 Jul 2003 10:60:00 +0000", NULL, "minute 60"},
-	{"1 Jul 2003 10:52:61 +0000", NULL, "second 61"},
-	{"1 Jul 2003 1:52:37 +0000", NULL, "§3.3 hour has 2 digits"},
-	{"1 Jul 2003 10:52:37", NULL, "no zone"},
-	{"1 Jul 2003 10:52:37 +000", NULL, "short zone"},
-	{"1 Jul 2003 10:52:37 +0060", NULL, "zone minutes 60"},
-	{"1 Jul 2003 10:52:37 +0000 x", NULL, "text after the zone"},
-	{"1 Jul 2003 10:52:37 +0000 (open", NULL, "unclosed comment"},
-	{"1 Jul 2003 10:52:37 +00000", NULL, "long zone"},
-	{"1 Jul 2003 10:52:37.5 +0000", NULL, "fractions"},
-	{"1 Jul 99999999999999999 10:52:37 +0000", NULL, "huge year"},
+    {"Tue, 1 Jul 2003 10:52:37 +0200", "2003-07-01T10:52:37+02:00", "§3.3"},
+    {"1 Jul 2003 10:52:37 +0200", "2003-07-01T10:52:37+02:00", "§3.3 no day of week"},
+    {"01 Jul 2003 10:52:37 -0000", "2003-07-01T10:52:37-00:00", "§3.3 -0000"},
+    {"1 Jul 2003 10:52 +0000", "2003-07-01T10:52:00+00:00", "§3.3 no seconds"},
+    {"1 jUL 2003 10:52:37 +0000", "2003-07-01T10:52:37+00:00", "month name case"},
+    {"tue, 1 Jul 2003 10:52:37 +0000", "2003-07-01T10:52:37+00:00", "day name case"},
+    {"  Tue,\r\n 1 Jul\r\n\t2003 10:52:37 +0000  ", "2003-07-01T10:52:37+00:00", "§3.2.2 FWS"},
+    {"(a) Tue (b) , 1 (c (d) ) Jul 2003 10 : 52 : 37 +0000 (e)", "2003-07-01T10:52:37+00:00",
+     "§4.3 CFWS"},
+    {"1 Jul 2003 10:52:37 +0000 (comment \\) still)", "2003-07-01T10:52:37+00:00",
+     "§3.2.2 quoted-pair in comment"},
+    {"1 Jul 03 10:52:37 +0000", "2003-07-01T10:52:37+00:00", "§4.3 two-digit year < 50"},
+    {"1 Jul 49 10:52:37 +0000", "2049-07-01T10:52:37+00:00", "§4.3 49"},
+    {"1 Jul 50 10:52:37 +0000", "1950-07-01T10:52:37+00:00", "§4.3 50"},
+    {"1 Jul 103 10:52:37 +0000", "2003-07-01T10:52:37+00:00", "§4.3 three-digit year"},
+    {"1 Jul 2003 10:52:37 GMT", "2003-07-01T10:52:37+00:00", "§4.3 GMT"},
+    {"1 Jul 2003 10:52:37 UT", "2003-07-01T10:52:37+00:00", "§4.3 UT"},
+    {"1 Jul 2003 10:52:37 EDT", "2003-07-01T10:52:37-04:00", "§4.3 EDT"},
+    {"1 Jul 2003 10:52:37 CST", "2003-07-01T10:52:37-06:00", "§4.3 CST"},
+    {"1 Jul 2003 10:52:37 MDT", "2003-07-01T10:52:37-06:00", "§4.3 MDT"},
+    {"1 Jul 2003 10:52:37 PST", "2003-07-01T10:52:37-08:00", "§4.3 PST"},
+    {"1 Jul 2003 10:52:37 A", "2003-07-01T10:52:37-00:00", "§4.3 military"},
+    {"1 Jul 2003 10:52:37 CEST", "2003-07-01T10:52:37-00:00", "§4.3 unknown name"},
+    {"29 Feb 2000 00:00:00 +0000", "2000-02-29T00:00:00+00:00", "leap year 2000"},
+    {"31 Dec 1998 23:59:60 +0000", "1998-12-31T23:59:60+00:00", "§3.3 leap second"},
+    {"1 Jan 1900 00:00:00 +0000", "1900-01-01T00:00:00+00:00", "§3.3 1900"},
+    {"31 Dec 9999 23:59:59 +9959", "9999-12-31T23:59:59+99:59", "§3.3 4DIGIT zone"},
+    /* not date-times */
+    {"", NULL, "empty"},
+    {"Tue", NULL, "day name only"},
+    {"Tue 1 Jul 2003 10:52:37 +0000", NULL, "§3.3 day name needs ','"},
+    {"Tuesday, 1 Jul 2003 10:52:37 +0000", NULL, "§3.3 full day name"},
+    {"Xyz, 1 Jul 2003 10:52:37 +0000", NULL, "unknown day name"},
+    {"29 Feb 1900 00:00:00 +0000", NULL, "1900 is no leap year"},
+    {"29 Feb 2003 00:00:00 +0000", NULL, "2003 is no leap year"},
+    {"31 Apr 2003 00:00:00 +0000", NULL, "April has 30 days"},
+    {"0 Jul 2003 00:00:00 +0000", NULL, "day 0"},
+    {"123 Jul 2003 00:00:00 +0000", NULL, "three-digit day"},
+    {"1 July 2003 00:00:00 +0000", NULL, "full month name"},
+    {"1 Jul 1899 00:00:00 +0000", NULL, "§3.3 before 1900"},
+    {"1 Jul 10000 00:00:00 +0000", NULL, "past 9999"},
+    {"1 Jul 2003 24:00:00 +0000", NULL, "hour 24"},
+    {"1 Jul 2003 10:60:00 +0000", NULL, "minute 60"},
+    {"1 Jul 2003 10:52:61 +0000", NULL, "second 61"},
+    {"1 Jul 2003 1:52:37 +0000", NULL, "§3.3 hour has 2 digits"},
+    {"1 Jul 2003 10:52:37", NULL, "no zone"},
+    {"1 Jul 2003 10:52:37 +000", NULL, "short zone"},
+    {"1 Jul 2003 10:52:37 +0060", NULL, "zone minutes 60"},
+    {"1 Jul 2003 10:52:37 +0000 x", NULL, "text after the zone"},
+    {"1 Jul 2003 10:52:37 +0000 (open", NULL, "unclosed comment"},
+    {"1 Jul 2003 10:52:37 +00000", NULL, "long zone"},
+    {"1 Jul 2003 10:52:37.5 +0000", NULL, "fractions"},
+    {"1 Jul 99999999999999999 10:52:37 +0000", NULL, "huge year"},
 };
 
 START_TEST(test_parse)
@@ -83,7 +83,7 @@ START_TEST(test_parse)
 	struct sv_buf b = SV_BUF_INIT;
 	sv_date_part(&d, SV_DATE_ISO8601, &b);
 	ck_assert_msg(strcmp(b.p, parse_cases[_i].want) == 0, "%s: '%s' gave %s",
-		      parse_cases[_i].rfc, in, b.p);
+	              parse_cases[_i].rfc, in, b.p);
 	sv_buf_free(&b);
 }
 END_TEST
@@ -92,9 +92,9 @@ static const struct {
 	const char *in;
 	int minutes; /* with -1 for unknown and 9999 for invalid */
 } zone_cases[] = {
-	{"+0000", 0},   {"-0000", -1},   {"+0100", 60},    {"-0530", -330},  {"+2359", 1439},
-	{"+2400", 9999}, {"+0060", 9999}, {"0100", 9999},  {"+100", 9999},   {"+01000", 9999},
-	{"", 9999},     {"+01a0", 9999}, {"UTC", 9999},    {"-2359", -1439},
+    {"+0000", 0},    {"-0000", -1},   {"+0100", 60},  {"-0530", -330},  {"+2359", 1439},
+    {"+2400", 9999}, {"+0060", 9999}, {"0100", 9999}, {"+100", 9999},   {"+01000", 9999},
+    {"", 9999},      {"+01a0", 9999}, {"UTC", 9999},  {"-2359", -1439},
 };
 
 START_TEST(test_zone)
@@ -162,31 +162,37 @@ static const struct {
 	enum sv_date_part part;
 	const char *name, *want;
 } part_cases[] = {
-	{SV_DATE_YEAR, "year", "0999"},
-	{SV_DATE_MONTH, "month", "03"},
-	{SV_DATE_DAY, "day", "04"},
-	{SV_DATE_DATE, "date", "0999-03-04"},
-	{SV_DATE_JULIAN, "julian", "-314001"},
-	{SV_DATE_HOUR, "hour", "05"},
-	{SV_DATE_MINUTE, "minute", "06"},
-	{SV_DATE_SECOND, "second", "07"},
-	{SV_DATE_TIME, "time", "05:06:07"},
-	{SV_DATE_ISO8601, "iso8601", "0999-03-04T05:06:07-00:00"},
-	{SV_DATE_STD11, "std11", "Mon, 04 Mar 0999 05:06:07 -0000"},
-	{SV_DATE_ZONE, "zone", "-0000"},
-	{SV_DATE_WEEKDAY, "weekday", "1"},
+    {SV_DATE_YEAR, "year", "0999"},
+    {SV_DATE_MONTH, "month", "03"},
+    {SV_DATE_DAY, "day", "04"},
+    {SV_DATE_DATE, "date", "0999-03-04"},
+    {SV_DATE_JULIAN, "julian", "-314001"},
+    {SV_DATE_HOUR, "hour", "05"},
+    {SV_DATE_MINUTE, "minute", "06"},
+    {SV_DATE_SECOND, "second", "07"},
+    {SV_DATE_TIME, "time", "05:06:07"},
+    {SV_DATE_ISO8601, "iso8601", "0999-03-04T05:06:07-00:00"},
+    {SV_DATE_STD11, "std11", "Mon, 04 Mar 0999 05:06:07 -0000"},
+    {SV_DATE_ZONE, "zone", "-0000"},
+    {SV_DATE_WEEKDAY, "weekday", "1"},
 };
 
 START_TEST(test_part)
 {
 	/* before 1858: the Modified Julian Day is negative */
-	struct sv_date d = {.year = 999, .month = 3, .day = 4, .hour = 5, .minute = 6,
-			    .second = 7, .zone = 0, .zone_unknown = true};
+	struct sv_date d = {.year = 999,
+	                    .month = 3,
+	                    .day = 4,
+	                    .hour = 5,
+	                    .minute = 6,
+	                    .second = 7,
+	                    .zone = 0,
+	                    .zone_unknown = true};
 	struct sv_buf b = SV_BUF_INIT;
 	sv_date_part(&d, part_cases[_i].part, &b);
 	ck_assert_str_eq(b.p, part_cases[_i].want);
 	ck_assert_int_eq(sv_date_part_find(part_cases[_i].name, strlen(part_cases[_i].name)),
-			 (int)part_cases[_i].part);
+	                 (int)part_cases[_i].part);
 	sv_buf_free(&b);
 }
 END_TEST
