@@ -6,7 +6,9 @@
  * allof, anyof, exists, false, header, not, size, true. Also the
  * comparators i;octet and i;ascii-casemap, the match types :is, :contains
  * and :matches, and the address parts :all, :localpart and :domain, which
- * every script has (§2.7).
+ * every script has (§2.7). header, address and exists read the fields
+ * through the one header source (vm/headers.c), which applies an edited
+ * header, the current MIME part and RFC 5260's :index.
  */
 #include <string.h>
 
@@ -16,6 +18,7 @@
 #include "mail/message.h"
 #include "parser/validate.h"
 #include "vm/address.h"
+#include "vm/headers.h"
 #include "vm/result.h"
 #include "vm/vm.h"
 
@@ -366,8 +369,9 @@ static enum sv_status op_header(struct sv_vm *vm, const struct sv_operands *ops)
 			break;
 		if (!sv_header_name_valid(name.p, name.len))
 			continue; /* RFC 5322 §3.6.8: no header has it */
-		for (struct sv_hdr *h = sv_msg_header(vm->msg, name.p, name.len); h && !m.matched;
-		     h = h->next_same) {
+		struct sv_hdr_iter it;
+		sv_headers_begin(&it, vm, ops, name.p, name.len);
+		for (struct sv_hdr *h; !m.matched && (h = sv_headers_next(&it));) {
 			size_t len;
 			const char *val = sv_msg_header_decoded(vm->msg, h, &len);
 			sv_match_value(&m, val, len);
@@ -394,8 +398,11 @@ static enum sv_status op_address(struct sv_vm *vm, const struct sv_operands *ops
 		 * other header yields only the addresses that parse, so that a
 		 * Subject or a bare word is no address */
 		bool known = sv_is_address_header(name.p, name.len);
-		for (struct sv_hdr *h = sv_msg_header(vm->msg, name.p, name.len); h && !m.matched;
-		     h = h->next_same) {
+		/* RFC 5260 §6: :index selects the field, then every address
+		 * in it is tested */
+		struct sv_hdr_iter it;
+		sv_headers_begin(&it, vm, ops, name.p, name.len);
+		for (struct sv_hdr *h; !m.matched && (h = sv_headers_next(&it));) {
 			const struct sv_addr_list *al = sv_msg_header_addresses(vm->msg, h);
 			for (size_t k = 0; k < al->n && !m.matched; k++)
 				if (known || (al->v[k].valid && al->v[k].domain))
@@ -417,8 +424,11 @@ static enum sv_status op_exists(struct sv_vm *vm, const struct sv_operands *ops)
 		if (st != SV_OK)
 			return st;
 		/* RFC 5322 §3.6.8: no header has an invalid name */
-		vm->test = sv_header_name_valid(name.p, name.len) &&
-			   sv_msg_header(vm->msg, name.p, name.len) != NULL;
+		if (!(vm->test = sv_header_name_valid(name.p, name.len)))
+			break;
+		struct sv_hdr_iter it;
+		sv_headers_begin(&it, vm, ops, name.p, name.len);
+		vm->test = sv_headers_next(&it) != NULL;
 	}
 	return SV_OK;
 }

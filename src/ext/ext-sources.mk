@@ -15,4 +15,6 @@ libsiftcore_la_SOURCES += \
 	src/ext/environment.c \
 	src/ext/unicode-casemap.c \
 	src/ext/editheader.c \
+	src/ext/date.c \
+	src/ext/index.c \
 	src/ext/testsuite.c

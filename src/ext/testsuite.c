@@ -34,6 +34,7 @@
 #include "ext/registry.h"
 #include "lib/alloc.h"
 #include "lib/utf8.h"
+#include "mail/date.h"
 #include "mail/message.h"
 #include "parser/codegen.h"
 #include "parser/compile.h"
@@ -92,6 +93,7 @@ struct ts_state {
 	struct sv_outbox outbox;
 	struct sv_store *store;
 	struct sv_binary *slot;
+	time_t now; /* test_set "currentdate": the runs' "now" (0: the clock) */
 	char **errors;
 	size_t nerrors;
 	/* blocks */
@@ -264,7 +266,31 @@ static const char *envelope_path(const char *p, size_t len)
    (sieve-deliver --client-ip, CLIENT_ADDRESS, CLIENT_HOSTNAME) */
 static const char *const set_objects[] = {"message",          "envelope.from", "envelope.to",
                                           "envelope.orig_to", "envelope.auth",
-                                          "envelope.client_ip", "envelope.client_host", NULL};
+                                          "envelope.client_ip", "envelope.client_host",
+                                          "currentdate", NULL};
+
+/* The "now" of the runs that follow (RFC 5260 §5 currentdate): an RFC
+ * 5322 date-time or seconds since the epoch. */
+static enum sv_status set_now(struct sv_vm *vm, const char *p, size_t len)
+{
+	struct sv_date d;
+	int64_t t = 0;
+	size_t i = 0;
+	while (i < len && i < 18 && sv_ascii_isdigit((unsigned char)p[i]))
+		t = t * 10 + (p[i++] - '0');
+	if (len > 0 && i == len) {
+		ts->now = (time_t)t;
+	} else if (sv_date_parse(p, len, &d)) {
+		ts->now = (time_t)sv_date_to_epoch(&d);
+	} else {
+		struct sv_buf b = SV_BUF_INIT;
+		sv_buf_put_sanitized(&b, p, len, 64);
+		enum sv_status st = sv_vm_error(vm, "test_set: '%s' is no date-time", b.p ? b.p : "");
+		sv_buf_free(&b);
+		return st;
+	}
+	return SV_OK;
+}
 
 static enum sv_status op_test_set(struct sv_vm *vm, const struct sv_operands *ops)
 {
@@ -290,6 +316,8 @@ static enum sv_status op_test_set(struct sv_vm *vm, const struct sv_operands *op
 		ts->env.client_ip = val.len ? sv_arena_strndup(ts->arena, val.p, val.len) : NULL;
 	} else if (sv_ascii_ieq(obj.p, obj.len, "envelope.client_host", 20)) {
 		ts->env.client_host = val.len ? sv_arena_strndup(ts->arena, val.p, val.len) : NULL;
+	} else if (sv_ascii_ieq(obj.p, obj.len, "currentdate", 11)) {
+		st = set_now(vm, val.p, val.len);
 	} else {
 		struct sv_buf b = SV_BUF_INIT;
 		sv_buf_put_sanitized(&b, obj.p, obj.len, 64);
@@ -433,6 +461,8 @@ static void run_init(struct sv_run *run)
 	run->store = ts->store;
 	run->submit = sv_outbox_submission(&ts->outbox);
 	run->log.write = log_error;
+	if (ts->now)
+		run->now = ts->now;
 }
 
 static bool run_script(struct sv_binary *bin, struct sv_result *res)

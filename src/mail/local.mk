@@ -6,6 +6,7 @@ libsiftcore_la_SOURCES += \
 	src/mail/rfc2047.c \
 	src/mail/address.c \
 	src/mail/mime.c \
-	src/mail/compose.c src/mail/compose.h
+	src/mail/compose.c src/mail/compose.h \
+	src/mail/date.c src/mail/date.h
 siftmailincludedir = $(siftincludedir)/mail
-siftmailinclude_HEADERS = src/mail/message.h src/mail/compose.h
+siftmailinclude_HEADERS = src/mail/message.h src/mail/compose.h src/mail/date.h

@@ -4,6 +4,7 @@ libsiftcore_la_SOURCES += \
 	src/vm/binary.c src/vm/binary.h src/vm/bytecode.h \
 	src/vm/comparator.c \
 	src/vm/disasm.c src/vm/disasm.h \
+	src/vm/headers.c src/vm/headers.h \
 	src/vm/match.c \
 	src/vm/opcodes.def \
 	src/vm/result.c src/vm/result.h \

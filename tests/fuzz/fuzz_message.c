@@ -1,7 +1,8 @@
 /*
  * fuzz_message.c: fuzz target for the message model. The input is a
  * message: sv_msg_new, then everything a script can make it compute:
- * every header field with its decoded value and its address list, the
+ * every header field with its decoded value, its address list and its
+ * date-time with every date part (RFC 5260), the
  * lookups by name, the envelope-path parser on the field values, the body,
  * and the whole MIME tree with each part's fields, transfer-decoded
  * content and text. Every byte handed out is read, so the sanitizers see
@@ -17,6 +18,8 @@
 
 #include "fuzz.h"
 #include "lib/arena.h"
+#include "lib/buf.h"
+#include "mail/date.h"
 #include "mail/message.h"
 
 /* Bytes are summed into here so that no read is optimised away. */
@@ -55,6 +58,32 @@ static void touch_addrs(const struct sv_addr_list *l)
 		touch(a->display, a->display ? a->displen : 0);
 		sink += a->valid;
 	}
+}
+
+/* RFC 5260's date test: the field as a date-time, every part of it in
+ * its own zone and shifted to the farthest zones. */
+static void touch_date(const char *v, size_t n)
+{
+	struct sv_date d;
+	if (!sv_date_parse(v, n, &d))
+		return;
+	if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31 || d.hour > 23 ||
+	    d.minute > 59 || d.second > 60) {
+		fprintf(stderr, "fuzz_message: date out of range\n");
+		abort();
+	}
+	static const int zones[] = {0, 23 * 60 + 59, -(23 * 60 + 59)};
+	struct sv_buf b = SV_BUF_INIT;
+	for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+		struct sv_date s;
+		sv_date_shift(&d, zones[z], false, &s);
+		for (int part = SV_DATE_YEAR; part <= SV_DATE_WEEKDAY; part++) {
+			sv_buf_reset(&b);
+			sv_date_part(&s, (enum sv_date_part)part, &b);
+			touch(b.p, b.len);
+		}
+	}
+	sv_buf_free(&b);
 }
 
 static void walk_header(struct sv_msg *m, struct sv_hdr *h, size_t total)
@@ -99,6 +128,7 @@ static void walk_header(struct sv_msg *m, struct sv_hdr *h, size_t total)
 	}
 	size_t rlen = 0;
 	touch(sv_rfc2047_decode(a, h->raw, h->rawlen, &rlen), rlen);
+	touch_date(h->value, h->vlen);
 }
 
 static void walk_part(struct sv_msg *m, struct sv_mime_part *p)

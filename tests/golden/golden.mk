@@ -13,6 +13,8 @@ EXTRA_DIST += \
 	tests/golden/dump/body-encoded.sieve \
 	tests/golden/dump/constant-false.out \
 	tests/golden/dump/constant-false.sieve \
+	tests/golden/dump/date-index.out \
+	tests/golden/dump/date-index.sieve \
 	tests/golden/dump/control.out \
 	tests/golden/dump/control.sieve \
 	tests/golden/dump/editheader.out \
@@ -49,6 +51,8 @@ EXTRA_DIST += \
 	tests/golden/errors/excerpt-escapes.sieve \
 	tests/golden/errors/independent-mistakes.out \
 	tests/golden/errors/independent-mistakes.sieve \
+	tests/golden/errors/index-date.out \
+	tests/golden/errors/index-date.sieve \
 	tests/golden/errors/lost-require.out \
 	tests/golden/errors/lost-require.sieve \
 	tests/golden/errors/header-names.out \

@@ -187,6 +187,11 @@ static const struct disasm_case disasm_cases[] = {
 	{"require \"editheader\"; addheader :last \"X-A\" \"b\";\n"
 	 "deleteheader :index 1 :contains \"X-A\" \"b\";",
 	 "editheader.addheader editheader.deleteheader"},
+	/* RFC 5260 §4, §5, §6 */
+	{"require [\"date\", \"index\"];\n"
+	 "if date :index 2 :last :zone \"+0100\" \"received\" \"year\" \"2000\" { keep; }\n"
+	 "if currentdate :zone \"-0000\" \"julian\" \"1\" { keep; }",
+	 "date.date date.currentdate"},
 };
 
 /* Is word (wlen bytes) in text as a whole word (between spaces/lines)? */

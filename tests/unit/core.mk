@@ -8,6 +8,16 @@ tests_unit_check_core_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_core_LDADD = libsift.la $(CHECK_LIBS)
 endif
 
+## the header source of header, address, exists and date
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_headers
+TESTS += tests/unit/check_headers
+
+tests_unit_check_headers_SOURCES = tests/unit/check_headers.c
+tests_unit_check_headers_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_headers_LDADD = libsift.la $(CHECK_LIBS)
+endif
+
 ## the delivery transaction and the Maildir store's two phases
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_delivery

@@ -1,11 +1,13 @@
 ## tests/unit: the message model (src/mail)
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_message tests/unit/check_address \
-	tests/unit/check_rfc2047 tests/unit/check_mime tests/unit/check_compose
+	tests/unit/check_rfc2047 tests/unit/check_mime tests/unit/check_compose \
+	tests/unit/check_date
 check_PROGRAMS += tests/unit/check_msg_versions
 TESTS += tests/unit/check_msg_versions
 TESTS += tests/unit/check_message tests/unit/check_address \
-	tests/unit/check_rfc2047 tests/unit/check_mime tests/unit/check_compose
+	tests/unit/check_rfc2047 tests/unit/check_mime tests/unit/check_compose \
+	tests/unit/check_date
 
 tests_unit_check_message_SOURCES = tests/unit/check_message.c
 tests_unit_check_message_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -30,4 +32,7 @@ tests_unit_check_compose_LDADD = libsift.la $(CHECK_LIBS)
 tests_unit_check_msg_versions_SOURCES = tests/unit/check_msg_versions.c
 tests_unit_check_msg_versions_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_msg_versions_LDADD = libsift.la $(CHECK_LIBS)
+tests_unit_check_date_SOURCES = tests/unit/check_date.c
+tests_unit_check_date_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_date_LDADD = libsift.la $(CHECK_LIBS)
 endif

@@ -1,0 +1,3 @@
+require "date";
+if date "date" "yea" "2007" { keep; }
+if currentdate "weekdays" "1" { keep; }

@@ -1,0 +1,3 @@
+require ["date", "variables"];
+set "part" "yearz";
+if date "date" "${part}" "2003" { keep; }

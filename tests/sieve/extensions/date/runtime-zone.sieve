@@ -1,0 +1,3 @@
+require ["date", "variables"];
+set "zone" "+1";
+if currentdate :zone "${zone}" "year" "2003" { keep; }

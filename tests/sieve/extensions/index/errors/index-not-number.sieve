@@ -1,0 +1,2 @@
+require "index";
+if header :index "1" "subject" "x" { keep; }
