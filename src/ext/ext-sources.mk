@@ -13,4 +13,10 @@ libsiftcore_la_SOURCES += \
 	src/ext/regex.c \
 	src/ext/body.c \
 	src/ext/environment.c \
+	src/ext/mailbox.c \
+	src/ext/mboxmetadata.c \
+	src/ext/servermetadata.c \
+	src/ext/spamtest.c \
+	src/ext/spamtestplus.c \
+	src/ext/virustest.c \
 	src/ext/testsuite.c
