@@ -56,6 +56,10 @@ bool sv_metadata_entry_check(const char *s, size_t len, struct sv_buf *err)
 	else if (len >= sizeof shared - 1 &&
 	         sv_ascii_ieq(s, sizeof shared - 1, shared, sizeof shared - 1))
 		head = sizeof shared - 1;
+	/* the bare prefix ("/private") names no entry either */
+	if (sv_ascii_ieq(s, len, priv, sizeof priv - 2) ||
+	    sv_ascii_ieq(s, len, shared, sizeof shared - 2))
+		head = len;
 	if (!head) {
 		sv_buf_puts(err, "entry name must start with \"/private/\" or \"/shared/\"");
 		return false;
