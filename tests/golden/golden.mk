@@ -17,6 +17,8 @@ EXTRA_DIST += \
 	tests/golden/dump/control.sieve \
 	tests/golden/dump/fileinto-copy.out \
 	tests/golden/dump/fileinto-copy.sieve \
+	tests/golden/dump/mailbox-metadata-scanners.out \
+	tests/golden/dump/mailbox-metadata-scanners.sieve \
 	tests/golden/dump/flags-relational.out \
 	tests/golden/dump/flags-relational.sieve \
 	tests/golden/dump/multiline.out \
@@ -25,6 +27,8 @@ EXTRA_DIST += \
 	tests/golden/dump/tests.sieve \
 	tests/golden/dump/variables.out \
 	tests/golden/dump/variables.sieve \
+	tests/golden/errors/annotation-names.out \
+	tests/golden/errors/annotation-names.sieve \
 	tests/golden/errors/arguments.out \
 	tests/golden/errors/arguments.sieve \
 	tests/golden/errors/bom-first-line.out \
