@@ -305,6 +305,8 @@ static enum sv_status md_get(struct sv_metadata *pub, const char *mailbox, size_
 	bool *read = server ? &md->server_read : &md->user_read;
 	if (path && !*read) {
 		enum sv_status st = load_file(&md->table, path, server, err);
+		if (st == SV_TEMPFAIL)
+			md->pub.unavailable = true;
 		if (st != SV_OK)
 			return st; /* not marked read: the next look-up tries again */
 		*read = true;

@@ -45,6 +45,11 @@ struct sv_metadata {
 	                      const char *entry, size_t elen, struct sv_buf *value, bool *found_r,
 	                      struct sv_buf *err);
 	void (*close)(struct sv_metadata *md);
+	/* Set when a get returned SV_TEMPFAIL: RFC 5490 §5 asks that
+	 * annotations that cannot be read now be treated as a script that
+	 * cannot be read now, so the delivery is retried (sieve-deliver
+	 * looks here after the scripts ran). */
+	bool unavailable;
 };
 
 /* Is s a valid entry name (RFC 5464 §3.2, §5)? It starts with "/private/"

@@ -712,6 +712,11 @@ static int deliver(void)
 		}
 		sv_chain_report_free(&rep);
 		sv_free(chain);
+		/* RFC 5490 §5: annotations that cannot be read now are like a
+		   script that cannot be read now */
+		if (result < 0 && md && md->unavailable)
+			result = finish(EX_TEMPFAIL_, "4.3.0 the annotations of %s cannot be read now",
+			                L.user);
 	}
 	if (result < 0) {
 		/* carry it out */
