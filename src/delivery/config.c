@@ -107,6 +107,10 @@ enum conf_type {
 	  "sender of mail sift writes itself (empty: postmaster@ the host name)")                  \
 	X(STATE_DIR, "state-dir", T_PATH, "~/.sift", NULL, 0, 0, 0,                                \
 	  "folder of the user's delivery state (vacation, duplicate)")                             \
+	X(METADATA, "metadata", T_PATH, "file:~/.sift/metadata", NULL, 0, 0, F_EMPTY,              \
+	  "the user's mailbox annotations for mboxmetadata, [file:]PATH (empty: none)")            \
+	X(SERVER_METADATA, "server-metadata", T_PATH, "", NULL, 0, 0, F_EMPTY,                     \
+	  "the server's annotations for servermetadata, [file:]PATH (empty: none)")                \
 	X(VIRTUAL_HOME, "virtual-home", T_PATH, "", NULL, 0, 0, F_EMPTY,                           \
 	  "home of a virtual user named by -d when not root (%u the name, %d the domain; "        \
 	  "empty: -d must name the running user)")                                                 \
@@ -175,6 +179,8 @@ static char **str_slot(struct sv_conf *c, int id)
 	case C_SIEVE_AFTER: return &c->sieve_after;
 	case C_SIEVE_LOG: return &c->sieve_log;
 	case C_STATE_DIR: return &c->state_dir;
+	case C_METADATA: return &c->metadata;
+	case C_SERVER_METADATA: return &c->server_metadata;
 	case C_USER_CONFIG: return &c->user_config;
 	case C_VIRTUAL_HOME: return &c->virtual_home;
 	case C_POSTMASTER: return &c->postmaster;

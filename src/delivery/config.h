@@ -54,6 +54,11 @@ struct sv_conf {
 	char *sieve_log;      /* sieve-log = (per-user log of script errors;
 			       * "": the active script's path + ".log") */
 	char *state_dir;      /* state-dir = ~/.sift (vacation, duplicate) */
+	char *metadata;       /* metadata = file:~/.sift/metadata (the user's
+			       * mailbox annotations, delivery/metadata.h;
+			       * "" none) */
+	char *server_metadata; /* server-metadata = (the server's annotations;
+				* "" none) */
 	char *user_config;    /* user-config = (per-user layer; "" none) */
 	char *virtual_home;   /* virtual-home = (home of a virtual user named by
 			       * -d when not root, as a pipe(8) transport with

@@ -7,6 +7,7 @@ libsiftcore_la_SOURCES += \
 	src/delivery/lda.c src/delivery/lda.h \
 	src/delivery/maildir.c src/delivery/maildir.h \
 	src/delivery/mbox.c src/delivery/mbox.h \
+	src/delivery/metadata.c src/delivery/metadata.h \
 	src/delivery/outbox.c src/delivery/outbox.h \
 	src/delivery/run.c src/delivery/run.h \
 	src/delivery/scripts.c src/delivery/scripts.h \

@@ -29,6 +29,7 @@
 
 struct sv_msg;
 struct sv_ext_def;
+struct sv_metadata;
 
 /* The recipient whose mail this is. */
 struct sv_user {
@@ -58,6 +59,9 @@ struct sv_run {
 	struct sv_store *store;
 	struct sv_submission *submit;
 	struct sv_log log;
+	/* annotations (delivery/metadata.h) for mboxmetadata and
+	   servermetadata; borrowed, NULL: none exist here */
+	struct sv_metadata *metadata;
 	/* per-message extension state, by registry index */
 	void **ext_state;
 	size_t next_state;

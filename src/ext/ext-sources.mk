@@ -17,4 +17,10 @@ libsiftcore_la_SOURCES += \
 	src/ext/editheader.c \
 	src/ext/date.c \
 	src/ext/index.c \
+	src/ext/mailbox.c \
+	src/ext/mboxmetadata.c \
+	src/ext/servermetadata.c \
+	src/ext/spamtest.c \
+	src/ext/spamtestplus.c \
+	src/ext/virustest.c \
 	src/ext/testsuite.c

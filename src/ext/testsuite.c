@@ -11,9 +11,12 @@
  * results are executed by the delivery code (src/delivery/execute.c) into
  * a Maildir test store and an outbox.
  *
- * Not done yet: test_imap_metadata_set (no metadata extension), include
- * paths (no include extension), per-extension reload (settings are engine
- * wide, so :extension reloads everything).
+ * The test file itself runs in a run context too (its store, outbox and
+ * metadata), so tests such as mailboxexists or metadata see the test
+ * store and the annotations test_imap_metadata_set gave.
+ *
+ * Not done yet: include paths (no include extension), per-extension
+ * reload (settings are engine wide, so :extension reloads everything).
  */
 #include "ext/testsuite.h"
 
@@ -29,6 +32,7 @@
 
 #include "delivery/execute.h"
 #include "delivery/maildir.h"
+#include "delivery/metadata.h"
 #include "delivery/outbox.h"
 #include "delivery/run.h"
 #include "ext/registry.h"
@@ -66,11 +70,12 @@ enum {
 	OP_ERROR,
 	OP_BINARY_SAVE,
 	OP_BINARY_LOAD,
+	OP_IMAP_METADATA_SET,
 };
 /* also declared through ext-list.def; here so the file stands alone */
 extern struct sv_ext_def sv_ext_testsuite_def;
 
-enum { OPT_INDEX, OPT_APPEND_RESULT, OPT_SMTP, OPT_FOLDER, OPT_EXTENSION };
+enum { OPT_INDEX, OPT_APPEND_RESULT, OPT_SMTP, OPT_FOLDER, OPT_EXTENSION, OPT_MAILBOX };
 
 static const char initial_message[] = "From: sender@example.com\n"
                                       "To: recipient@example.org\n"
@@ -92,6 +97,7 @@ struct ts_state {
 	struct sv_result result;
 	struct sv_outbox outbox;
 	struct sv_store *store;
+	struct sv_metadata *metadata; /* test_imap_metadata_set's annotations */
 	struct sv_binary *slot;
 	time_t now; /* test_set "currentdate": the runs' "now" (0: the clock) */
 	char **errors;
@@ -459,6 +465,7 @@ static void run_init(struct sv_run *run)
 	sv_run_init(run, ts->msg, &ts->settings);
 	run->env = ts->env;
 	run->store = ts->store;
+	run->metadata = ts->metadata;
 	run->submit = sv_outbox_submission(&ts->outbox);
 	run->log.write = log_error;
 	if (ts->now)
@@ -697,6 +704,47 @@ static enum sv_status op_mailbox_create(struct sv_vm *vm, const struct sv_operan
 	return SV_OK;
 }
 
+/* test_imap_metadata_set [:mailbox <m>] <entry> <value>: an annotation of
+ * a mailbox of the test store (which must exist, as IMAP's SETMETADATA
+ * asks), or of the server. */
+static enum sv_status op_imap_metadata_set(struct sv_vm *vm, const struct sv_operands *ops)
+{
+	struct sv_str mb = {0}, entry, value;
+	const struct sv_optarg *o = sv_ops_opt(ops, &sv_ext_testsuite_def, OPT_MAILBOX);
+	enum sv_status st = o ? sv_vm_string(vm, o->idx, &mb) : SV_OK;
+	if (st == SV_OK)
+		st = sv_vm_string(vm, ops->pos[0].idx, &entry);
+	if (st == SV_OK)
+		st = sv_vm_string(vm, ops->pos[1].idx, &value);
+	if (st != SV_OK)
+		return st;
+	if (o && !ts->store->exists(ts->store, mb.p, mb.len)) {
+		block_failf(vm, "test_imap_metadata_set: mailbox '%.*s' does not exist",
+		            (int)(mb.len > 200 ? 200 : mb.len), mb.p);
+		return SV_OK;
+	}
+	struct sv_buf err = SV_BUF_INIT;
+	if (sv_dlv_metadata_set(ts->metadata, o ? mb.p : NULL, mb.len, entry.p, entry.len, value.p,
+	                        value.len, &err) != SV_OK)
+		block_failf(vm, "test_imap_metadata_set: %s", err.p ? err.p : "failed");
+	sv_buf_free(&err);
+	return SV_OK;
+}
+
+static bool validate_imap_metadata_set(struct sv_validator *v, struct sv_ast_node *n)
+{
+	const struct sv_ast_str *s = &sv_vnode(n)->pos[0]->strs[0];
+	if (v->templates && memchr(s->s, '$', s->len))
+		return true;
+	struct sv_buf why = SV_BUF_INIT;
+	bool ok = sv_metadata_entry_check(s->s, s->len, &why);
+	if (!ok)
+		sv_validator_error(v, s->loc, "invalid annotation name '%s': %s",
+		                   sv_validator_quote(v, s->s, s->len), why.p);
+	sv_buf_free(&why);
+	return ok;
+}
+
 static enum sv_status op_error(struct sv_vm *vm, const struct sv_operands *ops)
 {
 	struct sv_matcher m;
@@ -830,6 +878,10 @@ static const struct sv_tag_def reload_tags[] = {
     {.name = "extension", .value = 's', .opt = OPT_EXTENSION},
     {NULL},
 };
+static const struct sv_tag_def metadata_set_tags[] = {
+    {.name = "mailbox", .value = 's', .opt = OPT_MAILBOX},
+    {NULL},
+};
 
 static const struct sv_cmd_def testsuite_commands[] = {
     {"test", SV_CMD_COMMAND, "s", SV_SUBTESTS_NONE, SV_BLOCK_REQUIRED, SV_CMDF_TOPLEVEL,
@@ -856,6 +908,8 @@ static const struct sv_cmd_def testsuite_commands[] = {
     {"test_error", SV_CMD_TEST, "l", .flags = SV_CMDF_MATCHING, .tags = index_tags, .op = OP_ERROR},
     {"test_binary_save", SV_CMD_COMMAND, "s", .op = OP_BINARY_SAVE},
     {"test_binary_load", SV_CMD_COMMAND, "s", .op = OP_BINARY_LOAD},
+    {"test_imap_metadata_set", SV_CMD_COMMAND, "ss", .tags = metadata_set_tags,
+     .op = OP_IMAP_METADATA_SET, .validate = validate_imap_metadata_set},
     {NULL},
 };
 
@@ -881,18 +935,20 @@ static const struct sv_op_def testsuite_ops[] = {
     [OP_ERROR] = {"test_error", "lx", op_error, NULL, true},
     [OP_BINARY_SAVE] = {"test_binary_save", "s", op_binary_save, NULL, false},
     [OP_BINARY_LOAD] = {"test_binary_load", "s", op_binary_load, NULL, false},
+    [OP_IMAP_METADATA_SET] = {"test_imap_metadata_set", "ssx", op_imap_metadata_set, NULL,
+                              false},
     {NULL},
 };
 
 static const char *const testsuite_opt_names[] = {"index", "append_result", "smtp", "folder",
-                                                  "extension"};
+                                                  "extension", "mailbox"};
 
 struct sv_ext_def sv_ext_testsuite_def = {
     .name = "vnd.dovecot.testsuite",
     .hidden = true,
     .commands = testsuite_commands,
     .ops = testsuite_ops,
-    .opt_kinds = "nffss",
+    .opt_kinds = "nffsss",
     .opt_names = testsuite_opt_names,
     .namespaces = testsuite_namespaces,
 };
@@ -949,6 +1005,7 @@ static bool state_init(struct ts_state *t, const char *path, const char *workroo
 	sv_buf_reset(&w);
 	sv_buf_printf(&w, "%s/mail", t->work);
 	bool ok = sv_dlv_maildir_open(w.p, false, &t->store, &err) == SV_OK;
+	t->metadata = sv_dlv_metadata_mem();
 	if (!ok)
 		fprintf(stderr, "sieve-testsuite: %s\n",
 		        err.p ? err.p : "cannot open the mail store");
@@ -962,6 +1019,8 @@ static void state_free(struct ts_state *t)
 	errors_clear();
 	if (t->store)
 		t->store->close(t->store);
+	if (t->metadata)
+		t->metadata->close(t->metadata);
 	sv_outbox_free(&t->outbox);
 	sv_result_free(&t->result);
 	sv_bin_free(t->slot);
@@ -1023,8 +1082,10 @@ static void run_case(const char *path)
 		goto done;
 	}
 	set_message(NULL, initial_message, sizeof initial_message - 1);
+	struct sv_run run;
+	run_init(&run);
 	struct sv_vm vm;
-	struct sv_vm_options vo = {.settings = &ts->settings};
+	struct sv_vm_options vo = {.settings = &ts->settings, .run = &run};
 	fflush(stdout);
 	enum sv_status st = sv_vm_run(&vm, bin, ts->msg, &ts->env, &ts->result, &vo);
 	fflush(stdout);
@@ -1042,6 +1103,7 @@ static void run_case(const char *path)
 		ts->in_block = false;
 	}
 	sv_vm_cleanup(&vm);
+	sv_run_free(&run);
 done:
 	sv_bin_free(bin);
 	sv_diags_free(&diags);

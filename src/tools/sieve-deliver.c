@@ -32,6 +32,7 @@
 #include "delivery/config.h"
 #include "delivery/execute.h"
 #include "delivery/lda.h"
+#include "delivery/metadata.h"
 #include "delivery/run.h"
 #include "delivery/scripts.h"
 #include "lib/alloc.h"
@@ -445,6 +446,23 @@ static bool expand(const char *tmpl, const char *domain, struct sv_buf *out)
 	return ok;
 }
 
+/* metadata = [file:]PATH (delivery/metadata.h): the expanded, absolute
+ * path in out, left empty when the key is empty. */
+static bool metadata_path(const char *tmpl, const char *domain, struct sv_buf *out)
+{
+	if (!tmpl || !*tmpl)
+		return true;
+	if (strncmp(tmpl, "file:", 5) == 0)
+		tmpl += 5;
+	if (!expand(tmpl, domain, out))
+		return false;
+	if (!out->p || out->p[0] != '/') {
+		logf_(LOG_ERR, "metadata file %s is not an absolute path", out->p ? out->p : "");
+		return false;
+	}
+	return true;
+}
+
 static const char *domain_of(const char *addr)
 {
 	const char *at = addr ? strrchr(addr, '@') : NULL;
@@ -617,12 +635,25 @@ static int deliver(void)
 		}
 	}
 
+	/* the annotations mboxmetadata and servermetadata read (opened
+	   here, read only when a script asks) */
+	struct sv_metadata *md = NULL;
+	struct sv_buf mdu = SV_BUF_INIT, mds = SV_BUF_INIT;
+	if (result < 0) {
+		if (!metadata_path(L.conf.metadata, domain, &mdu) ||
+		    !metadata_path(L.conf.server_metadata, domain, &mds))
+			result = finish(EX_TEMPFAIL_, "4.3.5 bad metadata path");
+		else
+			md = sv_dlv_metadata_files(mdu.p, mds.p);
+	}
+
 	struct sv_result res;
 	sv_result_init(&res, &L.settings);
 	size_t nran = 0;
 	if (result < 0) {
 		run.store = store;
 		run.submit = sub;
+		run.metadata = md;
 		run.log = (struct sv_log){run_log_write, &rl};
 		/* compile (or load from the cache) every script; one that does
 		   not compile is logged and left out: the message is kept */
@@ -681,6 +712,11 @@ static int deliver(void)
 		}
 		sv_chain_report_free(&rep);
 		sv_free(chain);
+		/* RFC 5490 §5: annotations that cannot be read now are like a
+		   script that cannot be read now */
+		if (result < 0 && md && md->unavailable)
+			result = finish(EX_TEMPFAIL_, "4.3.0 the annotations of %s cannot be read now",
+			                L.user);
 	}
 	if (result < 0) {
 		/* carry it out */
@@ -748,6 +784,10 @@ static int deliver(void)
 		sub->close(sub);
 	if (store)
 		store->close(store);
+	if (md)
+		md->close(md);
+	sv_buf_free(&mdu);
+	sv_buf_free(&mds);
 	sv_dlv_scripts_free(&scripts);
 	sv_run_free(&run);
 	sv_msg_free(m);

@@ -21,3 +21,8 @@ check_PROGRAMS += tests/deliver/state-claim
 tests_deliver_state_claim_SOURCES = tests/deliver/state-claim.c
 tests_deliver_state_claim_LDADD = libsiftcore.la libsiftgen.la $(TRE_PROGRAM_LIBS) \
 	$(INIH_PROGRAM_LIBS)
+
+## the mailbox and metadata extensions in a delivery: annotation files,
+## RFC 5490 §5's retry, fileinto :create under mailbox-autocreate = no
+TESTS += tests/deliver/metadata.sh
+dist_noinst_SCRIPTS += tests/deliver/metadata.sh

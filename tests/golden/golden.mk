@@ -21,6 +21,8 @@ EXTRA_DIST += \
 	tests/golden/dump/editheader.sieve \
 	tests/golden/dump/fileinto-copy.out \
 	tests/golden/dump/fileinto-copy.sieve \
+	tests/golden/dump/mailbox-metadata-scanners.out \
+	tests/golden/dump/mailbox-metadata-scanners.sieve \
 	tests/golden/dump/flags-relational.out \
 	tests/golden/dump/flags-relational.sieve \
 	tests/golden/dump/multiline.out \
@@ -31,6 +33,8 @@ EXTRA_DIST += \
 	tests/golden/dump/unicode-casemap.sieve \
 	tests/golden/dump/variables.out \
 	tests/golden/dump/variables.sieve \
+	tests/golden/errors/annotation-names.out \
+	tests/golden/errors/annotation-names.sieve \
 	tests/golden/errors/arguments.out \
 	tests/golden/errors/arguments.sieve \
 	tests/golden/errors/editheader.out \

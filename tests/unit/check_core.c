@@ -192,6 +192,21 @@ static const struct disasm_case disasm_cases[] = {
 	 "if date :index 2 :last :zone \"+0100\" \"received\" \"year\" \"2000\" { keep; }\n"
 	 "if currentdate :zone \"-0000\" \"julian\" \"1\" { keep; }",
 	 "date.date date.currentdate"},
+	/* RFC 5490 §3.1, §3.2 */
+	{"require [\"fileinto\", \"mailbox\"]; if mailboxexists \"A\" { fileinto :create \"A\"; }",
+	 "mailbox.mailboxexists fileinto.fileinto"},
+	/* RFC 5490 §3.3, §3.4, §4.1, §4.2 */
+	{"require [\"mboxmetadata\", \"servermetadata\"];\n"
+	 "if metadata \"INBOX\" \"/shared/c\" \"x\" { keep; }\n"
+	 "if metadataexists \"INBOX\" \"/shared/c\" { keep; }\n"
+	 "if servermetadata \"/shared/c\" \"x\" { keep; }\n"
+	 "if servermetadataexists \"/shared/c\" { keep; }",
+	 "mboxmetadata.metadata mboxmetadata.metadataexists servermetadata.servermetadata "
+	 "servermetadata.servermetadataexists"},
+	/* RFC 5235 §3.2, §3.3 */
+	{"require [\"spamtestplus\", \"virustest\"];\n"
+	 "if spamtest :percent \"50\" { discard; } if virustest \"5\" { discard; }",
+	 "spamtest.spamtest virustest.virustest"},
 };
 
 /* Is word (wlen bytes) in text as a whole word (between spaces/lines)? */

@@ -81,3 +81,14 @@ tests_unit_check_state_SOURCES = tests/unit/check_state.c
 tests_unit_check_state_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_state_LDADD = libsift.la $(CHECK_LIBS)
 endif
+
+## the metadata service (mboxmetadata, servermetadata): entry names, the
+## file format, the test double
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_metadata
+TESTS += tests/unit/check_metadata
+
+tests_unit_check_metadata_SOURCES = tests/unit/check_metadata.c
+tests_unit_check_metadata_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_metadata_LDADD = libsift.la $(CHECK_LIBS)
+endif

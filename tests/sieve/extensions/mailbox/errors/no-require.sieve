@@ -1,0 +1,3 @@
+require "fileinto";
+if mailboxexists "Partners" { keep; }
+fileinto :create "Partners";

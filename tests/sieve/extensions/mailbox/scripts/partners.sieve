@@ -1,0 +1,4 @@
+require ["fileinto", "mailbox"];
+if mailboxexists "Partners" {
+	fileinto :create "Auto.Created";
+}

@@ -1,0 +1,2 @@
+if metadata "INBOX" "/shared/comment" "x" { keep; }
+if metadataexists "INBOX" "/shared/comment" { keep; }

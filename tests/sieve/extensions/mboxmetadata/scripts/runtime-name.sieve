@@ -1,0 +1,3 @@
+require ["mboxmetadata", "variables"];
+set "entry" "/other/comment";
+if metadata "INBOX" "${entry}" "x" { keep; }

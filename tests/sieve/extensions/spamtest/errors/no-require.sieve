@@ -1,0 +1,2 @@
+require "relational";
+if spamtest "0" { keep; }

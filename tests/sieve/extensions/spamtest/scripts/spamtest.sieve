@@ -1,0 +1,4 @@
+require ["spamtest", "relational", "comparator-i;ascii-numeric"];
+if spamtest :value "ge" :comparator "i;ascii-numeric" "3" {
+	discard;
+}

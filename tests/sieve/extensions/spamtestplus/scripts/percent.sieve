@@ -1,0 +1,6 @@
+require ["spamtestplus", "relational", "comparator-i;ascii-numeric"];
+if spamtest :percent :value "ge" :comparator "i;ascii-numeric" "50" {
+	discard;
+} elsif spamtest "0" {
+	keep;
+}

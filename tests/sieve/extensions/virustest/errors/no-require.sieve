@@ -1,0 +1,2 @@
+require "spamtest";
+if virustest "0" { keep; }
