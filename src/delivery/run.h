@@ -29,6 +29,7 @@
 
 struct sv_msg;
 struct sv_ext_def;
+struct sv_script_resolver;
 
 /* The recipient whose mail this is. */
 struct sv_user {
@@ -58,6 +59,9 @@ struct sv_run {
 	struct sv_store *store;
 	struct sv_submission *submit;
 	struct sv_log log;
+	/* the scripts include reaches (delivery/scripts.h; NULL: include
+	   is a runtime error) */
+	struct sv_script_resolver *resolver;
 	/* per-message extension state, by registry index */
 	void **ext_state;
 	size_t next_state;
@@ -87,6 +91,9 @@ void sv_run_logf(struct sv_run *run, enum sv_log_level level, const char *fmt, .
 struct sv_chain_script {
 	const struct sv_binary *bin;
 	const char *name;
+	/* its include key ("personal:NAME"; sv_vm_options.script_key), or
+	   NULL */
+	const char *key;
 };
 
 /* What a chain did, for the log line of the delivery. */

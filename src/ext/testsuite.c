@@ -31,6 +31,7 @@
 #include "delivery/maildir.h"
 #include "delivery/outbox.h"
 #include "delivery/run.h"
+#include "delivery/scripts.h"
 #include "ext/registry.h"
 #include "lib/alloc.h"
 #include "lib/utf8.h"
@@ -92,6 +93,9 @@ struct ts_state {
 	struct sv_outbox outbox;
 	struct sv_store *store;
 	struct sv_binary *slot;
+	/* include's folders (TESTSUITE.md): included/, included-global/ */
+	char *incdir[2];
+	struct sv_script_resolver resolver;
 	char **errors;
 	size_t nerrors;
 	/* blocks */
@@ -433,6 +437,12 @@ static void run_init(struct sv_run *run)
 	run->store = ts->store;
 	run->submit = sv_outbox_submission(&ts->outbox);
 	run->log.write = log_error;
+	/* each run loads its included scripts afresh; the test's source
+	   tree is never written */
+	sv_dlv_resolver_free(&ts->resolver);
+	sv_dlv_resolver_init(&ts->resolver, ts->incdir[0], ts->incdir[1], &ts->settings);
+	ts->resolver.no_save = true;
+	run->resolver = &ts->resolver;
 }
 
 static bool run_script(struct sv_binary *bin, struct sv_result *res)
@@ -903,6 +913,11 @@ static bool state_init(struct ts_state *t, const char *path, const char *workroo
 	} else {
 		t->dir = sv_strdup(".");
 	}
+	struct sv_buf inc = SV_BUF_INIT;
+	sv_buf_printf(&inc, "%s/included", t->dir);
+	t->incdir[0] = sv_buf_steal(&inc, NULL);
+	sv_buf_printf(&inc, "%s/included-global", t->dir);
+	t->incdir[1] = sv_buf_steal(&inc, NULL);
 	struct sv_buf w = SV_BUF_INIT, err = SV_BUF_INIT;
 	sv_buf_printf(&w, "%s/sieve-testsuite.XXXXXX", workroot);
 	if (!mkdtemp(w.p)) {
@@ -929,6 +944,9 @@ static bool state_init(struct ts_state *t, const char *path, const char *workroo
 static void state_free(struct ts_state *t)
 {
 	errors_clear();
+	sv_dlv_resolver_free(&t->resolver);
+	sv_free(t->incdir[0]);
+	sv_free(t->incdir[1]);
 	if (t->store)
 		t->store->close(t->store);
 	sv_outbox_free(&t->outbox);
