@@ -476,13 +476,28 @@ static void gen_cmd(struct sv_codegen *g, struct sv_ast_node *n)
 		sv_cg_generic(g, n);
 }
 
+/* The value of a test whose every part is known at compile time, else
+ * -1. anyof (header :matches ..., true) is true, but its header test
+ * still runs for the match variables it sets: only a test made of
+ * constants alone may go without code. */
+static int pure_const(struct sv_codegen *g, const struct sv_ast_node *t)
+{
+	if ((streq(t->id, "allof") || streq(t->id, "anyof") || streq(t->id, "not")) &&
+	    sv_vnode(t) && sv_vnode(t)->ext == sv_ext_core()) {
+		for (const struct sv_ast_node *s = t->tests; s; s = s->next)
+			if (pure_const(g, s) < 0)
+				return -1;
+	}
+	return sv_validator_const_value(g->v, t);
+}
+
 static void gen_cond(struct sv_codegen *g, struct sv_ast_node *t, bool sense, struct label *l)
 {
 	const char *id = t->id;
 	unsigned line = t->loc.line;
 	struct sv_vnode *vn = sv_vnode(t);
 	bool control = vn && (vn->cmd->flags & SV_CMDF_CONTROL) && vn->ext == sv_ext_core();
-	int cv = sv_validator_const_value(g->v, t);
+	int cv = pure_const(g, t);
 	if (cv >= 0) {
 		/* known at compile time (true, false, ihave, and what is made
 		   of them): no instruction, at most a jump */
@@ -547,8 +562,9 @@ static void gen_block(struct sv_codegen *g, struct sv_ast_node *n)
 			/* a link after a constant-true one is dead: nothing of
 			   it is generated */
 			bool decided = c->chain_true;
-			if (c->skip) {
-				/* constant false, or dead: nothing */
+			if (c->skip && (is_else || c->chain_true || pure_const(g, c->tests) >= 0)) {
+				/* dead, or constant false and made of constants
+				   only: nothing */
 			} else if (is_else) {
 				gen_block(g, c->block);
 			} else {
