@@ -32,7 +32,8 @@
 #include "vm/vm.h"
 
 enum { OP_INCLUDE, OP_RETURN };
-enum { INC_ONCE = 1, INC_OPTIONAL = 2 };
+/* optional operands of include, all flags */
+enum { OPT_PERSONAL, OPT_GLOBAL, OPT_ONCE, OPT_OPTIONAL };
 enum { SET_MAX_NESTING, SET_MAX_INCLUDES };
 
 static const struct sv_setting_info include_settings[] = {
@@ -149,21 +150,6 @@ static bool validate_global(struct sv_validator *v, struct sv_ast_node *n)
 
 /* ---- generation ---- */
 
-static void generate_include(struct sv_codegen *g, struct sv_ast_node *n)
-{
-	struct sv_vnode *vn = sv_vnode(n);
-	unsigned flags = 0;
-	if (sv_vnode_tag(n, "once"))
-		flags |= INC_ONCE;
-	if (sv_vnode_tag(n, "optional"))
-		flags |= INC_OPTIONAL;
-	const struct sv_ast_str *s = &vn->pos[0]->strs[0];
-	sv_cg_op(g, vn->ext, OP_INCLUDE, n->loc.line);
-	sv_cg_varint(g, sv_vnode_tag(n, "global") ? SV_SCRIPT_GLOBAL : SV_SCRIPT_PERSONAL);
-	sv_cg_varint(g, flags);
-	sv_cg_string_lit(g, s->s, s->len);
-}
-
 /* global only changes where the names are kept: no instruction */
 static void generate_global(struct sv_codegen *g, struct sv_ast_node *n)
 {
@@ -192,12 +178,9 @@ static const struct sv_namespace_def *const include_namespaces[] = {&global_name
 
 static bool verify_include(const struct sv_operands *ops, struct sv_buf *err)
 {
-	if (ops->pos[0].num > SV_SCRIPT_GLOBAL) {
-		sv_buf_puts(err, "include: unknown script location");
-		return false;
-	}
-	if (ops->pos[1].num > (INC_ONCE | INC_OPTIONAL)) {
-		sv_buf_puts(err, "include: unknown flags");
+	if (sv_ops_opt(ops, &sv_ext_include_def, OPT_PERSONAL) &&
+	    sv_ops_opt(ops, &sv_ext_include_def, OPT_GLOBAL)) {
+		sv_buf_puts(err, "include: both :personal and :global");
 		return false;
 	}
 	return true;
@@ -214,10 +197,13 @@ static uint64_t *include_count(struct sv_vm *vm)
 
 static enum sv_status op_include(struct sv_vm *vm, const struct sv_operands *ops)
 {
-	enum sv_script_location loc = (enum sv_script_location)ops->pos[0].num;
-	unsigned flags = (unsigned)ops->pos[1].num;
+	enum sv_script_location loc = sv_ops_opt(ops, &sv_ext_include_def, OPT_GLOBAL)
+					      ? SV_SCRIPT_GLOBAL
+					      : SV_SCRIPT_PERSONAL;
+	bool once = sv_ops_opt(ops, &sv_ext_include_def, OPT_ONCE) != NULL;
+	bool optional = sv_ops_opt(ops, &sv_ext_include_def, OPT_OPTIONAL) != NULL;
 	struct sv_str name;
-	enum sv_status st = sv_vm_string(vm, ops->pos[2].idx, &name);
+	enum sv_status st = sv_vm_string(vm, ops->pos[0].idx, &name);
 	if (st != SV_OK)
 		return st;
 	struct sv_buf why = SV_BUF_INIT;
@@ -230,7 +216,7 @@ static enum sv_status op_include(struct sv_vm *vm, const struct sv_operands *ops
 	struct sv_buf key = SV_BUF_INIT;
 	sv_buf_printf(&key, "%s:", sv_script_location_name(loc));
 	sv_buf_append(&key, name.p, name.len);
-	if ((flags & INC_ONCE) && sv_vm_was_included(vm, key.p)) {
+	if (once && sv_vm_was_included(vm, key.p)) {
 		sv_buf_free(&key);
 		return SV_OK; /* §3.2 :once: already included, not again */
 	}
@@ -254,7 +240,7 @@ static enum sv_status op_include(struct sv_vm *vm, const struct sv_operands *ops
 		st = sv_vm_error(vm, "include: no scripts can be included here");
 	} else {
 		st = sv_dlv_resolve(vm->run->resolver, loc, name.p, name.len, &bin, &missing, &why);
-		if (st != SV_OK && missing && (flags & INC_OPTIONAL))
+		if (st != SV_OK && missing && optional)
 			st = SV_OK; /* §3.2 :optional: a missing script is no error */
 		else if (st != SV_OK)
 			sv_vm_error(vm, "include: %s", why.p ? why.p : sv_status_name(st));
@@ -279,23 +265,24 @@ static enum sv_status op_return(struct sv_vm *vm, const struct sv_operands *ops)
 }
 
 static const struct sv_tag_def include_tags[] = {
-	{"personal", 0, 0xff, 1, NULL, NULL},
-	{"global", 0, 0xff, 1, NULL, NULL},
-	{"once", 0, 0xff, 0, NULL, NULL},
-	{"optional", 0, 0xff, 0, NULL, NULL},
+	{"personal", 0, OPT_PERSONAL, 1, NULL, NULL},
+	{"global", 0, OPT_GLOBAL, 1, NULL, NULL},
+	{"once", 0, OPT_ONCE, 0, NULL, NULL},
+	{"optional", 0, OPT_OPTIONAL, 0, NULL, NULL},
 	{NULL},
 };
+static const char *const include_opt_names[] = {"personal", "global", "once", "optional"};
 
 static const struct sv_cmd_def include_commands[] = {
 	{"include", SV_CMD_COMMAND, "s", .tags = include_tags, .op = OP_INCLUDE,
-	 .validate = validate_include, .generate = generate_include},
+	 .validate = validate_include},
 	{"return", SV_CMD_COMMAND, "", .op = OP_RETURN},
 	{"global", SV_CMD_COMMAND, "l", .validate = validate_global, .generate = generate_global},
 	{NULL},
 };
 
 static const struct sv_op_def include_ops[] = {
-	[OP_INCLUDE] = {"include", "nns", op_include, verify_include, false},
+	[OP_INCLUDE] = {"include", "sx", op_include, verify_include, false},
 	[OP_RETURN] = {"return", "", op_return, NULL, false},
 	{NULL},
 };
@@ -309,6 +296,8 @@ struct sv_ext_def sv_ext_include_def = {
 	.name = "include",
 	.commands = include_commands,
 	.ops = include_ops,
+	.opt_kinds = "ffff",
+	.opt_names = include_opt_names,
 	.namespaces = include_namespaces,
 	.settings = include_settings,
 	.free_state = free_state,
