@@ -223,6 +223,8 @@ static enum sv_status op_include(struct sv_vm *vm, const struct sv_operands *ops
 	uint64_t max_depth = sv_ext_setting(vm->settings, &sv_ext_include_def, SET_MAX_NESTING);
 	uint64_t max_count = sv_ext_setting(vm->settings, &sv_ext_include_def, SET_MAX_INCLUDES);
 	uint64_t *count = include_count(vm);
+	struct sv_script_resolver *resolver =
+	    vm->run && vm->run->resolver ? vm->run->resolver : vm->opts.resolver;
 	const struct sv_binary *bin = NULL;
 	bool missing = false;
 	if (sv_vm_is_active(vm, key.p)) {
@@ -236,10 +238,10 @@ static enum sv_status op_include(struct sv_vm *vm, const struct sv_operands *ops
 		st = sv_vm_error(vm, "include: more than %llu scripts included",
 				 (unsigned long long)max_count);
 		st = SV_LIMIT;
-	} else if (!vm->run || !vm->run->resolver) {
+	} else if (!resolver) {
 		st = sv_vm_error(vm, "include: no scripts can be included here");
 	} else {
-		st = sv_dlv_resolve(vm->run->resolver, loc, name.p, name.len, &bin, &missing, &why);
+		st = sv_dlv_resolve(resolver, loc, name.p, name.len, &bin, &missing, &why);
 		if (st != SV_OK && missing && optional)
 			st = SV_OK; /* §3.2 :optional: a missing script is no error */
 		else if (st != SV_OK)

@@ -95,7 +95,8 @@ struct ts_state {
 	struct sv_binary *slot;
 	/* include's folders (TESTSUITE.md): included/, included-global/ */
 	char *incdir[2];
-	struct sv_script_resolver resolver;
+	struct sv_script_resolver resolver;      /* of test_script_run and the like */
+	struct sv_script_resolver file_resolver; /* of the test file itself */
 	char **errors;
 	size_t nerrors;
 	/* blocks */
@@ -945,6 +946,7 @@ static void state_free(struct ts_state *t)
 {
 	errors_clear();
 	sv_dlv_resolver_free(&t->resolver);
+	sv_dlv_resolver_free(&t->file_resolver);
 	sv_free(t->incdir[0]);
 	sv_free(t->incdir[1]);
 	if (t->store)
@@ -1011,7 +1013,10 @@ static void run_case(const char *path)
 	}
 	set_message(NULL, initial_message, sizeof initial_message - 1);
 	struct sv_vm vm;
-	struct sv_vm_options vo = {.settings = &ts->settings};
+	/* include in the test file itself: its included/ folders too */
+	sv_dlv_resolver_init(&ts->file_resolver, ts->incdir[0], ts->incdir[1], &ts->settings);
+	ts->file_resolver.no_save = true;
+	struct sv_vm_options vo = {.settings = &ts->settings, .resolver = &ts->file_resolver};
 	fflush(stdout);
 	enum sv_status st = sv_vm_run(&vm, bin, ts->msg, &ts->env, &ts->result, &vo);
 	fflush(stdout);

@@ -20,6 +20,7 @@
 struct sv_msg;
 struct sv_result;
 struct sv_run; /* the delivery this run belongs to (delivery/run.h) */
+struct sv_script_resolver; /* delivery/scripts.h */
 
 /* The envelope of one delivery (RFC 5228 §5.4). NUL-terminated strings;
  * from "" is the null sender; NULL means unknown. */
@@ -115,6 +116,9 @@ struct sv_vm_options {
 	 * includes itself, directly or not, is an error): "personal:NAME"
 	 * or "global:NAME" as sv_vm_include keys it; NULL: none known. */
 	const char *script_key;
+	/* Where include finds scripts when the run has no resolver (the
+	 * test-suite runner's own file runs outside a delivery); NULL: none. */
+	struct sv_script_resolver *resolver;
 };
 
 /* What the frames of one run share (RFC 6609 §3: an included script
