@@ -89,6 +89,8 @@ enum conf_type {
 	  "folder of scripts run before the user's, in name order (empty: none)")                  \
 	X(SIEVE_AFTER, "sieve-after", T_PATH, "", NULL, 0, 0, F_EMPTY,                             \
 	  "folder of scripts run after the user's while the implicit keep holds (empty: none)")    \
+	X(SIEVE_GLOBAL, "sieve-global", T_PATH, "", NULL, 0, 0, F_EMPTY,                           \
+	  "folder of the scripts include :global reads (RFC 6609), never written (empty: none)")   \
 	X(SIEVE_LOG, "sieve-log", T_PATH, "", NULL, 0, 0, F_EMPTY,                                 \
 	  "the user's log of script errors (empty: the active script's path + \".log\")")          \
 	X(SENDMAIL, "sendmail", T_PROGRAM, "/usr/sbin/sendmail", NULL, 0, 0, 0,                    \
@@ -177,6 +179,7 @@ static char **str_slot(struct sv_conf *c, int id)
 	case C_SIEVE_ACTIVE: return &c->sieve_active;
 	case C_SIEVE_BEFORE: return &c->sieve_before;
 	case C_SIEVE_AFTER: return &c->sieve_after;
+	case C_SIEVE_GLOBAL: return &c->sieve_global;
 	case C_SIEVE_LOG: return &c->sieve_log;
 	case C_STATE_DIR: return &c->state_dir;
 	case C_METADATA: return &c->metadata;

@@ -51,6 +51,8 @@ struct sv_conf {
 	char *sieve_before;   /* sieve-before = (folder of global scripts run
 			       * first, in name order; "" none) */
 	char *sieve_after;    /* sieve-after = (same, run last) */
+	char *sieve_global;   /* sieve-global = (folder of include :global
+			       * scripts, never written; "" none) */
 	char *sieve_log;      /* sieve-log = (per-user log of script errors;
 			       * "": the active script's path + ".log") */
 	char *state_dir;      /* state-dir = ~/.sift (vacation, duplicate) */

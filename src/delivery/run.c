@@ -72,7 +72,8 @@ enum sv_status sv_dlv_run_chain(struct sv_run *run, const struct sv_chain_script
 		struct sv_vm_options vo = {.settings = &run->settings,
 					   .run = run,
 					   .trace = run->trace,
-					   .trace_ctx = run->trace_ctx};
+					   .trace_ctx = run->trace_ctx,
+					   .script_key = scripts[i].key};
 		enum sv_status st = sv_vm_run(&vm, scripts[i].bin, run->msg, &run->env, res, &vo);
 		if (rep)
 			rep->ran++;

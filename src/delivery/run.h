@@ -30,6 +30,7 @@
 struct sv_msg;
 struct sv_ext_def;
 struct sv_metadata;
+struct sv_script_resolver;
 
 /* The recipient whose mail this is. */
 struct sv_user {
@@ -62,6 +63,9 @@ struct sv_run {
 	/* annotations (delivery/metadata.h) for mboxmetadata and
 	   servermetadata; borrowed, NULL: none exist here */
 	struct sv_metadata *metadata;
+	/* the scripts include reaches (delivery/scripts.h; NULL: include
+	   is a runtime error) */
+	struct sv_script_resolver *resolver;
 	/* per-message extension state, by registry index */
 	void **ext_state;
 	size_t next_state;
@@ -91,6 +95,9 @@ void sv_run_logf(struct sv_run *run, enum sv_log_level level, const char *fmt, .
 struct sv_chain_script {
 	const struct sv_binary *bin;
 	const char *name;
+	/* its include key ("personal:NAME"; sv_vm_options.script_key), or
+	   NULL */
+	const char *key;
 };
 
 /* What a chain did, for the log line of the delivery. */

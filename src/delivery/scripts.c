@@ -105,7 +105,7 @@ enum sv_status sv_dlv_script_load(struct sv_dlv_script *s, const struct sv_setti
 	struct sv_script_options o = {
 	    .compile = {.settings = set},
 	    .use_cache = true,
-	    .save = !s->global,
+	    .save = !s->global && !s->no_save,
 	};
 	struct sv_diags diags;
 	sv_diags_init(&diags);
@@ -137,4 +137,77 @@ enum sv_status sv_dlv_script_load(struct sv_dlv_script *s, const struct sv_setti
 	sv_buf_free(&src);
 	sv_buf_free(&err);
 	return r;
+}
+
+/* ---- the include resolver ---- */
+
+void sv_dlv_resolver_init(struct sv_script_resolver *r, const char *personal,
+			  const char *global, const struct sv_settings *settings)
+{
+	memset(r, 0, sizeof *r);
+	r->dirs[SV_SCRIPT_PERSONAL] = personal;
+	r->dirs[SV_SCRIPT_GLOBAL] = global;
+	r->settings = settings;
+	sv_dlv_scripts_init(&r->loaded[0]);
+	sv_dlv_scripts_init(&r->loaded[1]);
+}
+
+void sv_dlv_resolver_free(struct sv_script_resolver *r)
+{
+	sv_dlv_scripts_free(&r->loaded[0]);
+	sv_dlv_scripts_free(&r->loaded[1]);
+	memset(r, 0, sizeof *r);
+}
+
+const char *sv_script_location_name(enum sv_script_location loc)
+{
+	return loc == SV_SCRIPT_GLOBAL ? "global" : "personal";
+}
+
+enum sv_status sv_dlv_resolve(struct sv_script_resolver *r, enum sv_script_location loc,
+			      const char *name, size_t len, const struct sv_binary **bin_r,
+			      bool *missing_r, struct sv_buf *err)
+{
+	*bin_r = NULL;
+	*missing_r = false;
+	if (loc != SV_SCRIPT_PERSONAL && loc != SV_SCRIPT_GLOBAL) {
+		sv_buf_puts(err, "unknown script location");
+		return SV_FAIL;
+	}
+	/* checked again here: a name may come from a binary of any origin */
+	if (!sv_script_name_check(name, len, err))
+		return SV_FAIL;
+	if (!r->dirs[loc] || !r->dirs[loc][0]) {
+		sv_buf_printf(err, "no folder of %s scripts is configured",
+			      sv_script_location_name(loc));
+		return SV_FAIL;
+	}
+	struct sv_buf path = SV_BUF_INIT;
+	sv_buf_printf(&path, "%s/", r->dirs[loc]);
+	sv_buf_append(&path, name, len);
+	sv_buf_puts(&path, ".sieve");
+	struct sv_dlv_scripts *ld = &r->loaded[loc];
+	for (size_t i = 0; i < ld->n; i++) {
+		if (strcmp(ld->v[i].path, path.p) == 0 && ld->v[i].bin) {
+			sv_buf_free(&path);
+			*bin_r = ld->v[i].bin;
+			return SV_OK;
+		}
+	}
+	sv_dlv_scripts_add_file(ld, path.p, loc == SV_SCRIPT_GLOBAL, false);
+	sv_buf_free(&path);
+	struct sv_dlv_script *s = &ld->v[ld->n - 1];
+	s->no_save = r->no_save;
+	enum sv_status st = sv_dlv_script_load(s, r->settings, err);
+	if (st != SV_OK) {
+		*missing_r = s->missing;
+		/* not kept: a later include tries again and says why again */
+		sv_free(s->path);
+		sv_free(s->name);
+		sv_bin_free(s->bin);
+		ld->n--;
+		return st;
+	}
+	*bin_r = s->bin;
+	return SV_OK;
 }

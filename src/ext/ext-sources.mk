@@ -23,4 +23,6 @@ libsiftcore_la_SOURCES += \
 	src/ext/spamtest.c \
 	src/ext/spamtestplus.c \
 	src/ext/virustest.c \
+	src/ext/ihave.c \
+	src/ext/include.c \
 	src/ext/testsuite.c

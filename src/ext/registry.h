@@ -92,6 +92,11 @@ struct sv_cmd_def {
 	/* Custom generation (may be NULL: the generic one emits op with the
 	 * positional arguments then the optional block). */
 	void (*generate)(struct sv_codegen *g, struct sv_ast_node *cmd);
+	/* A test whose value is known at compile time (ihave): 1 true, 0
+	 * false, -1 not known (may be NULL). Called after the test was
+	 * validated; a block under a constant-false test is neither
+	 * validated nor generated, and a constant test emits no code. */
+	int (*const_eval)(struct sv_validator *v, const struct sv_ast_node *t);
 };
 
 /* Decoded operands of one instruction (see vm.h). */
@@ -181,6 +186,10 @@ struct sv_namespace_def {
 	bool (*check)(const char *name, size_t len, bool assign, struct sv_buf *err);
 	/* Runtime value of a name. */
 	bool (*get)(struct sv_vm *vm, const char *name, size_t len, struct sv_buf *out);
+	/* Names in it are variables of the script ("global.x", RFC 6609
+	 * §3.5): the validator gives ns.name a variable slot of that name,
+	 * which set may assign; get is then not used. */
+	bool variables;
 };
 
 struct sv_action;

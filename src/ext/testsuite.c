@@ -35,6 +35,7 @@
 #include "delivery/metadata.h"
 #include "delivery/outbox.h"
 #include "delivery/run.h"
+#include "delivery/scripts.h"
 #include "ext/registry.h"
 #include "lib/alloc.h"
 #include "lib/utf8.h"
@@ -100,6 +101,10 @@ struct ts_state {
 	struct sv_metadata *metadata; /* test_imap_metadata_set's annotations */
 	struct sv_binary *slot;
 	time_t now; /* test_set "currentdate": the runs' "now" (0: the clock) */
+	/* include's folders (TESTSUITE.md): included/, included-global/ */
+	char *incdir[2];
+	struct sv_script_resolver resolver;      /* of test_script_run and the like */
+	struct sv_script_resolver file_resolver; /* of the test file itself */
 	char **errors;
 	size_t nerrors;
 	/* blocks */
@@ -470,6 +475,12 @@ static void run_init(struct sv_run *run)
 	run->log.write = log_error;
 	if (ts->now)
 		run->now = ts->now;
+	/* each run loads its included scripts afresh; the test's source
+	   tree is never written */
+	sv_dlv_resolver_free(&ts->resolver);
+	sv_dlv_resolver_init(&ts->resolver, ts->incdir[0], ts->incdir[1], &ts->settings);
+	ts->resolver.no_save = true;
+	run->resolver = &ts->resolver;
 }
 
 static bool run_script(struct sv_binary *bin, struct sv_result *res)
@@ -990,6 +1001,11 @@ static bool state_init(struct ts_state *t, const char *path, const char *workroo
 	} else {
 		t->dir = sv_strdup(".");
 	}
+	struct sv_buf inc = SV_BUF_INIT;
+	sv_buf_printf(&inc, "%s/included", t->dir);
+	t->incdir[0] = sv_buf_steal(&inc, NULL);
+	sv_buf_printf(&inc, "%s/included-global", t->dir);
+	t->incdir[1] = sv_buf_steal(&inc, NULL);
 	struct sv_buf w = SV_BUF_INIT, err = SV_BUF_INIT;
 	sv_buf_printf(&w, "%s/sieve-testsuite.XXXXXX", workroot);
 	if (!mkdtemp(w.p)) {
@@ -1017,6 +1033,10 @@ static bool state_init(struct ts_state *t, const char *path, const char *workroo
 static void state_free(struct ts_state *t)
 {
 	errors_clear();
+	sv_dlv_resolver_free(&t->resolver);
+	sv_dlv_resolver_free(&t->file_resolver);
+	sv_free(t->incdir[0]);
+	sv_free(t->incdir[1]);
 	if (t->store)
 		t->store->close(t->store);
 	if (t->metadata)
@@ -1085,7 +1105,11 @@ static void run_case(const char *path)
 	struct sv_run run;
 	run_init(&run);
 	struct sv_vm vm;
-	struct sv_vm_options vo = {.settings = &ts->settings, .run = &run};
+	/* include in the test file itself: its included/ folders too */
+	sv_dlv_resolver_init(&ts->file_resolver, ts->incdir[0], ts->incdir[1], &ts->settings);
+	ts->file_resolver.no_save = true;
+	struct sv_vm_options vo = {.settings = &ts->settings, .run = &run,
+	                           .resolver = &ts->file_resolver};
 	fflush(stdout);
 	enum sv_status st = sv_vm_run(&vm, bin, ts->msg, &ts->env, &ts->result, &vo);
 	fflush(stdout);

@@ -26,7 +26,8 @@ static bool validate_modifiers(struct sv_validator *v, struct sv_ast_node *n);
 static bool validate_set(struct sv_validator *v, struct sv_ast_node *n)
 {
 	const struct sv_ast_str *name = &sv_vnode(n)->pos[0]->strs[0];
-	if (!sv_var_name_valid(name->s, name->len)) {
+	/* an identifier, or global.x when include is required (RFC 6609 §3.5) */
+	if (!sv_validator_assignable(v, name->s, name->len)) {
 		if (memchr(name->s, '.', name->len))
 			sv_validator_error(v, name->loc,
 					   "cannot assign to '%s': not a variable of the script",

@@ -64,6 +64,8 @@ struct sv_ast_node {
 	const void *def;        /* the command's or test's descriptor */
 	void *vdata;            /* the validator's notes for codegen */
 	bool skip;              /* constant-false: neither validated nor generated */
+	bool chain_true;        /* if/elsif: this link or an earlier one of its
+				   chain is constant true (later links are dead) */
 };
 
 struct sv_ast {

@@ -20,8 +20,6 @@ static inline bool streq(const char *a, const char *b)
 	return a[0] == b[0] && strcmp(a, b) == 0;
 }
 
-int sv_ast_const_value(const struct sv_ast_node *t);
-
 enum { CORE_JMP = 0, CORE_JMPT = 1, CORE_JMPF = 2 };
 #define JUMP_WIDTH 5
 
@@ -250,6 +248,15 @@ static void tpl_ns(void *ctx, const struct sv_ext_def *ext, unsigned nsidx,
 		   const struct sv_namespace_def *ns, const char *name, size_t len)
 {
 	struct tpl_ctx *t = ctx;
+	if (ns->variables) {
+		/* ${global.x} is the script's variable "global.x" */
+		struct sv_buf full = SV_BUF_INIT;
+		sv_buf_printf(&full, "%s.", ns->name);
+		sv_buf_append(&full, name, len);
+		tpl_var(ctx, full.p, full.len);
+		sv_buf_free(&full);
+		return;
+	}
 	buf_u8(t->parts, SV_TPL_NS);
 	buf_u8(t->parts, (uint8_t)sv_cg_slot(t->g, ext));
 	buf_varint(t->parts, nsidx);
@@ -469,17 +476,32 @@ static void gen_cmd(struct sv_codegen *g, struct sv_ast_node *n)
 		sv_cg_generic(g, n);
 }
 
+/* The value of a test whose every part is known at compile time, else
+ * -1. anyof (header :matches ..., true) is true, but its header test
+ * still runs for the match variables it sets: only a test made of
+ * constants alone may go without code. */
+static int pure_const(struct sv_codegen *g, const struct sv_ast_node *t)
+{
+	if ((streq(t->id, "allof") || streq(t->id, "anyof") || streq(t->id, "not")) &&
+	    sv_vnode(t) && sv_vnode(t)->ext == sv_ext_core()) {
+		for (const struct sv_ast_node *s = t->tests; s; s = s->next)
+			if (pure_const(g, s) < 0)
+				return -1;
+	}
+	return sv_validator_const_value(g->v, t);
+}
+
 static void gen_cond(struct sv_codegen *g, struct sv_ast_node *t, bool sense, struct label *l)
 {
 	const char *id = t->id;
 	unsigned line = t->loc.line;
 	struct sv_vnode *vn = sv_vnode(t);
 	bool control = vn && (vn->cmd->flags & SV_CMDF_CONTROL) && vn->ext == sv_ext_core();
-	if (control && streq(id, "true")) {
-		if (sense)
-			emit_jump(g, CORE_JMP, l, line);
-	} else if (control && streq(id, "false")) {
-		if (!sense)
+	int cv = pure_const(g, t);
+	if (cv >= 0) {
+		/* known at compile time (true, false, ihave, and what is made
+		   of them): no instruction, at most a jump */
+		if (cv == (int)sense)
 			emit_jump(g, CORE_JMP, l, line);
 	} else if (control && streq(id, "not")) {
 		gen_cond(g, t->tests, !sense, l);
@@ -505,6 +527,18 @@ static void gen_cond(struct sv_codegen *g, struct sv_ast_node *t, bool sense, st
 	}
 }
 
+static void gen_block(struct sv_codegen *g, struct sv_ast_node *n);
+
+/* The block of an if/elsif: with what its test makes available
+ * (ihave) enabled, as the validator had it. */
+static void gen_guarded(struct sv_codegen *g, struct sv_ast_node *c)
+{
+	struct sv_vscope sc;
+	sv_validator_scope_enter(g->v, c->ntests == 1 ? c->tests : NULL, &sc);
+	gen_block(g, c->block);
+	sv_validator_scope_leave(g->v, &sc);
+}
+
 static void gen_block(struct sv_codegen *g, struct sv_ast_node *n)
 {
 	while (n) {
@@ -523,16 +557,22 @@ static void gen_block(struct sv_codegen *g, struct sv_ast_node *n)
 		for (;;) {
 			bool is_else = streq(c->id, "else");
 			struct sv_ast_node *next = c->next;
-			bool more = next && sv_vnode(next) &&
-				    (streq(next->id, "elsif") || streq(next->id, "else"));
-			if (is_else) {
+			bool more = next && (streq(next->id, "elsif") || streq(next->id, "else")) &&
+				    (sv_vnode(next) || next->skip);
+			/* a link after a constant-true one is dead: nothing of
+			   it is generated */
+			bool decided = c->chain_true;
+			if (c->skip && (is_else || c->chain_true || pure_const(g, c->tests) >= 0)) {
+				/* dead, or constant false and made of constants
+				   only: nothing */
+			} else if (is_else) {
 				gen_block(g, c->block);
 			} else {
 				struct label skip = {0};
 				gen_cond(g, c->tests, false, &skip);
 				if (!c->skip)
-					gen_block(g, c->block);
-				if (more)
+					gen_guarded(g, c);
+				if (more && !decided)
 					emit_jump(g, CORE_JMP, &end, c->end.line ? c->end.line : c->loc.line);
 				label_place(g, &skip);
 			}
@@ -545,7 +585,6 @@ static void gen_block(struct sv_codegen *g, struct sv_ast_node *n)
 		label_place(g, &end);
 	}
 }
-
 
 struct sv_codegen *sv_codegen_begin(struct sv_validator *v, size_t srclen,
 				    struct sv_diags *diags)

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "lib/alloc.h"
+#include "lib/utf8.h"
 
 void sv_script_binary_path(const char *path, struct sv_buf *out)
 {
@@ -92,4 +93,32 @@ out:
 	}
 	sv_settings_free(&defaults);
 	return st;
+}
+
+bool sv_script_name_check(const char *name, size_t len, struct sv_buf *why)
+{
+	const char *reason = NULL;
+	if (len == 0)
+		reason = "a script name cannot be empty";
+	else if (len > SV_SCRIPT_NAME_MAX)
+		reason = "a script name is at most 255 bytes";
+	else if (memchr(name, '/', len))
+		reason = "a script name cannot contain '/'";
+	else if (name[0] == '.')
+		reason = "a script name cannot start with '.'";
+	else if (!sv_utf8_valid(name, len))
+		reason = "a script name must be valid UTF-8";
+	for (size_t i = 0; !reason && i < len;) {
+		uint32_t cp;
+		size_t n = sv_utf8_decode(name + i, len - i, &cp);
+		if (n == 0)
+			n = 1;
+		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 ||
+		    cp == 0x2029)
+			reason = "a script name cannot contain control characters";
+		i += n;
+	}
+	if (reason && why)
+		sv_buf_puts(why, reason);
+	return !reason;
 }

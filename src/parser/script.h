@@ -39,6 +39,18 @@ enum sv_status sv_script_open(const char *path, const struct sv_script_options *
  * the name alone decides). */
 bool sv_script_is_binary(const char *path, const char *data, size_t len);
 
+/* Bytes a script name may have (include, RFC 6609). */
+#define SV_SCRIPT_NAME_MAX 255
+
+/*
+ * Is this a script name include may take (RFC 6609 §3.1, with RFC 5804
+ * §1.6's rules for names): not empty, at most SV_SCRIPT_NAME_MAX bytes,
+ * valid UTF-8 without control characters (C0, DEL, C1, U+2028/2029),
+ * and a name, never a path: no '/' and no leading '.', so that it cannot
+ * leave its folder. False with the reason in why (may be NULL).
+ */
+bool sv_script_name_check(const char *name, size_t len, struct sv_buf *why);
+
 /* The .svbin path for a script path (".sieve" replaced, else appended). */
 void sv_script_binary_path(const char *path, struct sv_buf *out);
 

@@ -57,6 +57,10 @@ void sv_validator_free(struct sv_validator *v)
 	for (size_t i = 0; i < v->nvars; i++)
 		sv_free(v->vars[i]);
 	sv_free(v->vars);
+	for (size_t i = 0; i < v->naliases; i++)
+		sv_free(v->aliases[i]);
+	sv_free(v->aliases);
+	v->aliases = NULL;
 	sv_free(v->enabled);
 	sv_free(v->order);
 	v->vars = NULL;
@@ -64,8 +68,41 @@ void sv_validator_free(struct sv_validator *v)
 	v->order = NULL;
 }
 
+bool sv_validator_var_known(const struct sv_validator *v, const char *name, size_t len)
+{
+	for (size_t i = 0; i < v->nvars; i++)
+		if (sv_ascii_ieq(v->vars[i], strlen(v->vars[i]), name, len))
+			return true;
+	return false;
+}
+
+void sv_validator_var_alias(struct sv_validator *v, const char *name, size_t len,
+			    const char *target, size_t tlen)
+{
+	for (size_t i = 0; i < v->naliases; i += 2)
+		if (sv_ascii_ieq(v->aliases[i], strlen(v->aliases[i]), name, len))
+			return;
+	if (v->naliases + 2 > v->capaliases) {
+		v->capaliases = v->capaliases ? v->capaliases * 2 : 16;
+		v->aliases = sv_realloc(v->aliases, v->capaliases * sizeof *v->aliases);
+	}
+	char *a = sv_strndup(name, len), *t = sv_strndup(target, tlen);
+	for (size_t i = 0; i < len; i++)
+		a[i] = (char)sv_ascii_lower((unsigned char)a[i]);
+	for (size_t i = 0; i < tlen; i++)
+		t[i] = (char)sv_ascii_lower((unsigned char)t[i]);
+	v->aliases[v->naliases++] = a;
+	v->aliases[v->naliases++] = t;
+}
+
 int sv_validator_var(struct sv_validator *v, const char *name, size_t len, struct sv_loc loc)
 {
+	for (size_t i = 0; i < v->naliases; i += 2)
+		if (sv_ascii_ieq(v->aliases[i], strlen(v->aliases[i]), name, len)) {
+			name = v->aliases[i + 1];
+			len = strlen(name);
+			break;
+		}
 	for (size_t i = 0; i < v->nvars; i++)
 		if (sv_ascii_ieq(v->vars[i], strlen(v->vars[i]), name, len))
 			return (int)i;
@@ -245,11 +282,52 @@ static void note_var(void *ctx, const char *name, size_t len)
 	sv_validator_var(v, name, len, (struct sv_loc){0, 0, 0});
 }
 
+/* ${global.x}: a variable of the script named "global.x" */
+static void note_ns_var(void *ctx, const struct sv_ext_def *ext, unsigned nsidx,
+			const struct sv_namespace_def *ns, const char *name, size_t len)
+{
+	(void)ext;
+	(void)nsidx;
+	if (!ns->variables)
+		return;
+	struct sv_validator *v = ctx;
+	struct sv_buf full = SV_BUF_INIT;
+	sv_buf_printf(&full, "%s.", ns->name);
+	sv_buf_append(&full, name, len);
+	sv_validator_var(v, full.p, full.len, (struct sv_loc){0, 0, 0});
+	sv_buf_free(&full);
+}
+
+bool sv_validator_assignable(const struct sv_validator *v, const char *name, size_t len)
+{
+	if (sv_var_name_valid(name, len))
+		return true;
+	const char *dot = memchr(name, '.', len);
+	if (!dot)
+		return false;
+	size_t nl = (size_t)(dot - name);
+	for (size_t k = 0; k < v->norder; k++) {
+		const struct sv_ext_def *e = v->order[k];
+		for (unsigned j = 0; e->namespaces && e->namespaces[j]; j++) {
+			const struct sv_namespace_def *ns = e->namespaces[j];
+			if (!ns->variables || strlen(ns->name) != nl ||
+			    !sv_ascii_ieq(ns->name, nl, name, nl))
+				continue;
+			struct sv_buf err = SV_BUF_INIT;
+			bool ok = sv_var_name_valid(dot + 1, len - nl - 1) &&
+				  (!ns->check || ns->check(dot + 1, len - nl - 1, true, &err));
+			sv_buf_free(&err);
+			return ok;
+		}
+	}
+	return false;
+}
+
 static bool check_template(struct sv_validator *v, const struct sv_ast_str *s)
 {
 	if (!v->templates || !memchr(s->s, '$', s->len))
 		return true;
-	struct sv_tpl_visitor vis = {.var = note_var, .ctx = v};
+	struct sv_tpl_visitor vis = {.var = note_var, .ns = note_ns_var, .ctx = v};
 	struct sv_buf err = SV_BUF_INIT;
 	bool ok = sv_tpl_scan(v, s->s, s->len, &vis, &err);
 	if (!ok)
@@ -924,21 +1002,22 @@ static bool check_args(struct sv_validator *v, struct sv_ast_node *n, const stru
 static bool validate_test(struct sv_validator *v, struct sv_ast_node *t);
 static void validate_block(struct sv_validator *v, struct sv_ast_node *list);
 
-static int const_value(const struct sv_ast_node *t)
+/* 1 true, 0 false, -1 not known at compile time. A test with errors
+ * (no notes) is not known. */
+static int const_value(struct sv_validator *v, const struct sv_ast_node *t)
 {
-	/* 1 true, 0 false, -1 not constant */
 	if (streq(t->id, "true") && !t->args && !t->tests)
 		return 1;
 	if (streq(t->id, "false") && !t->args && !t->tests)
 		return 0;
 	if (streq(t->id, "not") && t->ntests == 1 && !t->test_list) {
-		int c = const_value(t->tests);
+		int c = const_value(v, t->tests);
 		return c < 0 ? -1 : !c;
 	}
 	if (streq(t->id, "allof") && t->test_list) {
 		bool all_true = true;
 		for (const struct sv_ast_node *s = t->tests; s; s = s->next) {
-			int c = const_value(s);
+			int c = const_value(v, s);
 			if (c == 0)
 				return 0;
 			if (c < 0)
@@ -949,7 +1028,7 @@ static int const_value(const struct sv_ast_node *t)
 	if (streq(t->id, "anyof") && t->test_list) {
 		bool all_false = true;
 		for (const struct sv_ast_node *s = t->tests; s; s = s->next) {
-			int c = const_value(s);
+			int c = const_value(v, s);
 			if (c == 1)
 				return 1;
 			if (c < 0)
@@ -957,13 +1036,103 @@ static int const_value(const struct sv_ast_node *t)
 		}
 		return all_false ? 0 : -1;
 	}
+	const struct sv_vnode *vn = sv_vnode(t);
+	if (vn && vn->cmd && vn->cmd->const_eval)
+		return vn->cmd->const_eval(v, t);
 	return -1;
 }
 
-int sv_ast_const_value(const struct sv_ast_node *t);
-int sv_ast_const_value(const struct sv_ast_node *t)
+int sv_validator_const_value(struct sv_validator *v, const struct sv_ast_node *t)
 {
-	return const_value(t);
+	return const_value(v, t);
+}
+
+/* ---- extensions a test makes available in its block (RFC 5463 §4) ---- */
+
+void sv_validator_enable(struct sv_validator *v, struct sv_ext_def *e)
+{
+	if (!v->enabled[e->index]) {
+		v->enabled[e->index] = true;
+		v->order[v->norder++] = e;
+	}
+	for (size_t k = 0; e->implies && e->implies[k]; k++) {
+		struct sv_ext_def *ie = sv_ext_find(e->implies[k], strlen(e->implies[k]));
+		if (ie && !v->enabled[ie->index]) {
+			v->enabled[ie->index] = true;
+			v->order[v->norder++] = ie;
+		}
+	}
+	if (e->on_require)
+		e->on_require(v);
+}
+
+/* The tests whose truth the block's entry guarantees: t itself, and the
+ * members of an allof (a not or an anyof guarantees none of its own). */
+static void scope_collect(struct sv_validator *v, const struct sv_ast_node *t, bool *any)
+{
+	const struct sv_vnode *vn = sv_vnode(t);
+	if (streq(t->id, "allof") && t->test_list) {
+		for (const struct sv_ast_node *s = t->tests; s; s = s->next)
+			scope_collect(v, s, any);
+		return;
+	}
+	if (!vn)
+		return;
+	for (size_t i = 0; i < vn->nimplies; i++) {
+		if (v->enabled[vn->implies[i]->index])
+			continue;
+		*any = true;
+		sv_validator_enable(v, vn->implies[i]);
+	}
+}
+
+void sv_validator_scope_enter(struct sv_validator *v, const struct sv_ast_node *t,
+			      struct sv_vscope *sc)
+{
+	size_t n = sv_ext_count();
+	sc->active = false;
+	sc->enabled = NULL;
+	if (!t)
+		return;
+	bool *saved = sv_malloc(n * sizeof *saved);
+	memcpy(saved, v->enabled, n * sizeof *saved);
+	sc->norder = v->norder;
+	sc->templates = v->templates;
+	sc->encoded_chars = v->encoded_chars;
+	bool any = false;
+	scope_collect(v, t, &any);
+	if (!any) {
+		sv_free(saved);
+		return;
+	}
+	sc->enabled = saved;
+	sc->active = true;
+}
+
+void sv_validator_scope_leave(struct sv_validator *v, struct sv_vscope *sc)
+{
+	if (!sc->active)
+		return;
+	memcpy(v->enabled, sc->enabled, sv_ext_count() * sizeof *v->enabled);
+	v->norder = sc->norder;
+	v->templates = sc->templates;
+	v->encoded_chars = sc->encoded_chars;
+	sv_free(sc->enabled);
+	sc->enabled = NULL;
+	sc->active = false;
+}
+
+bool sv_validator_offers(const struct sv_validator *v, const char *name, size_t len)
+{
+	const struct sv_ext_def *e = sv_ext_find(name, len);
+	if (!e)
+		return false;
+	if (e->always || !e->hidden)
+		return true;
+	for (size_t k = 0; v->offered && v->offered[k]; k++)
+		if (strcmp(v->offered[k], e->name) == 0)
+			return true;
+	return false;
 }
 
 static bool lookup(struct sv_validator *v, struct sv_ast_node *n, enum sv_cmd_kind kind,
@@ -1086,19 +1255,7 @@ static void do_require(struct sv_validator *v, struct sv_ast_node *n)
 			unknown++;
 			continue;
 		}
-		if (!v->enabled[e->index]) {
-			v->enabled[e->index] = true;
-			v->order[v->norder++] = e;
-		}
-		for (size_t k = 0; e->implies && e->implies[k]; k++) {
-			struct sv_ext_def *ie = sv_ext_find(e->implies[k], strlen(e->implies[k]));
-			if (ie && !v->enabled[ie->index]) {
-				v->enabled[ie->index] = true;
-				v->order[v->norder++] = ie;
-			}
-		}
-		if (e->on_require)
-			e->on_require(v);
+		sv_validator_enable(v, e);
 	}
 }
 
@@ -1196,6 +1353,14 @@ static void validate_command(struct sv_validator *v, struct sv_ast_node *n,
 	bool found = lookup(v, n, SV_CMD_COMMAND, &cmd, &ext);
 	bool ok = found;
 	int cv = -1;
+	bool link = found && ext == sv_ext_core() && (streq(cmd->id, "elsif") || streq(cmd->id, "else"));
+	if (link && prev && !prev->broken && prev->chain_true) {
+		/* an earlier link of the chain is constant true: this one is
+		   dead, neither validated nor generated (RFC 5463 §4) */
+		n->skip = true;
+		n->chain_true = true;
+		return;
+	}
 	if (found) {
 		split_missing_block(v, n, cmd);
 		ok = check_args(v, n, cmd, ext);
@@ -1219,8 +1384,10 @@ static void validate_command(struct sv_validator *v, struct sv_ast_node *n,
 			for (struct sv_ast_node *t = n->tests; t; t = t->next)
 				ok = validate_test(v, t) && ok;
 			if (n->ntests == 1)
-				cv = const_value(n->tests);
+				cv = const_value(v, n->tests);
 		}
+		n->chain_true = cv == 1 && ext == sv_ext_core() &&
+				(streq(cmd->id, "if") || streq(cmd->id, "elsif"));
 		if (cmd->block == SV_BLOCK_REQUIRED && !n->has_block) {
 			sv_validator_error(v, n->loc, "the %s command needs a block", cmd->id);
 			ok = false;
@@ -1236,9 +1403,15 @@ static void validate_command(struct sv_validator *v, struct sv_ast_node *n,
 			n->skip = true; /* constant false: neither validated nor generated */
 			return;
 		}
+		/* RFC 5463 §4: what ihave found is available in its block */
+		struct sv_vscope sc;
+		sv_validator_scope_enter(v, found && n->ntests == 1 ? n->tests : NULL, &sc);
+		if (sc.active && v->encoded_chars && !sc.encoded_chars)
+			walk_strings(v, n->block);
 		v->depth++;
 		validate_block(v, n->block);
 		v->depth--;
+		sv_validator_scope_leave(v, &sc);
 	}
 }
 

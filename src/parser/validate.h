@@ -39,6 +39,19 @@ struct sv_vnode {
 	struct sv_ast_arg *pos[8];
 	size_t npos;
 	void *data;                     /* the command's own notes */
+	/* A test: the extensions it makes available in the block it guards
+	   when true (ihave, RFC 5463 §4), set by its validate hook. */
+	struct sv_ext_def **implies;
+	size_t nimplies;
+};
+
+/* What entering a block guarded by a test with implied extensions
+ * changed, to be undone on leaving it (validator and code generator). */
+struct sv_vscope {
+	bool *enabled;
+	size_t norder;
+	bool templates, encoded_chars;
+	bool active;
 };
 
 struct sv_validator {
@@ -55,6 +68,10 @@ struct sv_validator {
 	/* variables: lowercased names, slot = index */
 	char **vars;
 	size_t nvars, capvars;
+	/* names stored under another variable's name (include's global
+	   command: x is "global.x"), lowercased, in pairs */
+	char **aliases;
+	size_t naliases, capaliases;
 	/* state while walking */
 	bool seen_non_require;
 	bool lost_require;              /* a require was lost to a syntax error:
@@ -95,6 +112,29 @@ const char *sv_validator_quote(struct sv_validator *v, const char *s, size_t len
 /* The slot of a variable name (created on first use); -1 when the script
  * already has as many variables as allowed (an error is reported). */
 int sv_validator_var(struct sv_validator *v, const char *name, size_t len, struct sv_loc loc);
+/* Is the name a variable the script has already used (a slot exists)? */
+bool sv_validator_var_known(const struct sv_validator *v, const char *name, size_t len);
+/* From now on the variable name is stored under target (lowercased):
+ * ${name} and set "name" reach target's slot. */
+void sv_validator_var_alias(struct sv_validator *v, const char *name, size_t len,
+			    const char *target, size_t tlen);
+/* Is name a variable set may assign: an identifier, or ns.name of a
+ * namespace of variables (registry.h) the script required? */
+bool sv_validator_assignable(const struct sv_validator *v, const char *name, size_t len);
+/* Would require accept this capability here (known and offered)? */
+bool sv_validator_offers(const struct sv_validator *v, const char *name, size_t len);
+/* Enable an extension as require does (ihave's block, RFC 5463 §4). */
+void sv_validator_enable(struct sv_validator *v, struct sv_ext_def *e);
+
+/* Enter the block of an if or elsif whose test is t: the extensions t
+ * implies (directly, or through allof) are enabled until leave. */
+void sv_validator_scope_enter(struct sv_validator *v, const struct sv_ast_node *t,
+			      struct sv_vscope *sc);
+void sv_validator_scope_leave(struct sv_validator *v, struct sv_vscope *sc);
+/* The value of a test known at compile time: 1 true, 0 false, -1 not
+ * known (true, false, not, allof, anyof, and tests with const_eval). */
+int sv_validator_const_value(struct sv_validator *v, const struct sv_ast_node *t);
+
 /* Notes of a node. */
 static inline struct sv_vnode *sv_vnode(const struct sv_ast_node *n)
 {

@@ -36,6 +36,7 @@
 #include "delivery/run.h"
 #include "delivery/scripts.h"
 #include "lib/alloc.h"
+#include "parser/compile.h"
 #include "mail/message.h"
 #include "tools/common.h"
 #include "vm/result.h"
@@ -436,6 +437,23 @@ static const char *status_code(const char *why, const char *def)
 
 /* ---- main ---- */
 
+/* The include key of the user's active script when it lives in the
+ * folder include :personal reads (RFC 6609 §3.2: a script including
+ * itself is a cycle); nothing otherwise. */
+static void personal_key(const char *script, const char *dir, struct sv_buf *key)
+{
+	char *rs = realpath(script, NULL), *rd = realpath(dir, NULL);
+	char *slash = rs ? strrchr(rs, '/') : NULL;
+	if (slash && rd && (size_t)(slash - rs) == strlen(rd) && strncmp(rs, rd, strlen(rd)) == 0) {
+		struct sv_buf name = SV_BUF_INIT;
+		sv_script_name(rs, &name);
+		sv_buf_printf(key, "personal:%s", name.p ? name.p : "");
+		sv_buf_free(&name);
+	}
+	free(rs);
+	free(rd);
+}
+
 static bool expand(const char *tmpl, const char *domain, struct sv_buf *out)
 {
 	struct sv_buf err = SV_BUF_INIT;
@@ -605,6 +623,18 @@ static int deliver(void)
 		sv_buf_free(&p3);
 	}
 
+	/* the scripts include reaches (RFC 6609): the user's folder, whose
+	   .svbin files are written, and the admin's, never written */
+	struct sv_buf incp = SV_BUF_INIT, incg = SV_BUF_INIT, key = SV_BUF_INIT;
+	struct sv_script_resolver resolver;
+	bool has_p = L.conf.sieve_dir && *L.conf.sieve_dir && expand(L.conf.sieve_dir, domain, &incp);
+	bool has_g = L.conf.sieve_global && *L.conf.sieve_global &&
+		     expand(L.conf.sieve_global, domain, &incg);
+	sv_dlv_resolver_init(&resolver, has_p ? incp.p : NULL, has_g ? incg.p : NULL, &L.settings);
+	run.resolver = &resolver;
+	if (has_p && personal)
+		personal_key(personal, incp.p, &key);
+
 	/* the services */
 	struct sv_store *store = NULL;
 	struct sv_submission *sub = NULL;
@@ -665,7 +695,8 @@ static int deliver(void)
 			struct sv_buf text = SV_BUF_INIT;
 			enum sv_status st = sv_dlv_script_load(s, &L.settings, &text);
 			if (st == SV_OK) {
-				chain[nchain++] = (struct sv_chain_script){s->bin, s->name};
+				chain[nchain++] = (struct sv_chain_script){
+				    s->bin, s->name, !s->global && key.len ? key.p : NULL};
 				if (s->stale)
 					logf_(LOG_WARNING,
 					      "global script %s has no current binary: compiled for "
@@ -789,6 +820,10 @@ static int deliver(void)
 	sv_buf_free(&mdu);
 	sv_buf_free(&mds);
 	sv_dlv_scripts_free(&scripts);
+	sv_dlv_resolver_free(&resolver);
+	sv_buf_free(&incp);
+	sv_buf_free(&incg);
+	sv_buf_free(&key);
 	sv_run_free(&run);
 	sv_msg_free(m);
 	sv_buf_free(&loc);

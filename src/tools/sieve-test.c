@@ -10,6 +10,8 @@
  * recipient after aliasing (defaults to -a). Without -f/-a the envelope is
  * taken from each message (Return-Path; Delivered-To, X-Original-To, To).
  * --batch prints one line per message: its name, a tab, the actions.
+ * include (RFC 6609) reads personal scripts from -P DIR (default: the
+ * script's folder) and global ones from -G DIR; nothing is written.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -25,6 +27,7 @@
 #include "lib/alloc.h"
 
 #include "delivery/run.h"
+#include "delivery/scripts.h"
 #include "mail/message.h"
 #include "parser/script.h"
 #include "tools/common.h"
@@ -37,6 +40,7 @@ struct ctx {
 	const char *from, *to, *final_to;
 	FILE *trace;
 	bool batch;
+	struct sv_script_resolver resolver;
 };
 
 static void trace_fn(void *p, unsigned line, const char *what, bool outcome)
@@ -63,7 +67,8 @@ static int run_one(struct ctx *c, const char *name, const char *data, size_t len
 		run.trace_ctx = c;
 		fprintf(c->trace, "## %s\n", name);
 	}
-	struct sv_chain_script script = {c->bin, c->bin->name};
+	run.resolver = &c->resolver;
+	struct sv_chain_script script = {c->bin, c->bin->name, NULL};
 	struct sv_chain_report rep = {0};
 	enum sv_status st = sv_dlv_run_chain(&run, &script, 1, &res, &rep);
 	struct sv_buf out = SV_BUF_INIT;
@@ -274,6 +279,8 @@ static void usage(FILE *f)
 	      "  -r FINAL       final recipient after aliasing (default: -a)\n"
 	      "  -t FILE        trace every test with its line and outcome (- = stdout)\n"
 	      "  -o key=value   change a setting\n"
+	      "  -P DIR         folder of include :personal scripts (default: the script's)\n"
+	      "  -G DIR         folder of include :global scripts (default: none)\n"
 	      "  --batch PATH   run over a Maildir, an mbox or a folder of *.eml files,\n"
 	      "                 one line per message: name, tab, actions\n",
 	      f);
@@ -289,14 +296,16 @@ int main(int argc, char **argv)
 	};
 	struct ctx c = {0};
 	sv_settings_init(&c.settings);
-	const char *batch = NULL, *tracefile = NULL;
+	const char *batch = NULL, *tracefile = NULL, *pdir = NULL, *gdir = NULL;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "f:a:r:t:o:c:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:a:r:t:o:c:P:G:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': c.from = optarg; break;
 		case 'a': c.to = optarg; break;
 		case 'r': c.final_to = optarg; break;
 		case 't': tracefile = optarg; break;
+		case 'P': pdir = optarg; break;
+		case 'G': gdir = optarg; break;
 		case 'c': break;
 		case 'o':
 			if (!tool_setting("sieve-test", &c.settings, optarg))
@@ -338,6 +347,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sv_buf_free(&src);
+	struct sv_buf sdir = SV_BUF_INIT;
+	if (!pdir) {
+		const char *slash = strrchr(script, '/');
+		if (slash)
+			sv_buf_append(&sdir, script, slash == script ? 1 : (size_t)(slash - script));
+		else
+			sv_buf_puts(&sdir, ".");
+		pdir = sdir.p;
+	}
+	sv_dlv_resolver_init(&c.resolver, pdir, gdir, &c.settings);
+	c.resolver.no_save = true; /* a dry run writes nothing */
 	if (tracefile) {
 		c.trace = strcmp(tracefile, "-") == 0 ? stdout : fopen(tracefile, "w");
 		if (!c.trace) {
@@ -374,6 +394,8 @@ int main(int argc, char **argv)
 	}
 	if (c.trace && c.trace != stdout)
 		fclose(c.trace);
+	sv_dlv_resolver_free(&c.resolver);
+	sv_buf_free(&sdir);
 	sv_bin_free(c.bin);
 	sv_diags_free(&diags);
 	sv_buf_free(&err);

@@ -53,10 +53,11 @@ int sv_vm_slot_of(const struct sv_vm *vm, const struct sv_ext_def *ext)
 	return -1;
 }
 
+/* By registry index, so that the frames of a run (include) share one
+ * state per extension: imap4flags' internal variable is the run's. */
 void **sv_vm_ext_state(struct sv_vm *vm, const struct sv_ext_def *ext)
 {
-	int slot = sv_vm_slot_of(vm, ext);
-	return slot < 0 ? NULL : &vm->ext_state[slot];
+	return &vm->ext_state[ext->index];
 }
 
 /* ---- strings and variables ---- */
@@ -538,22 +539,76 @@ enum sv_status sv_match_end(struct sv_matcher *m, bool *outcome_r)
 
 /* ---- the run loop ---- */
 
-enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct sv_msg *msg,
-			 const struct sv_envelope *env, struct sv_result *result,
-			 const struct sv_vm_options *opts)
+static const struct sv_settings *default_settings(void)
 {
 	static struct sv_settings defaults;
 	static bool defaults_ready;
+	if (!defaults_ready) {
+		sv_settings_init(&defaults);
+		defaults_ready = true;
+	}
+	return &defaults;
+}
+
+/* The variables named "global.x" of a frame are the run's global x
+ * (RFC 6609 §3.5): their values come from the shared table when a frame
+ * starts or resumes, and go back to it when it ends or includes. */
+static bool global_name(const char *name)
+{
+	return strncmp(name, "global.", 7) == 0;
+}
+
+static struct sv_buf *global_slot(struct sv_vm_shared *sh, const char *name, bool add)
+{
+	for (size_t i = 0; i < sh->nglobals; i++)
+		if (strcmp(sh->gnames[i], name) == 0)
+			return &sh->gvals[i];
+	if (!add)
+		return NULL;
+	if (sh->nglobals == sh->capglobals) {
+		sh->capglobals = sh->capglobals ? sh->capglobals * 2 : 8;
+		sh->gnames = sv_realloc(sh->gnames, sh->capglobals * sizeof *sh->gnames);
+		sh->gvals = sv_realloc(sh->gvals, sh->capglobals * sizeof *sh->gvals);
+	}
+	sh->gnames[sh->nglobals] = sv_strdup(name);
+	sh->gvals[sh->nglobals] = (struct sv_buf)SV_BUF_INIT;
+	return &sh->gvals[sh->nglobals++];
+}
+
+static void globals_in(struct sv_vm *vm)
+{
+	for (size_t i = 0; i < vm->bin->nvars; i++) {
+		if (!global_name(vm->bin->varnames[i]))
+			continue;
+		const struct sv_buf *g = global_slot(vm->shared, vm->bin->varnames[i], false);
+		sv_buf_reset(&vm->vars[i]);
+		if (g && g->len)
+			sv_buf_append(&vm->vars[i], g->p, g->len);
+	}
+}
+
+static void globals_out(struct sv_vm *vm)
+{
+	for (size_t i = 0; i < vm->bin->nvars; i++) {
+		if (!global_name(vm->bin->varnames[i]))
+			continue;
+		struct sv_buf *g = global_slot(vm->shared, vm->bin->varnames[i], true);
+		sv_buf_reset(g);
+		if (vm->vars[i].len)
+			sv_buf_append(g, vm->vars[i].p, vm->vars[i].len);
+	}
+}
+
+/* A frame for bin: the top one (parent NULL) or an included one. */
+static void frame_init(struct sv_vm *vm, struct sv_vm *parent, const struct sv_binary *bin,
+		       struct sv_msg *msg, const struct sv_envelope *env, struct sv_result *result,
+		       const struct sv_vm_options *opts)
+{
 	memset(vm, 0, sizeof *vm);
 	if (opts)
 		vm->opts = *opts;
-	if (!vm->opts.settings) {
-		if (!defaults_ready) {
-			sv_settings_init(&defaults);
-			defaults_ready = true;
-		}
-		vm->opts.settings = &defaults;
-	}
+	if (!vm->opts.settings)
+		vm->opts.settings = default_settings();
 	vm->settings = vm->opts.settings;
 	sv_bin_prepare((struct sv_binary *)bin);
 	vm->bin = bin;
@@ -561,46 +616,69 @@ enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct s
 	vm->env = env;
 	vm->result = result;
 	vm->run = vm->opts.run;
+	vm->parent = parent;
+	if (parent) {
+		vm->shared = parent->shared;
+		vm->depth = parent->depth + 1;
+	} else {
+		vm->shared = &vm->own;
+		vm->own.ext_state = sv_calloc(sv_ext_count() ? sv_ext_count() : 1,
+					      sizeof *vm->own.ext_state);
+		vm->own.used = sv_calloc(sv_ext_count() ? sv_ext_count() : 1, sizeof *vm->own.used);
+		vm->own.next_check = 2;
+	}
+	vm->ext_state = vm->shared->ext_state;
+	for (size_t i = 0; i < bin->nexts; i++)
+		vm->shared->used[bin->exts[i]->index] = true;
 	vm->arena = sv_arena_new();
 	vm->vars = sv_calloc(bin->nvars ? bin->nvars : 1, sizeof *vm->vars);
 	vm->match.active = bin->uses_match_vars;
 	vm->match.arena = vm->arena;
+	if (vm->opts.script_key)
+		vm->key = sv_strdup(vm->opts.script_key);
+	globals_in(vm);
+}
+
+/* Run the frame's instructions; budgets count over every frame. */
+static enum sv_status run_loop(struct sv_vm *vm)
+{
+	const struct sv_binary *bin = vm->bin;
+	struct sv_vm_shared *sh = vm->shared;
 	uint64_t max_steps = vm->settings->max_instructions;
 	/* CPU time (a system call) is read from the second instruction on,
 	   then as often as the instructions cost: cheap ones every 1,024,
 	   expensive ones (a regex on a large value, a body test) after about
 	   10 ms of work, so an expensive loop overruns the budget by little */
-	uint64_t start = 0, last_ns = 0, last_steps = 0, next_check = 2;
 	uint64_t max_ns = vm->settings->max_cpu_time * 1000000000ull;
 	enum sv_status st = SV_OK;
 	vm->ip = 0;
 	while (vm->ip < bin->ninsns && !vm->stopped) {
 		const struct sv_operands *ops = &bin->insns[vm->ip];
 		vm->pc = ops->offset;
-		if (++vm->steps > max_steps) {
+		if (++sh->steps > max_steps) {
 			sv_vm_error(vm, "script executed more than %llu instructions",
 				    (unsigned long long)max_steps);
 			st = SV_LIMIT;
 			break;
 		}
-		if (vm->steps >= next_check) {
+		if (sh->steps >= sh->next_check) {
 			uint64_t now = cpu_now_ns();
-			if (!start) {
-				start = last_ns = now;
-				last_steps = vm->steps;
-			} else if (now - start > max_ns) {
+			if (!sh->cpu_start) {
+				sh->cpu_start = sh->last_ns = now;
+				sh->last_steps = sh->steps;
+			} else if (now - sh->cpu_start > max_ns) {
 				sv_vm_error(vm, "script used more than %llu seconds of CPU time",
 					    (unsigned long long)vm->settings->max_cpu_time);
 				st = SV_LIMIT;
 				break;
 			}
-			uint64_t spent = now - last_ns, done = vm->steps - last_steps;
+			uint64_t spent = now - sh->last_ns, done = sh->steps - sh->last_steps;
 			uint64_t gap = 1024;
 			if (spent > 0 && done > 0 && spent / done > 10000000ull / 1024)
 				gap = 10000000ull / (spent / done); /* ~10 ms */
-			next_check = vm->steps + (gap ? gap : 1);
-			last_ns = now;
-			last_steps = vm->steps;
+			sh->next_check = sh->steps + (gap ? gap : 1);
+			sh->last_ns = now;
+			sh->last_steps = sh->steps;
 		}
 		vm->next = vm->ip + 1;
 		st = ops->op->exec(vm, ops);
@@ -613,31 +691,92 @@ enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct s
 			vm->opts.trace(vm->opts.trace_ctx, sv_vm_line(vm), ops->op->mnemonic, vm->test);
 		vm->ip = vm->next;
 	}
-	for (size_t i = 0; st == SV_OK && i < bin->nexts; i++) {
-		if (!bin->exts[i]->on_run_end)
+	return st;
+}
+
+static void note_key(struct sv_vm_shared *sh, const char *key)
+{
+	if (sh->nincluded == sh->capincluded) {
+		sh->capincluded = sh->capincluded ? sh->capincluded * 2 : 8;
+		sh->included = sv_realloc(sh->included, sh->capincluded * sizeof *sh->included);
+	}
+	sh->included[sh->nincluded++] = sv_strdup(key);
+}
+
+enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct sv_msg *msg,
+			 const struct sv_envelope *env, struct sv_result *result,
+			 const struct sv_vm_options *opts)
+{
+	frame_init(vm, NULL, bin, msg, env, result, opts);
+	if (vm->key)
+		note_key(vm->shared, vm->key); /* include :once skips the top script too */
+	enum sv_status st = run_loop(vm);
+	/* the hooks of every extension some frame used, in registry order */
+	for (size_t i = 0; st == SV_OK && i < sv_ext_count(); i++) {
+		const struct sv_ext_def *e = sv_ext_at(i);
+		if (!vm->shared->used[i] || !e->on_run_end)
 			continue;
-		st = bin->exts[i]->on_run_end(vm);
+		st = e->on_run_end(vm);
 		if (st != SV_OK && vm->error.len == 0)
-			sv_vm_error(vm, "%s: %s at the end of the run", bin->exts[i]->name,
-				    sv_status_name(st));
+			sv_vm_error(vm, "%s: %s at the end of the run", e->name, sv_status_name(st));
 	}
 	return st;
 }
 
-void sv_vm_cleanup(struct sv_vm *vm)
+bool sv_vm_was_included(const struct sv_vm *vm, const char *key)
+{
+	struct sv_vm_shared *sh = vm->shared;
+	for (size_t i = 0; i < sh->nincluded; i++)
+		if (strcmp(sh->included[i], key) == 0)
+			return true;
+	return false;
+}
+
+bool sv_vm_is_active(const struct sv_vm *vm, const char *key)
+{
+	for (; vm; vm = vm->parent)
+		if (vm->key && strcmp(vm->key, key) == 0)
+			return true;
+	return false;
+}
+
+static void frame_free(struct sv_vm *vm);
+
+enum sv_status sv_vm_include(struct sv_vm *vm, const struct sv_binary *bin, const char *key)
+{
+	if (!sv_vm_was_included(vm, key))
+		note_key(vm->shared, key);
+	globals_out(vm);
+	struct sv_vm child;
+	struct sv_vm_options o = vm->opts;
+	o.script_key = key;
+	frame_init(&child, vm, bin, vm->msg, vm->env, vm->result, &o);
+	enum sv_status st = run_loop(&child);
+	globals_out(&child);
+	if (st != SV_OK) {
+		/* RFC 6609 §3.2: an error in an included script is an error of
+		   the whole run; the text says where it happened */
+		const char *colon = strchr(key, ':');
+		sv_vm_error(vm, "included script '%s': line %u: %s", colon ? colon + 1 : key,
+			    child.error_line, child.error.len ? child.error.p : sv_status_name(st));
+	} else if (child.stopped && !child.returned) {
+		vm->stopped = true; /* stop ends every script (RFC 6609 §3.3) */
+	}
+	frame_free(&child);
+	globals_in(vm);
+	return st;
+}
+
+static void frame_free(struct sv_vm *vm)
 {
 	for (size_t i = 0; i < vm->nreleases; i++)
 		vm->releases[i].fn(vm->releases[i].state);
 	sv_free(vm->releases);
 	vm->releases = NULL;
 	vm->nreleases = vm->capreleases = 0;
-	if (vm->bin) {
-		for (size_t i = 0; i < vm->bin->nexts; i++)
-			if (vm->ext_state[i] && vm->bin->exts[i]->free_state)
-				vm->bin->exts[i]->free_state(vm->ext_state[i]);
+	if (vm->bin)
 		for (size_t i = 0; i < vm->bin->nvars; i++)
 			sv_buf_free(&vm->vars[i]);
-	}
 	sv_free(vm->vars);
 	vm->vars = NULL;
 	for (size_t i = 0; i < 4; i++)
@@ -647,6 +786,34 @@ void sv_vm_cleanup(struct sv_vm *vm)
 	sv_buf_free(&vm->error);
 	sv_arena_free(vm->arena);
 	vm->arena = NULL;
+	sv_free(vm->key);
+	vm->key = NULL;
+}
+
+void sv_vm_cleanup(struct sv_vm *vm)
+{
+	frame_free(vm);
+	struct sv_vm_shared *sh = &vm->own;
+	if (vm->shared != sh)
+		return;
+	for (size_t i = 0; sh->ext_state && i < sv_ext_count(); i++) {
+		const struct sv_ext_def *e = sv_ext_at(i);
+		if (sh->ext_state[i] && e->free_state)
+			e->free_state(sh->ext_state[i]);
+	}
+	sv_free(sh->ext_state);
+	sv_free(sh->used);
+	for (size_t i = 0; i < sh->nglobals; i++) {
+		sv_free(sh->gnames[i]);
+		sv_buf_free(&sh->gvals[i]);
+	}
+	sv_free(sh->gnames);
+	sv_free(sh->gvals);
+	for (size_t i = 0; i < sh->nincluded; i++)
+		sv_free(sh->included[i]);
+	sv_free(sh->included);
+	memset(sh, 0, sizeof *sh);
+	vm->ext_state = NULL;
 }
 
 enum sv_status sv_vm_add_action(struct sv_vm *vm, const struct sv_operands *ops,

@@ -20,6 +20,7 @@
 struct sv_msg;
 struct sv_result;
 struct sv_run; /* the delivery this run belongs to (delivery/run.h) */
+struct sv_script_resolver; /* delivery/scripts.h */
 
 /* The envelope of one delivery (RFC 5228 §5.4). NUL-terminated strings;
  * from "" is the null sender; NULL means unknown. */
@@ -111,6 +112,28 @@ struct sv_vm_options {
 	struct sv_run *run;                 /* NULL: a run outside a delivery */
 	sv_trace_fn trace;
 	void *trace_ctx;
+	/* The script's identity for include (RFC 6609 §3.2: a script that
+	 * includes itself, directly or not, is an error): "personal:NAME"
+	 * or "global:NAME" as sv_vm_include keys it; NULL: none known. */
+	const char *script_key;
+	/* Where include finds scripts when the run has no resolver (the
+	 * test-suite runner's own file runs outside a delivery); NULL: none. */
+	struct sv_script_resolver *resolver;
+};
+
+/* What the frames of one run share (RFC 6609 §3: an included script
+ * adds to the same result under the same budgets): the budget counters,
+ * the extensions' state, the global variables, the scripts included. */
+struct sv_vm_shared {
+	uint64_t steps;             /* instructions run, every frame's */
+	uint64_t cpu_start, last_ns, last_steps, next_check;
+	void **ext_state;           /* by registry index, owned by the extensions */
+	bool *used;                 /* extensions some frame's binary has */
+	char **gnames;              /* global variables (RFC 6609 §3.5) */
+	struct sv_buf *gvals;
+	size_t nglobals, capglobals;
+	char **included;            /* keys of the scripts included so far */
+	size_t nincluded, capincluded;
 };
 
 struct sv_vm {
@@ -126,13 +149,17 @@ struct sv_vm {
 	size_t ip, next;        /* its index; the index of the one to run next */
 	bool test;              /* result of the last test */
 	bool stopped;
-	uint64_t steps;
-	uint64_t cpu_deadline_ns;
+	bool returned;          /* return (RFC 6609 §3.3): this script only */
+	struct sv_vm *parent;   /* the including script's frame; NULL at the top */
+	unsigned depth;         /* of includes: 0 at the top */
+	char *key;              /* the script's include key (may be NULL) */
+	struct sv_vm_shared *shared; /* the top frame's */
+	struct sv_vm_shared own;     /* used in the top frame */
 	struct sv_buf *vars;    /* variable values, bin->nvars of them */
 	struct sv_match_state match;
 	struct sv_buf error;    /* runtime error text */
 	unsigned error_line;
-	void *ext_state[SV_BIN_MAX_EXTS]; /* per slot, owned by the extension */
+	void **ext_state;       /* by registry index, shared by the frames */
 	/* prepared keys of this run only (non-literal keys), released at
 	   cleanup */
 	struct sv_vm_release {
@@ -157,6 +184,20 @@ enum sv_status sv_vm_run(struct sv_vm *vm, const struct sv_binary *bin, struct s
 			 const struct sv_envelope *env, struct sv_result *result,
 			 const struct sv_vm_options *opts);
 void sv_vm_cleanup(struct sv_vm *vm);
+
+/*
+ * Include (RFC 6609 §3.2): run bin as a child frame of vm, with its own
+ * variables (the global ones are shared by name) and match variables,
+ * into the same result, under the same budgets and run context. key names
+ * the script ("personal:NAME", "global:NAME") for :once and cycles. A
+ * runtime error in the child is an error of vm (and so of the whole run);
+ * stop in the child stops vm too, return only the child.
+ */
+enum sv_status sv_vm_include(struct sv_vm *vm, const struct sv_binary *bin, const char *key);
+/* Has the script of that key run in this run (include :once)? */
+bool sv_vm_was_included(const struct sv_vm *vm, const char *key);
+/* Is it running now, in vm or a frame that included vm (a cycle)? */
+bool sv_vm_is_active(const struct sv_vm *vm, const char *key);
 
 /* Record an action: the extensions' decorators run (:copy, :flags), then
  * the result takes it; a conflict or limit becomes a runtime error. */

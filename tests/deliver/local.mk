@@ -4,9 +4,10 @@
 ## LD_PRELOAD shim faults.sh builds at run time ($CC from the environment,
 ## else cc). Tests that need root (tmpfs, users, -d) skip without it.
 TESTS += tests/deliver/faults.sh tests/deliver/concurrency.sh tests/deliver/privileges.sh \
-	tests/deliver/session.sh
+	tests/deliver/session.sh tests/deliver/include.sh
 dist_noinst_SCRIPTS += tests/deliver/faults.sh tests/deliver/concurrency.sh \
-	tests/deliver/privileges.sh tests/deliver/session.sh tests/deliver/lib.sh
+	tests/deliver/privileges.sh tests/deliver/session.sh tests/deliver/lib.sh \
+	tests/deliver/include.sh
 
 ## editheader (RFC 5293): each copy files the version it was recorded with
 TESTS += tests/deliver/editheader.sh

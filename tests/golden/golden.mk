@@ -25,6 +25,8 @@ EXTRA_DIST += \
 	tests/golden/dump/mailbox-metadata-scanners.sieve \
 	tests/golden/dump/flags-relational.out \
 	tests/golden/dump/flags-relational.sieve \
+	tests/golden/dump/include.out \
+	tests/golden/dump/include.sieve \
 	tests/golden/dump/multiline.out \
 	tests/golden/dump/multiline.sieve \
 	tests/golden/dump/tests.out \
@@ -60,6 +62,10 @@ EXTRA_DIST += \
 	tests/golden/errors/lost-require.out \
 	tests/golden/errors/lost-require.sieve \
 	tests/golden/errors/header-names.out \
+	tests/golden/errors/include-names.out \
+	tests/golden/errors/include-names.sieve \
+	tests/golden/errors/include-self.out \
+	tests/golden/errors/include-self.sieve \
 	tests/golden/errors/header-names.sieve \
 	tests/golden/errors/long-line-end.out \
 	tests/golden/errors/long-line-end.sieve \

@@ -171,6 +171,9 @@ static const struct disasm_case disasm_cases[] = {
 	/* RFC 5183 §4 */
 	{"require \"environment\"; if environment :contains \"host\" \"x\" { keep; }",
 	 "environment.environment"},
+	/* RFC 6609 §3.2, §3.3; RFC 5463 §5 (ihave itself is no instruction) */
+	{"require [\"include\", \"ihave\"]; include :global :once \"x\"; return; error \"e\";",
+	 "include.include include.return ihave.error"},
 	/* RFC 5229 §4, §5 */
 	{"require \"variables\"; set \"a\" \"b\"; if string \"${a}\" \"b\" { keep; }",
 	 "variables.set variables.string"},
@@ -315,7 +318,7 @@ static const struct val_case val_cases[] = {
 	 "fileinto :copy \"a\";\nfrob;\n", 2,
 	 "1:21: syntax error: unexpected string\n"
 	 "3:1: unknown command 'frob'"},
-	{"elsif after a lost if", "if anyof (true, { keep; }\nelsif true { stop; }\nelse { frob; }\n", 2,
+	{"elsif after a lost if", "if anyof (true, { keep; }\nelsif size :over 1 { stop; }\nelse { frob; }\n", 2,
 	 "1:17: syntax error: unexpected '{'\n"
 	 "3:8: unknown command 'frob'"},
 	{"unknown command", "frobnicate;", 1, "1:1: unknown command 'frobnicate'"},

@@ -15,6 +15,7 @@
 
 #include "delivery/scripts.h"
 #include "lib/alloc.h"
+#include "parser/script.h"
 #include "vm/binary.h"
 
 static char root[64];
@@ -266,6 +267,95 @@ START_TEST(test_unusable)
 }
 END_TEST
 
+/* RFC 6609 §3.1 (names after RFC 5804 §1.6): a name, never a path. */
+START_TEST(test_script_names)
+{
+	static const struct {
+		const char *name;
+		size_t len;
+		bool ok;
+	} cases[] = {
+	    {"lib", 3, true},
+	    {"my list.v2", 10, true},
+	    {"caf\xc3\xa9", 5, true},
+	    {"", 0, false},
+	    {"../x", 4, false},
+	    {"a/b", 3, false},
+	    {".hidden", 7, false},
+	    {"..", 2, false},
+	    {"a\nb", 3, false},
+	    {"a\0b", 3, false},
+	    {"a\x7f", 2, false},
+	    {"a\xc2\x85", 3, false},          /* C1 NEL */
+	    {"a\xe2\x80\xa8", 4, false},      /* U+2028 */
+	    {"\xff", 1, false},               /* not UTF-8 */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sv_buf why = SV_BUF_INIT;
+		bool ok = sv_script_name_check(cases[i].name, cases[i].len, &why);
+		ck_assert_msg(ok == cases[i].ok, "case %zu", i);
+		ck_assert_msg(ok || why.len > 0, "case %zu: no reason", i);
+		sv_buf_free(&why);
+	}
+	char longname[SV_SCRIPT_NAME_MAX + 2];
+	memset(longname, 'a', sizeof longname);
+	ck_assert(sv_script_name_check(longname, SV_SCRIPT_NAME_MAX, NULL));
+	ck_assert(!sv_script_name_check(longname, SV_SCRIPT_NAME_MAX + 1, NULL));
+}
+END_TEST
+
+/* The include resolver: personal scripts cached and written beside,
+ * global ones never written, a missing one told apart, names that
+ * would leave the folder refused before any file is looked at. */
+START_TEST(test_resolver)
+{
+	ck_assert_int_eq(mkdir(path("p"), 0700), 0);
+	ck_assert_int_eq(mkdir(path("g"), 0700), 0);
+	put("p/lib.sieve", "keep;\n");
+	put("g/site.sieve", "discard;\n");
+	put("escape.sieve", "keep;\n");
+	struct sv_settings set;
+	sv_settings_init(&set);
+	struct sv_script_resolver r;
+	sv_dlv_resolver_init(&r, path("p"), path("g"), &set);
+	const struct sv_binary *b1 = NULL, *b2 = NULL;
+	bool missing;
+	struct sv_buf err = SV_BUF_INIT;
+	ck_assert_int_eq(sv_dlv_resolve(&r, SV_SCRIPT_PERSONAL, "lib", 3, &b1, &missing, &err),
+			 SV_OK);
+	ck_assert(exists("p/lib.svbin"));
+	/* a second include of it is the same binary, not a second load */
+	ck_assert_int_eq(sv_dlv_resolve(&r, SV_SCRIPT_PERSONAL, "lib", 3, &b2, &missing, &err),
+			 SV_OK);
+	ck_assert_ptr_eq(b1, b2);
+	ck_assert_int_eq(sv_dlv_resolve(&r, SV_SCRIPT_GLOBAL, "site", 4, &b1, &missing, &err),
+			 SV_OK);
+	ck_assert(!exists("g/site.svbin"));
+	/* the personal folder has no site, the global one no lib */
+	ck_assert_int_eq(sv_dlv_resolve(&r, SV_SCRIPT_PERSONAL, "site", 4, &b1, &missing, &err),
+			 SV_FAIL);
+	ck_assert(missing);
+	sv_buf_reset(&err);
+	ck_assert_int_eq(sv_dlv_resolve(&r, SV_SCRIPT_PERSONAL, "../escape", 9, &b1, &missing,
+					&err),
+			 SV_FAIL);
+	ck_assert(!missing);
+	ck_assert_ptr_null(b1);
+	ck_assert_msg(strstr(err.p, "'/'") != NULL, "%s", err.p);
+	sv_dlv_resolver_free(&r);
+	/* without a global folder, :global is an error that says so */
+	sv_dlv_resolver_init(&r, path("p"), NULL, &set);
+	sv_buf_reset(&err);
+	ck_assert_int_eq(sv_dlv_resolve(&r, SV_SCRIPT_GLOBAL, "site", 4, &b1, &missing, &err),
+			 SV_FAIL);
+	ck_assert(!missing);
+	ck_assert_msg(strstr(err.p, "no folder") != NULL, "%s", err.p);
+	sv_dlv_resolver_free(&r);
+	sv_buf_free(&err);
+	sv_settings_free(&set);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("scripts");
@@ -277,6 +367,8 @@ int main(void)
 	tcase_add_test(tc, test_extension_settings_fingerprint);
 	tcase_add_test(tc, test_global_not_written);
 	tcase_add_test(tc, test_unusable);
+	tcase_add_test(tc, test_script_names);
+	tcase_add_test(tc, test_resolver);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

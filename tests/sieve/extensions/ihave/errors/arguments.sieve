@@ -1,0 +1,3 @@
+require "ihave";
+if ihave 1 { keep; }
+error ["a", "b"];

@@ -1,0 +1,3 @@
+require "ihave";
+if ihave "fileinto" { fileinto "inside"; }
+fileinto "outside";

@@ -1,0 +1,3 @@
+require ["ihave", "fileinto"];
+if header :is "subject" "no such subject" { error "not reached"; }
+keep;

@@ -1,0 +1,2 @@
+require ["include", "variables"];
+global ["ok", "not-ok", "1x"];

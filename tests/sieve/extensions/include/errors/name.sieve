@@ -1,0 +1,5 @@
+require "include";
+include "../escape";
+include "sub/dir";
+include ".hidden";
+include "";

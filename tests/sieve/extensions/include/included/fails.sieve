@@ -1,0 +1,3 @@
+require ["ihave", "fileinto"];
+fileinto "F";
+error "the included script gave up";

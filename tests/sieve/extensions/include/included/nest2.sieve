@@ -1,0 +1,3 @@
+require ["include", "fileinto"];
+fileinto "nest2";
+include "nest3";

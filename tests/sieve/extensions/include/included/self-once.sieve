@@ -1,0 +1,3 @@
+require ["include", "fileinto"];
+fileinto "self";
+include :once "self-once";

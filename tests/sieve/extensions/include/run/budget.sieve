@@ -1,0 +1,5 @@
+require "include";
+include "thirty";
+include "thirty";
+include "thirty";
+include "thirty";

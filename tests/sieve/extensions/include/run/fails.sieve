@@ -1,0 +1,3 @@
+require ["include", "fileinto"];
+fileinto "main";
+include "fails";

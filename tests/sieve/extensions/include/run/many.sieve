@@ -1,0 +1,4 @@
+require ["include", "variables", "fileinto"];
+global "n";
+include "loop"; include "loop"; include "loop"; include "loop"; include "loop";
+fileinto "n${n}";

@@ -1,0 +1,3 @@
+require ["include", "fileinto"];
+fileinto "M";
+include "no-such-script";

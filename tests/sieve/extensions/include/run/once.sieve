@@ -1,0 +1,7 @@
+require ["include", "variables", "fileinto"];
+global "count";
+include "counter";
+include :once "counter";
+include "counter";
+include :once "counter";
+fileinto "count-${count}";

@@ -1,0 +1,5 @@
+require ["include", "fileinto"];
+include "return";
+fileinto "main-after";
+return;
+fileinto "never";

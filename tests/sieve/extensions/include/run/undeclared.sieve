@@ -1,0 +1,4 @@
+require ["include", "variables", "fileinto"];
+set "shared" "not global here";
+include "set-global";
+fileinto "parent-${shared}";
