@@ -13,4 +13,7 @@ libsiftcore_la_SOURCES += \
 	src/ext/regex.c \
 	src/ext/body.c \
 	src/ext/environment.c \
+	src/ext/vacation.c \
+	src/ext/vacation-seconds.c \
+	src/ext/duplicate.c \
 	src/ext/testsuite.c

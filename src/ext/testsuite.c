@@ -91,6 +91,7 @@ struct ts_state {
 	struct sv_result result;
 	struct sv_outbox outbox;
 	struct sv_store *store;
+	struct sv_run_state state; /* vacation, duplicate: mem:, one per file */
 	struct sv_binary *slot;
 	char **errors;
 	size_t nerrors;
@@ -432,6 +433,7 @@ static void run_init(struct sv_run *run)
 	run->env = ts->env;
 	run->store = ts->store;
 	run->submit = sv_outbox_submission(&ts->outbox);
+	run->state = &ts->state;
 	run->log.write = log_error;
 }
 
@@ -917,6 +919,10 @@ static bool state_init(struct ts_state *t, const char *path, const char *workroo
 	sv_outbox_init(&t->outbox, w.p);
 	sv_buf_reset(&w);
 	sv_buf_printf(&w, "%s/mail", t->work);
+	struct sv_buf loc = SV_BUF_INIT;
+	sv_buf_printf(&loc, "mem:%s", t->work);
+	sv_run_state_init(&t->state, loc.p, "testsuite", NULL, false);
+	sv_buf_free(&loc);
 	bool ok = sv_dlv_maildir_open(w.p, false, &t->store, &err) == SV_OK;
 	if (!ok)
 		fprintf(stderr, "sieve-testsuite: %s\n",
@@ -931,6 +937,7 @@ static void state_free(struct ts_state *t)
 	errors_clear();
 	if (t->store)
 		t->store->close(t->store);
+	sv_run_state_free(&t->state);
 	sv_outbox_free(&t->outbox);
 	sv_result_free(&t->result);
 	sv_bin_free(t->slot);
