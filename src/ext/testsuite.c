@@ -610,6 +610,14 @@ static bool select_message(struct sv_vm *vm, const struct sv_operands *ops, stru
 			return false;
 		}
 		set_message(vm, ts->outbox.v[n].msg, ts->outbox.v[n].len);
+		/* TESTSUITE.md: with the envelope it was sent with ("" the null
+		   sender), so a test sees where a reply or redirect went */
+		const struct sv_sent *sent = &ts->outbox.v[n];
+		ts->env.from = sv_arena_strndup(ts->arena, sent->from, strlen(sent->from));
+		if (sent->nrcpts) {
+			ts->env.to = sv_arena_strndup(ts->arena, sent->rcpts[0], strlen(sent->rcpts[0]));
+			ts->env.orig_to = ts->env.final_to = ts->env.to;
+		}
 		return true;
 	}
 	struct sv_str mb;
