@@ -54,6 +54,8 @@ struct sv_conf {
 	char *sieve_log;      /* sieve-log = (per-user log of script errors;
 			       * "": the active script's path + ".log") */
 	char *state_dir;      /* state-dir = ~/.sift (vacation, duplicate) */
+	char *state;          /* state = (sqlite:PATH, redis:...; "": sqlite:
+			       * state-dir/state.db) */
 	char *user_config;    /* user-config = (per-user layer; "" none) */
 	char *virtual_home;   /* virtual-home = (home of a virtual user named by
 			       * -d when not root, as a pipe(8) transport with

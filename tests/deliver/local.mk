@@ -17,3 +17,8 @@ check_PROGRAMS += tests/deliver/state-claim
 tests_deliver_state_claim_SOURCES = tests/deliver/state-claim.c
 tests_deliver_state_claim_LDADD = libsiftcore.la libsiftgen.la $(TRE_PROGRAM_LIBS) \
 	$(INIH_PROGRAM_LIBS)
+
+## vacation and duplicate through sieve-deliver, on SQLite and Redis
+## (state-claim gives a free port and waits for the server)
+TESTS += tests/deliver/vacation.sh
+dist_noinst_SCRIPTS += tests/deliver/vacation.sh
