@@ -472,6 +472,21 @@ static enum sv_status op_vacation(struct sv_vm *vm, const struct sv_operands *op
 	v->key = sv_arena_memdup(ar, key.p, key.len);
 	v->klen = key.len;
 	sv_buf_free(&key);
+	/* a dry run (sieve-test) is never carried out: it says now what the
+	   store would answer */
+	if (!v->no_reply && v->state && v->state->dry_run && v->expires > v->now) {
+		bool seen = false;
+		struct sv_buf err = SV_BUF_INIT;
+		st = sv_run_state_check(v->state, "vacation", v->key, v->klen, v->now, &seen, &err);
+		if (st != SV_OK) {
+			sv_vm_error(vm, "vacation: %s", err.p ? err.p : sv_status_name(st));
+			sv_buf_free(&err);
+			return st;
+		}
+		sv_buf_free(&err);
+		if (seen)
+			v->no_reply = "a reply went to this sender within the period (RFC 5230 §4.2)";
+	}
 
 	/* §5: the reply */
 	struct sv_buf fromaddr = SV_BUF_INIT, subj = SV_BUF_INIT, out = SV_BUF_INIT;

@@ -37,6 +37,8 @@ struct ctx {
 	const char *from, *to, *final_to;
 	FILE *trace;
 	bool batch;
+	/* --state: vacation and duplicate ask it, never write (dry run) */
+	struct sv_run_state state;
 };
 
 static void trace_fn(void *p, unsigned line, const char *what, bool outcome)
@@ -56,6 +58,7 @@ static int run_one(struct ctx *c, const char *name, const char *data, size_t len
 	run.env.to = c->to ? c->to : tool_guess_recipient(m);
 	run.env.orig_to = run.env.to;
 	run.env.final_to = c->final_to ? c->final_to : run.env.to;
+	run.state = &c->state;
 	struct sv_result res;
 	sv_result_init(&res, &c->settings);
 	if (c->trace) {
@@ -274,6 +277,9 @@ static void usage(FILE *f)
 	      "  -r FINAL       final recipient after aliasing (default: -a)\n"
 	      "  -t FILE        trace every test with its line and outcome (- = stdout)\n"
 	      "  -o key=value   change a setting\n"
+	      "  --state LOCATION\n"
+	      "                 ask this state store what vacation and duplicate would\n"
+	      "                 find (sqlite:PATH, redis:HOST:PORT); it is never written\n"
 	      "  --batch PATH   run over a Maildir, an mbox or a folder of *.eml files,\n"
 	      "                 one line per message: name, tab, actions\n",
 	      f);
@@ -285,11 +291,12 @@ int main(int argc, char **argv)
 	   loading a UTF-8 locale costs a fifth of a one-message run. */
 	static const struct option longopts[] = {
 		{"batch", required_argument, NULL, 'B'}, {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
+		{"version", no_argument, NULL, 'V'}, {"state", required_argument, NULL, 'S'},
+		{NULL, 0, NULL, 0},
 	};
 	struct ctx c = {0};
 	sv_settings_init(&c.settings);
-	const char *batch = NULL, *tracefile = NULL;
+	const char *batch = NULL, *tracefile = NULL, *state = NULL;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "f:a:r:t:o:c:", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -303,6 +310,7 @@ int main(int argc, char **argv)
 				return 64;
 			break;
 		case 'B': batch = optarg; break;
+		case 'S': state = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': tool_version("sieve-test"); return 0;
 		default: usage(stderr); return 64;
@@ -315,6 +323,9 @@ int main(int argc, char **argv)
 	/* "<>" and "" are the null sender */
 	if (c.from && strcmp(c.from, "<>") == 0)
 		c.from = "";
+	/* the user's name keys Redis: the one running this */
+	const char *who = getenv("USER");
+	sv_run_state_init(&c.state, state, who && *who ? who : "sieve-test", NULL, true);
 	const char *script = argv[optind];
 	struct sv_script_options so = {.compile = {.settings = &c.settings}, .use_cache = true};
 	struct sv_diags diags;
@@ -374,6 +385,11 @@ int main(int argc, char **argv)
 	}
 	if (c.trace && c.trace != stdout)
 		fclose(c.trace);
+	if (c.state.failed != SV_OK) {
+		fprintf(stderr, "sieve-test: %s\n", c.state.error.p ? c.state.error.p : "state store");
+		rc = 1;
+	}
+	sv_run_state_free(&c.state);
 	sv_bin_free(c.bin);
 	sv_diags_free(&diags);
 	sv_buf_free(&err);
