@@ -191,6 +191,23 @@ duplicate_cases() {
 # ---- SQLite: the default location, ~/.sift/state.db ----
 vacation_cases "" sqlite
 check "the state is the user's SQLite database" test -f "$home/.sift/state.db"
+
+begin sqlite-dry-run "sieve-test --state asks the store and never writes it"
+printf '%s\n' "$vacation_script" >"$T/dry.sieve"
+message alice@example.com "" >"$T/dry-alice.eml"
+message erin@example.com "" >"$T/dry-erin.eml"
+for i in 1 2; do
+	"$builddir/sieve-test" --state "sqlite:$home/.sift/state.db" -f alice@example.com \
+		-a bob@example.org "$T/dry.sieve" "$T/dry-alice.eml" >"$T/dry.out" 2>&1
+	check "alice had her reply: none now (run $i)" grep -q "no reply: a reply went" "$T/dry.out"
+	"$builddir/sieve-test" --state "sqlite:$home/.sift/state.db" -f erin@example.com \
+		-a bob@example.org "$T/dry.sieve" "$T/dry-erin.eml" >"$T/dry.out" 2>&1
+	check "erin would get one, and the dry run did not record it (run $i)" \
+		grep -q "send vacation reply to: <erin@example.com>" "$T/dry.out"
+done
+"$builddir/sieve-test" --state "sqlite:$T/none/state.db" -f erin@example.com \
+	-a bob@example.org "$T/dry.sieve" "$T/dry-erin.eml" >"$T/dry.out" 2>&1
+check "a database that is not there is not made" test ! -e "$T/none"
 duplicate_cases "" sqlite
 
 # ---- Redis ----
