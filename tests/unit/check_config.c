@@ -860,7 +860,7 @@ START_TEST(test_docs_name_every_key)
 		}
 		line = nl ? nl + 1 : NULL;
 	}
-	ck_assert_int_eq(keys, 25);
+	ck_assert_int_eq(keys, 26);
 	for (int i = 0; i < sv_settings_count(); i++) {
 		char want[160];
 		snprintf(want, sizeof want, "\n#%s =", sv_setting_info_of(i)->key);
