@@ -37,6 +37,9 @@ enum { SET_MIN_PERIOD, SET_MAX_PERIOD, SET_DEFAULT_PERIOD };
 
 /* the largest reply composed */
 #define VAC_MAX_REPLY (1024 * 1024)
+/* the longest Subject of a reply, in bytes (RFC 5322 §2.1.1: well within
+ * a field the composer folds) */
+#define VAC_MAX_SUBJECT 900
 
 static const struct sv_setting_info vacation_settings[] = {
 	[SET_MIN_PERIOD] = {"vacation-min-period", "sieve_vacation_min_period", SV_SETTING_SECONDS,
@@ -407,10 +410,12 @@ static enum sv_status op_vacation(struct sv_vm *vm, const struct sv_operands *op
 	/* the sender the reply goes to: the envelope's (§4.5, §5) */
 	const char *sender = vm->env && vm->env->from ? vm->env->from : "";
 	struct sv_buf sb = SV_BUF_INIT;
-	if (*sender && sv_redirect_address(sender, strlen(sender), &sb))
+	bool sender_ok = *sender && sv_redirect_address(sender, strlen(sender), &sb) &&
+	                 sb.len <= SV_COMPOSE_MAX_ADDR;
+	if (sender_ok)
 		v->sender = sv_arena_strndup(ar, sb.p, sb.len);
 	else
-		v->sender = sv_arena_strndup(ar, sender, strlen(sender));
+		v->sender = sv_arena_strndup(ar, sender, strlen(sender) > 256 ? 256 : strlen(sender));
 	sv_buf_free(&sb);
 
 	/* the user's addresses (§4.5) */
@@ -441,6 +446,8 @@ static enum sv_status op_vacation(struct sv_vm *vm, const struct sv_operands *op
 	struct sv_str to_me = {NULL, 0};
 	if (!*v->sender)
 		v->no_reply = "the message has no envelope sender";
+	else if (!sender_ok)
+		v->no_reply = "the envelope sender is not a valid address";
 	else if (automated_sender(v->sender))
 		v->no_reply = "the sender is an automated process or a mailing list";
 	else if (is_mine(&mine, v->sender, strlen(v->sender)))
@@ -515,6 +522,15 @@ static enum sv_status op_vacation(struct sv_vm *vm, const struct sv_operands *op
 		size_t len = 0;
 		const char *s = h ? sv_msg_header_decoded(vm->msg, h, &len) : "";
 		sv_compose_reply_subject(&subj, "Auto: ", s, len);
+	}
+	/* the original's subject is the sender's to choose: one that could
+	   not be written into the reply is cut (at a character) rather than
+	   let it stop the script */
+	if (subj.len > VAC_MAX_SUBJECT) {
+		size_t n = VAC_MAX_SUBJECT;
+		while (n > 0 && ((unsigned char)subj.p[n] & 0xc0) == 0x80)
+			n--;
+		subj.len = n;
 	}
 	v->subject = sv_arena_strndup(ar, subj.p ? subj.p : "", subj.len);
 	if (!v->no_reply) {
