@@ -419,7 +419,7 @@ static enum sv_status op_vacation(struct sv_vm *vm, const struct sv_operands *op
 	sv_buf_free(&sb);
 
 	/* the user's addresses (§4.5) */
-	size_t cap = 4 + (run ? run->user.naddresses : 0);
+	size_t cap = 8 + (run ? run->user.naddresses : 0);
 	o = sv_ops_opt(ops, me, OPT_ADDRESSES);
 	size_t nlist = o ? sv_vm_list_len(vm, o->idx) : 0;
 	cap += nlist;
@@ -437,9 +437,24 @@ static enum sv_status op_vacation(struct sv_vm *vm, const struct sv_operands *op
 	}
 	if (vm->env) {
 		const char *e[] = {vm->env->to, vm->env->orig_to, vm->env->final_to};
-		for (size_t i = 0; i < 3; i++)
-			if (e[i])
-				mine_add(ar, &mine, cap, e[i], strlen(e[i]));
+		const char *delims = sv_settings_text(vm->settings, SV_SET_recipient_delimiter);
+		for (size_t i = 0; i < 3; i++) {
+			if (!e[i])
+				continue;
+			mine_add(ar, &mine, cap, e[i], strlen(e[i]));
+			/* RFC 5233: bob+lists@ is delivered for bob@, and the
+			   header names bob@ */
+			const char *at = strrchr(e[i], '@');
+			size_t k = 0;
+			while (at && e[i] + k < at && !strchr(delims, e[i][k]))
+				k++;
+			if (at && e[i] + k < at && *delims) {
+				char *base = sv_arena_alloc(ar, k + strlen(at) + 1);
+				memcpy(base, e[i], k);
+				strcpy(base + k, at);
+				mine_add(ar, &mine, cap, base, strlen(base));
+			}
+		}
 	}
 
 	/* §4.5, §4.6: when not to reply */
