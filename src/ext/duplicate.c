@@ -206,8 +206,8 @@ static enum sv_status op_duplicate(struct sv_vm *vm, const struct sv_operands *o
 		sv_buf_free(&err);
 	}
 	vm->test = !won;
-	/* §3: a new id is recorded; a duplicate's mark is left alone unless
-	   :last asks for its period to start again now */
+	/* §3: a new id is recorded; §3.3: a duplicate's mark is left alone
+	   unless :last asks for its period to start again now */
 	if (won || last) {
 		struct sv_action a = {.def = &sv_action_duplicate_mark, .data = d};
 		return sv_vm_add_action(vm, ops, &a);
@@ -230,12 +230,12 @@ static bool validate_header_tag(struct sv_validator *v, struct sv_ast_node *cmd,
 }
 
 static const struct sv_tag_def duplicate_tags[] = {
-	{.name = "handle", .value = 's', .opt = OPT_HANDLE},
-	/* §3: the id comes from one place */
+	{.name = "handle", .value = 's', .opt = OPT_HANDLE}, /* §3.2 */
+	/* §3.1: the id comes from one place */
 	{.name = "header", .value = 's', .opt = OPT_HEADER, .group = 1,
 	 .validate = validate_header_tag},
 	{.name = "uniqueid", .value = 's', .opt = OPT_UNIQUEID, .group = 1},
-	{.name = "seconds", .value = 'n', .opt = OPT_SECONDS},
+	{.name = "seconds", .value = 'n', .opt = OPT_SECONDS}, /* §3.3 */
 	{.name = "last", .opt = OPT_LAST},
 	{NULL},
 };
