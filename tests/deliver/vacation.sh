@@ -133,6 +133,14 @@ vacation_cases() {
 	check "exactly one reply and two clean exits in every round ($good of $rounds${first_bad:+; first bad: $first_bad})" \
 		test "$good" -eq "$rounds"
 	check "every message was filed" test "$(maildir_files new | wc -l)" -eq $((3 + 2 * rounds))
+	# what the races wrote is whole: every sender of a round is remembered
+	before=$(replies)
+	for ((r = 1; r <= rounds; r++)); do
+		send_from "p$r@example.com" ""
+		[ "$rc" -eq 0 ] || break
+	done
+	check "after the races every sender is remembered (no second reply, exit $rc)" \
+		test "$(replies)" -eq "$before" -a "$rc" -eq 0
 }
 
 # duplicate_cases LOCATION KIND
