@@ -197,6 +197,14 @@ duplicate_cases() {
 }
 
 # ---- SQLite: the default location, ~/.sift/state.db ----
+begin lazy "a delivery whose script uses neither extension opens no state store"
+reset_home
+configure ""
+set_script 'keep;'
+send_from alice@example.com ""
+expect_rc 0
+check "no ~/.sift/state.db" test ! -e "$home/.sift/state.db"
+
 vacation_cases "" sqlite
 check "the state is the user's SQLite database" test -f "$home/.sift/state.db"
 
@@ -269,5 +277,9 @@ set_script "$duplicate_script"
 send_from dave@example.com "down@example.com"
 expect_rc 75
 expect_nothing_visible
+set_script 'keep;'
+send_from dave@example.com "down2@example.com"
+expect_rc 0
+check "a script without vacation or duplicate never asks the store" test "$(maildir_files new | wc -l)" -eq 1
 
 finish
