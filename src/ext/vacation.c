@@ -69,6 +69,7 @@ struct vac {
 	char *reply;
 	size_t rlen;
 	const char *subject;        /* for describe */
+	const void *script;         /* the binary whose run recorded it */
 	bool claimed;               /* prepare took the key */
 };
 
@@ -162,6 +163,9 @@ static bool vac_conflicts(const struct sv_action *a, const struct sv_action *b,
                           struct sv_buf *err)
 {
 	if (a->def == b->def) {
+		const struct vac *x = a->data, *y = b->data;
+		if (x->script != y->script)
+			return true; /* two scripts of a chain: vac_fold */
 		sv_buf_puts(err, "vacation: only one vacation action may be executed");
 		return false;
 	}
@@ -171,6 +175,16 @@ static bool vac_conflicts(const struct sv_action *a, const struct sv_action *b,
 		return false;
 	}
 	return true;
+}
+
+/* Two scripts of one delivery (before, personal, after) each reply:
+ * the sender gets the first one only. §4.7 makes a second vacation an
+ * error within one script; across scripts that error would discard the
+ * later script's other actions (RFC 5228 §2.10.6) for a reply that adds
+ * nothing. */
+static bool vac_fold(struct sv_action *a, const struct sv_action *b)
+{
+	return a->def == b->def;
 }
 
 static void vac_describe(const struct sv_action *a, struct sv_buf *out)
@@ -189,7 +203,7 @@ static void vac_describe(const struct sv_action *a, struct sv_buf *out)
 static const struct sv_action_def sv_action_vacation = {
 	.name = "vacation", .phase = SV_PHASE_SEND,
 	.prepare = vac_prepare, .commit = vac_commit, .rollback = vac_rollback,
-	.conflicts = vac_conflicts, .describe = vac_describe,
+	.conflicts = vac_conflicts, .duplicate = vac_fold, .describe = vac_describe,
 };
 
 /* ---- deciding ---- */
@@ -383,6 +397,7 @@ static enum sv_status op_vacation(struct sv_vm *vm, const struct sv_operands *op
 	struct sv_run *run = vm->run;
 	struct vac *v = sv_arena_alloc(ar, sizeof *v);
 	v->now = run ? run->now : time(NULL);
+	v->script = vm->bin;
 	v->state = run && sv_run_state_available(run->state) ? run->state : NULL;
 
 	/* §4.1, RFC 6131 §2: the period, within the site's bounds */
