@@ -715,7 +715,9 @@ static int deliver(void)
 		enum sv_status st =
 		    result < 0 ? sv_dlv_run_chain(&run, chain, nchain, &res, &rep) : SV_OK;
 		nran = rep.ran;
-		if (st != SV_OK) {
+		/* (a state store that failed defers the delivery below: the
+		   message is not kept now) */
+		if (st != SV_OK && state.failed == SV_OK) {
 			/* the chain logged it; the user hears of it too */
 			bool own = false;
 			for (size_t i = 0; i < scripts.n; i++)
