@@ -48,6 +48,7 @@
 
 enum conf_type {
 	T_LOCATION, /* a mail location: [maildir:|mbox:]PATH[:INBOX=FILE] */
+	T_STATE,    /* a state store: sqlite:PATH, redis:... or "" */
 	T_PATH,     /* a path template (sv_conf_expand) */
 	T_PROGRAM,  /* an absolute path, not expanded */
 	T_FILE,     /* an absolute path or "", not expanded */
@@ -113,6 +114,10 @@ enum conf_type {
 	  "the user's mailbox annotations for mboxmetadata, [file:]PATH (empty: none)")            \
 	X(SERVER_METADATA, "server-metadata", T_PATH, "", NULL, 0, 0, F_EMPTY,                     \
 	  "the server's annotations for servermetadata, [file:]PATH (empty: none)")                \
+	X(STATE, "state", T_STATE, "", NULL, 0, 0, F_EMPTY,                                       \
+	  "the user's state store (vacation, duplicate): sqlite:PATH (~, %u, %d expanded), "      \
+	  "redis:HOST:PORT[/DB][?prefix=P&db=N&password=S] or redis:unix:/PATH; empty: "           \
+	  "sqlite: state-dir/state.db")                                                            \
 	X(VIRTUAL_HOME, "virtual-home", T_PATH, "", NULL, 0, 0, F_EMPTY,                           \
 	  "home of a virtual user named by -d when not root (%u the name, %d the domain; "        \
 	  "empty: -d must name the running user)")                                                 \
@@ -184,6 +189,7 @@ static char **str_slot(struct sv_conf *c, int id)
 	case C_STATE_DIR: return &c->state_dir;
 	case C_METADATA: return &c->metadata;
 	case C_SERVER_METADATA: return &c->server_metadata;
+	case C_STATE: return &c->state;
 	case C_USER_CONFIG: return &c->user_config;
 	case C_VIRTUAL_HOME: return &c->virtual_home;
 	case C_POSTMASTER: return &c->postmaster;
@@ -360,6 +366,20 @@ static bool check_location(const char *v, struct sv_buf *err)
 	return check_template(v, err);
 }
 
+/* state.h's locations; mem: is the tests' double, of no use to a
+ * delivery that ends with its process. */
+static bool check_state(const char *v, struct sv_buf *err)
+{
+	if (strncmp(v, "sqlite:", 7) == 0)
+		return check_template(v + 7, err);
+	if (strncmp(v, "redis:", 6) == 0 && v[6])
+		return true;
+	sv_buf_puts(err, "unknown state store ");
+	quote(err, v);
+	sv_buf_puts(err, " (sqlite:PATH, redis:HOST:PORT or redis:unix:/PATH)");
+	return false;
+}
+
 static bool check_absolute(const char *v, struct sv_buf *err)
 {
 	if (v[0] != '/') {
@@ -497,6 +517,7 @@ static bool check_string(const struct conf_key *k, const char *v, struct sv_buf 
 {
 	switch (k->type) {
 	case T_LOCATION: return check_location(v, err);
+	case T_STATE: return check_state(v, err);
 	case T_PATH: return check_template(v, err);
 	case T_PROGRAM:
 	case T_FILE: return check_absolute(v, err);

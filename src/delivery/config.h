@@ -61,6 +61,8 @@ struct sv_conf {
 			       * "" none) */
 	char *server_metadata; /* server-metadata = (the server's annotations;
 				* "" none) */
+	char *state;          /* state = (sqlite:PATH, redis:...; "": sqlite:
+			       * state-dir/state.db) */
 	char *user_config;    /* user-config = (per-user layer; "" none) */
 	char *virtual_home;   /* virtual-home = (home of a virtual user named by
 			       * -d when not root, as a pipe(8) transport with

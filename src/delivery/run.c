@@ -4,8 +4,10 @@
  */
 #include "delivery/run.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ext/registry.h"
 #include "lib/alloc.h"
@@ -58,6 +60,139 @@ void sv_run_logf(struct sv_run *run, enum sv_log_level level, const char *fmt, .
 	va_end(ap);
 	run->log.write(run->log.ctx, level, b.p ? b.p : "");
 	sv_buf_free(&b);
+}
+
+/* ---- the state service ---- */
+
+void sv_run_state_init(struct sv_run_state *s, const char *location, const char *user,
+                       const struct sv_state_opts *opts, bool dry_run)
+{
+	memset(s, 0, sizeof *s);
+	if (opts)
+		s->opts = *opts;
+	else
+		sv_state_opts_init(&s->opts);
+	s->location = location && *location ? sv_strdup(location) : NULL;
+	s->user = user ? sv_strdup(user) : NULL;
+	s->opts.user = s->user;
+	s->dry_run = dry_run;
+	s->failed = SV_OK;
+}
+
+void sv_run_state_free(struct sv_run_state *s)
+{
+	sv_dlv_state_close(s->st);
+	sv_free(s->location);
+	sv_free(s->user);
+	sv_buf_free(&s->error);
+	memset(s, 0, sizeof *s);
+}
+
+bool sv_run_state_available(const struct sv_run_state *s)
+{
+	return s && s->location;
+}
+
+/* Remember the first failure, so that the delivery defers for it. */
+static enum sv_status state_failed(struct sv_run_state *s, enum sv_status st, struct sv_buf *err)
+{
+	if (s->failed == SV_OK) {
+		s->failed = st;
+		sv_buf_reset(&s->error);
+		sv_buf_puts(&s->error, err->p ? err->p : sv_status_name(st));
+	}
+	return st;
+}
+
+/* The store, opened on first use; a failure to open is kept, so that the
+ * calls after it fail the same way without trying again. */
+static enum sv_status state_open(struct sv_run_state *s, struct sv_buf *err)
+{
+	if (s->st)
+		return SV_OK;
+	if (!s->location) {
+		sv_buf_puts(err, "no state store is configured here");
+		return SV_FAIL;
+	}
+	if (s->failed != SV_OK) {
+		sv_buf_puts(err, s->error.p ? s->error.p : sv_status_name(s->failed));
+		return s->failed;
+	}
+	struct sv_buf why = SV_BUF_INIT;
+	enum sv_status st = sv_dlv_state_open(s->location, &s->opts, &s->st, &why);
+	if (st != SV_OK) {
+		s->st = NULL;
+		sv_buf_printf(err, "cannot open the state store: %s", why.p ? why.p : sv_status_name(st));
+		state_failed(s, st, err);
+	}
+	sv_buf_free(&why);
+	return st;
+}
+
+/* A dry run never makes a database that is not there: it would hold
+ * nothing anyway. */
+static bool dry_and_missing(const struct sv_run_state *s)
+{
+	struct stat sb;
+	return s->dry_run && !s->st && strncmp(s->location, "sqlite:", 7) == 0 &&
+	       stat(s->location + 7, &sb) != 0 && errno == ENOENT;
+}
+
+enum sv_status sv_run_state_check(struct sv_run_state *s, const char *ns, const void *key,
+                                  size_t klen, time_t now, bool *seen_r, struct sv_buf *err)
+{
+	*seen_r = false;
+	if (s->location && dry_and_missing(s))
+		return SV_OK;
+	enum sv_status st = state_open(s, err);
+	if (st == SV_OK && (st = sv_dlv_state_check(s->st, ns, key, klen, now, seen_r, err)) != SV_OK)
+		state_failed(s, st, err);
+	return st;
+}
+
+enum sv_status sv_run_state_claim(struct sv_run_state *s, const char *ns, const void *key,
+                                  size_t klen, time_t now, time_t expires_at, bool *won_r,
+                                  struct sv_buf *err)
+{
+	*won_r = false;
+	if (s->dry_run) {
+		bool seen;
+		enum sv_status st = sv_run_state_check(s, ns, key, klen, now, &seen, err);
+		*won_r = st == SV_OK && !seen;
+		return st;
+	}
+	enum sv_status st = state_open(s, err);
+	if (st == SV_OK &&
+	    (st = sv_dlv_state_claim(s->st, ns, key, klen, now, expires_at, won_r, err)) != SV_OK)
+		state_failed(s, st, err);
+	return st;
+}
+
+enum sv_status sv_run_state_mark(struct sv_run_state *s, const char *ns, const void *key,
+                                 size_t klen, time_t expires_at, struct sv_buf *err)
+{
+	if (s->dry_run)
+		return SV_OK;
+	enum sv_status st = state_open(s, err);
+	if (st == SV_OK && (st = sv_dlv_state_mark(s->st, ns, key, klen, expires_at, err)) != SV_OK)
+		state_failed(s, st, err);
+	return st;
+}
+
+enum sv_status sv_run_state_commit(struct sv_run_state *s, struct sv_buf *err)
+{
+	if (s->dry_run || !s->st || sv_dlv_state_pending(s->st) == 0)
+		return SV_OK;
+	enum sv_status st = sv_dlv_state_commit(s->st, err);
+	if (st != SV_OK)
+		state_failed(s, st, err);
+	return st;
+}
+
+void sv_run_state_rollback(struct sv_run_state *s)
+{
+	if (s->st)
+		sv_dlv_state_rollback(s->st);
 }
 
 enum sv_status sv_dlv_run_chain(struct sv_run *run, const struct sv_chain_script *scripts,

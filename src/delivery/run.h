@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "delivery/maildir.h"
+#include "delivery/state.h"
 #include "delivery/submit.h"
 #include "lib/arena.h"
 #include "lib/limits.h"
@@ -49,6 +50,57 @@ struct sv_log {
 	void *ctx;
 };
 
+/*
+ * The state store of a delivery (DESIGN.md §3, delivery/state.h): what
+ * vacation and duplicate remember between messages. The program owns it
+ * and the run points to it; it is opened on first use, so a delivery
+ * whose scripts use neither extension never opens it. Actions keep a
+ * pointer to it, since they are carried out after their run (the test
+ * suite runs a script, then executes its result), so it outlives both
+ * the run and the result.
+ *
+ * A dry run (sieve-test) checks and never claims nor writes: claim
+ * answers "won" when no committed mark exists, mark and commit do
+ * nothing. Any failure to reach the store is remembered in failed, so
+ * that the delivery can fail temporarily (75) even where a script's
+ * runtime error already turned it into a kept message.
+ */
+struct sv_run_state {
+	char *location;         /* NULL: no state store here */
+	char *user;             /* opts.user points here */
+	struct sv_state_opts opts;
+	bool dry_run;
+	struct sv_state *st;    /* open once used */
+	enum sv_status failed;  /* SV_OK, or the first failure */
+	struct sv_buf error;    /* its reason */
+};
+
+/* A state service for location (copied; NULL or "": none) with opts
+ * (copied; NULL: the defaults) for user (copied; may be NULL). Nothing
+ * is opened yet. */
+void sv_run_state_init(struct sv_run_state *s, const char *location, const char *user,
+                       const struct sv_state_opts *opts, bool dry_run);
+/* Roll back what is pending and close. */
+void sv_run_state_free(struct sv_run_state *s);
+/* Is there a state store at all? */
+bool sv_run_state_available(const struct sv_run_state *s);
+/*
+ * The calls of state.h through the service, which opens the store on the
+ * first one. claim in a dry run is check (won: no committed mark); mark
+ * and commit in a dry run do nothing. A failure is SV_TEMPFAIL (or SV_FAIL
+ * for a location that cannot be understood) with the reason in err, and
+ * is remembered in s->failed.
+ */
+enum sv_status sv_run_state_check(struct sv_run_state *s, const char *ns, const void *key,
+                                  size_t klen, time_t now, bool *seen_r, struct sv_buf *err);
+enum sv_status sv_run_state_claim(struct sv_run_state *s, const char *ns, const void *key,
+                                  size_t klen, time_t now, time_t expires_at, bool *won_r,
+                                  struct sv_buf *err);
+enum sv_status sv_run_state_mark(struct sv_run_state *s, const char *ns, const void *key,
+                                 size_t klen, time_t expires_at, struct sv_buf *err);
+enum sv_status sv_run_state_commit(struct sv_run_state *s, struct sv_buf *err);
+void sv_run_state_rollback(struct sv_run_state *s);
+
 struct sv_run {
 	struct sv_arena *arena;    /* strings the run keeps (envelope, user) */
 	struct sv_envelope env;    /* mutable during the delivery */
@@ -59,6 +111,7 @@ struct sv_run {
 	/* services (NULL: not available in this program) */
 	struct sv_store *store;
 	struct sv_submission *submit;
+	struct sv_run_state *state; /* vacation, duplicate (the program's) */
 	struct sv_log log;
 	/* annotations (delivery/metadata.h) for mboxmetadata and
 	   servermetadata; borrowed, NULL: none exist here */

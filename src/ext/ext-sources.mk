@@ -25,4 +25,7 @@ libsiftcore_la_SOURCES += \
 	src/ext/virustest.c \
 	src/ext/ihave.c \
 	src/ext/include.c \
+	src/ext/vacation.c \
+	src/ext/vacation-seconds.c \
+	src/ext/duplicate.c \
 	src/ext/testsuite.c

@@ -99,6 +99,7 @@ struct ts_state {
 	struct sv_outbox outbox;
 	struct sv_store *store;
 	struct sv_metadata *metadata; /* test_imap_metadata_set's annotations */
+	struct sv_run_state state; /* vacation, duplicate: mem:, one per file */
 	struct sv_binary *slot;
 	time_t now; /* test_set "currentdate": the runs' "now" (0: the clock) */
 	/* include's folders (TESTSUITE.md): included/, included-global/ */
@@ -472,6 +473,7 @@ static void run_init(struct sv_run *run)
 	run->store = ts->store;
 	run->metadata = ts->metadata;
 	run->submit = sv_outbox_submission(&ts->outbox);
+	run->state = &ts->state;
 	run->log.write = log_error;
 	if (ts->now)
 		run->now = ts->now;
@@ -657,6 +659,14 @@ static bool select_message(struct sv_vm *vm, const struct sv_operands *ops, stru
 			return false;
 		}
 		set_message(vm, ts->outbox.v[n].msg, ts->outbox.v[n].len);
+		/* TESTSUITE.md: with the envelope it was sent with ("" the null
+		   sender), so a test sees where a reply or redirect went */
+		const struct sv_sent *sent = &ts->outbox.v[n];
+		ts->env.from = sv_arena_strndup(ts->arena, sent->from, strlen(sent->from));
+		if (sent->nrcpts) {
+			ts->env.to = sv_arena_strndup(ts->arena, sent->rcpts[0], strlen(sent->rcpts[0]));
+			ts->env.orig_to = ts->env.final_to = ts->env.to;
+		}
 		return true;
 	}
 	struct sv_str mb;
@@ -1020,6 +1030,10 @@ static bool state_init(struct ts_state *t, const char *path, const char *workroo
 	sv_outbox_init(&t->outbox, w.p);
 	sv_buf_reset(&w);
 	sv_buf_printf(&w, "%s/mail", t->work);
+	struct sv_buf loc = SV_BUF_INIT;
+	sv_buf_printf(&loc, "mem:%s", t->work);
+	sv_run_state_init(&t->state, loc.p, "testsuite", NULL, false);
+	sv_buf_free(&loc);
 	bool ok = sv_dlv_maildir_open(w.p, false, &t->store, &err) == SV_OK;
 	t->metadata = sv_dlv_metadata_mem();
 	if (!ok)
@@ -1041,6 +1055,7 @@ static void state_free(struct ts_state *t)
 		t->store->close(t->store);
 	if (t->metadata)
 		t->metadata->close(t->metadata);
+	sv_run_state_free(&t->state);
 	sv_outbox_free(&t->outbox);
 	sv_result_free(&t->result);
 	sv_bin_free(t->slot);

@@ -61,6 +61,8 @@ struct lda {
 	const char *config_opt, *script_opt, *client_ip, *client_host, *helo, *queue_id;
 	const char **sets;
 	size_t nsets;
+	const char **addresses; /* --user-address: the user's own (vacation) */
+	size_t naddresses;
 	bool reject_exit, log_stderr;
 	/* state */
 	bool input_read;
@@ -175,6 +177,9 @@ static void usage(FILE *f)
 	      "  --client-ip IP, --client-host NAME, --helo NAME, --queue-id ID\n"
 	      "                 what the MTA knows of the SMTP session\n"
 	      "  --log-stderr   copy log lines to standard error\n"
+	      "  --user-address ADDRESS\n"
+	      "                 one of the user's own addresses (vacation replies only to\n"
+	      "                 mail addressed to the user); repeatable\n"
 	      "  --help, --version\n",
 	      f);
 }
@@ -487,6 +492,32 @@ static const char *domain_of(const char *addr)
 	return at ? at + 1 : "";
 }
 
+/* sift.conf's state: sqlite:PATH with PATH expanded, a Redis location as
+ * written (a password may hold '%'), or by default state-dir/state.db. */
+static bool state_location(const char *domain, struct sv_buf *out)
+{
+	const char *v = L.conf.state;
+	if (v && *v && strncmp(v, "sqlite:", 7) != 0) {
+		sv_buf_puts(out, v);
+		return true;
+	}
+	sv_buf_puts(out, "sqlite:");
+	if (v && *v)
+		return expand(v + 7, domain, out);
+	if (!expand(L.conf.state_dir, domain, out))
+		return false;
+	sv_buf_puts(out, "/state.db");
+	return true;
+}
+
+/* What the state store repaired (a damaged database moved aside). */
+static void state_warn(void *ctx, const char *text)
+{
+	(void)ctx;
+	logf_(LOG_WARNING, "%s%s%s: state store: %s", L.queue_id ? L.queue_id : "",
+	      L.queue_id ? ": " : "", L.user, text);
+}
+
 static int deliver(void)
 {
 	int rc;
@@ -558,13 +589,20 @@ static int deliver(void)
 	                                                                               : NULL);
 	run.env.helo = sv_run_strdup(&run, helo && *helo ? helo : NULL);
 	run.env.queue_id = sv_run_strdup(&run, L.queue_id);
-	const char *addrs[2] = {run.env.to, run.env.orig_to};
+	/* the user's own addresses: the envelope's recipients and --user-address */
+	const char **addrs = sv_calloc(L.naddresses + 2, sizeof *addrs);
+	size_t naddrs = 0;
+	addrs[naddrs++] = run.env.to;
+	if (strcmp(run.env.to, run.env.orig_to) != 0)
+		addrs[naddrs++] = run.env.orig_to;
+	for (size_t i = 0; i < L.naddresses; i++)
+		addrs[naddrs++] = L.addresses[i];
 	run.user = (struct sv_user){.name = L.user,
 				    .home = L.home,
 				    .uid = L.uid,
 				    .gid = L.gid,
 				    .addresses = addrs,
-				    .naddresses = strcmp(addrs[0], addrs[1]) == 0 ? 1 : 2};
+				    .naddresses = naddrs};
 	const char *domain = domain_of(run.env.to);
 
 	/* the scripts: before, the user's, after */
@@ -676,6 +714,18 @@ static int deliver(void)
 		else
 			md = sv_dlv_metadata_files(mdu.p, mds.p);
 	}
+	/* the state store (vacation, duplicate), opened when a script first
+	   asks it something */
+	struct sv_run_state state;
+	struct sv_buf sloc = SV_BUF_INIT;
+	if (result < 0 && !state_location(domain, &sloc))
+		result = finish(EX_TEMPFAIL_, "4.3.5 bad state location");
+	struct sv_state_opts sopts;
+	sv_state_opts_init(&sopts);
+	sopts.now = run.now;
+	sopts.warn = state_warn;
+	sv_run_state_init(&state, sloc.p, L.user, &sopts, false);
+	run.state = &state;
 
 	struct sv_result res;
 	sv_result_init(&res, &L.settings);
@@ -726,7 +776,9 @@ static int deliver(void)
 		enum sv_status st =
 		    result < 0 ? sv_dlv_run_chain(&run, chain, nchain, &res, &rep) : SV_OK;
 		nran = rep.ran;
-		if (st != SV_OK) {
+		/* (a state store that failed defers the delivery below: the
+		   message is not kept now) */
+		if (st != SV_OK && state.failed == SV_OK) {
 			/* the chain logged it; the user hears of it too */
 			bool own = false;
 			for (size_t i = 0; i < scripts.n; i++)
@@ -748,6 +800,12 @@ static int deliver(void)
 		if (result < 0 && md && md->unavailable)
 			result = finish(EX_TEMPFAIL_, "4.3.0 the annotations of %s cannot be read now",
 			                L.user);
+		/* a state store that could not be asked: the answer the script
+		   needed is unknown, so retry rather than guess (state.h) */
+		if (result < 0 && state.failed != SV_OK)
+			result = finish(EX_TEMPFAIL_, "%s state store of %s unavailable (%s); try again later",
+					state.failed == SV_FAIL ? "4.3.5" : "4.3.0", L.user,
+					state.error.p ? state.error.p : sv_status_name(state.failed));
 	}
 	if (result < 0) {
 		/* carry it out */
@@ -811,6 +869,9 @@ static int deliver(void)
 					L.last_error.len ? L.last_error.p : "temporary failure");
 	}
 	sv_result_free(&res);
+	sv_run_state_free(&state);
+	sv_buf_free(&sloc);
+	sv_free(addrs);
 	if (sub)
 		sub->close(sub);
 	if (store)
@@ -845,6 +906,7 @@ int main(int argc, char **argv)
 	    {"client-ip", required_argument, NULL, 'I'}, {"helo", required_argument, NULL, 'H'},
 	    {"client-host", required_argument, NULL, 'N'},
 	    {"queue-id", required_argument, NULL, 'Q'},  {"log-stderr", no_argument, NULL, 'L'},
+	    {"user-address", required_argument, NULL, 'U'},
 	    {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -856,6 +918,7 @@ int main(int argc, char **argv)
 	if (gethostname(L.hostname, sizeof L.hostname - 1) != 0 || !L.hostname[0])
 		strcpy(L.hostname, "localhost");
 	L.sets = sv_calloc((size_t)argc + 1, sizeof *L.sets);
+	L.addresses = sv_calloc((size_t)argc + 1, sizeof *L.addresses);
 	int opt;
 	while ((opt = getopt_long(argc, argv, "d:f:a:r:m:p:ec:o:s:", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -874,6 +937,7 @@ int main(int argc, char **argv)
 		case 'H': L.helo = optarg; break;
 		case 'Q': L.queue_id = *optarg ? optarg : NULL; break;
 		case 'L': L.log_stderr = true; break;
+		case 'U': L.addresses[L.naddresses++] = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': tool_version("sieve-deliver"); return 0;
 		default:
@@ -910,6 +974,7 @@ out:
 	sv_free(L.user);
 	sv_free(L.home);
 	sv_free(L.sets);
+	sv_free(L.addresses);
 	sv_settings_free(&L.settings);
 	sv_conf_free(&L.conf);
 	if (L.syslog_open)

@@ -41,6 +41,8 @@ struct ctx {
 	FILE *trace;
 	bool batch;
 	struct sv_script_resolver resolver;
+	/* --state: vacation and duplicate ask it, never write (dry run) */
+	struct sv_run_state state;
 };
 
 static void trace_fn(void *p, unsigned line, const char *what, bool outcome)
@@ -60,6 +62,7 @@ static int run_one(struct ctx *c, const char *name, const char *data, size_t len
 	run.env.to = c->to ? c->to : tool_guess_recipient(m);
 	run.env.orig_to = run.env.to;
 	run.env.final_to = c->final_to ? c->final_to : run.env.to;
+	run.state = &c->state;
 	struct sv_result res;
 	sv_result_init(&res, &c->settings);
 	if (c->trace) {
@@ -281,6 +284,9 @@ static void usage(FILE *f)
 	      "  -o key=value   change a setting\n"
 	      "  -P DIR         folder of include :personal scripts (default: the script's)\n"
 	      "  -G DIR         folder of include :global scripts (default: none)\n"
+	      "  --state LOCATION\n"
+	      "                 ask this state store what vacation and duplicate would\n"
+	      "                 find (sqlite:PATH, redis:HOST:PORT); it is never written\n"
 	      "  --batch PATH   run over a Maildir, an mbox or a folder of *.eml files,\n"
 	      "                 one line per message: name, tab, actions\n",
 	      f);
@@ -292,11 +298,12 @@ int main(int argc, char **argv)
 	   loading a UTF-8 locale costs a fifth of a one-message run. */
 	static const struct option longopts[] = {
 		{"batch", required_argument, NULL, 'B'}, {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
+		{"version", no_argument, NULL, 'V'}, {"state", required_argument, NULL, 'S'},
+		{NULL, 0, NULL, 0},
 	};
 	struct ctx c = {0};
 	sv_settings_init(&c.settings);
-	const char *batch = NULL, *tracefile = NULL, *pdir = NULL, *gdir = NULL;
+	const char *batch = NULL, *tracefile = NULL, *pdir = NULL, *gdir = NULL, *state = NULL;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "f:a:r:t:o:c:P:G:", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -312,6 +319,7 @@ int main(int argc, char **argv)
 				return 64;
 			break;
 		case 'B': batch = optarg; break;
+		case 'S': state = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': tool_version("sieve-test"); return 0;
 		default: usage(stderr); return 64;
@@ -324,6 +332,9 @@ int main(int argc, char **argv)
 	/* "<>" and "" are the null sender */
 	if (c.from && strcmp(c.from, "<>") == 0)
 		c.from = "";
+	/* the user's name keys Redis: the one running this */
+	const char *who = getenv("USER");
+	sv_run_state_init(&c.state, state, who && *who ? who : "sieve-test", NULL, true);
 	const char *script = argv[optind];
 	struct sv_script_options so = {.compile = {.settings = &c.settings}, .use_cache = true};
 	struct sv_diags diags;
@@ -396,6 +407,11 @@ int main(int argc, char **argv)
 		fclose(c.trace);
 	sv_dlv_resolver_free(&c.resolver);
 	sv_buf_free(&sdir);
+	if (c.state.failed != SV_OK) {
+		fprintf(stderr, "sieve-test: %s\n", c.state.error.p ? c.state.error.p : "state store");
+		rc = 1;
+	}
+	sv_run_state_free(&c.state);
 	sv_bin_free(c.bin);
 	sv_diags_free(&diags);
 	sv_buf_free(&err);

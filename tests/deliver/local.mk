@@ -27,3 +27,7 @@ tests_deliver_state_claim_LDADD = libsiftcore.la libsiftgen.la $(TRE_PROGRAM_LIB
 ## RFC 5490 §5's retry, fileinto :create under mailbox-autocreate = no
 TESTS += tests/deliver/metadata.sh
 dist_noinst_SCRIPTS += tests/deliver/metadata.sh
+## vacation and duplicate through sieve-deliver, on SQLite and Redis
+## (state-claim gives a free port and waits for the server)
+TESTS += tests/deliver/vacation.sh
+dist_noinst_SCRIPTS += tests/deliver/vacation.sh

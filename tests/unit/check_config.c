@@ -311,6 +311,16 @@ START_TEST(test_strings)
 	                 "state-dir: only '~' and '~/' are understood, not '~user', in "
 	                 "'~bob/state'");
 	ck_assert_str_eq(set(&f, "state-dir", ""), "state-dir: the value must not be empty");
+	/* the state store: sqlite: with a path template, redis: as written */
+	ck_assert_str_eq(set(&f, "state", "sqlite:/var/lib/sift/%u/state.db"), "");
+	ck_assert_str_eq(f.c.state, "sqlite:/var/lib/sift/%u/state.db");
+	ck_assert_str_eq(set(&f, "state", "redis:127.0.0.1:6379/2?prefix=mx"), "");
+	ck_assert_str_eq(set(&f, "state", ""), "");
+	ck_assert_str_eq(set(&f, "state", "sqlite:~/%x"),
+	                 "state: unknown escape '%x' (%u, %d, %h or %%) in '~/%x'");
+	ck_assert_str_eq(set(&f, "state", "mem:x"),
+	                 "state: unknown state store 'mem:x' (sqlite:PATH, redis:HOST:PORT or "
+	                 "redis:unix:/PATH)");
 	ck_assert_str_eq(set(&f, "sieve-before", "/etc/sift/before.d"), "");
 	ck_assert_str_eq(f.c.sieve_before, "/etc/sift/before.d");
 	ck_assert_str_eq(set(&f, "sieve-after", "/etc/sift/after.d"), "");
@@ -860,7 +870,7 @@ START_TEST(test_docs_name_every_key)
 		}
 		line = nl ? nl + 1 : NULL;
 	}
-	ck_assert_int_eq(keys, 28);
+	ck_assert_int_eq(keys, 29);
 	for (int i = 0; i < sv_settings_count(); i++) {
 		char want[160];
 		snprintf(want, sizeof want, "\n#%s =", sv_setting_info_of(i)->key);

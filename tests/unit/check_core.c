@@ -210,6 +210,12 @@ static const struct disasm_case disasm_cases[] = {
 	{"require [\"spamtestplus\", \"virustest\"];\n"
 	 "if spamtest :percent \"50\" { discard; } if virustest \"5\" { discard; }",
 	 "spamtest.spamtest virustest.virustest"},
+	/* RFC 5230 §4, RFC 6131 §2 */
+	{"require \"vacation-seconds\"; vacation :seconds 60 :subject \"s\" :handle \"h\" \"r\";",
+	 "vacation.vacation :seconds :subject :handle"},
+	/* RFC 7352 §3 */
+	{"require \"duplicate\"; if duplicate :header \"x-id\" :last { keep; }",
+	 "duplicate.duplicate :header :last"},
 };
 
 /* Is word (wlen bytes) in text as a whole word (between spaces/lines)? */

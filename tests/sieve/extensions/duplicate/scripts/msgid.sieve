@@ -1,0 +1,3 @@
+require "duplicate";
+require "fileinto";
+if duplicate { fileinto "Dups"; }

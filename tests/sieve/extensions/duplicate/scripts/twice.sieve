@@ -1,0 +1,4 @@
+require "duplicate";
+require "fileinto";
+if duplicate { fileinto "First"; }
+if duplicate { fileinto "Second"; }

@@ -1,0 +1,2 @@
+require "vacation-seconds";
+vacation :days 0 "Days zero.";

@@ -1,0 +1,2 @@
+require "vacation";
+vacation :handle "admin" "The office is closed.";

@@ -1,0 +1,4 @@
+require "vacation";
+require "fileinto";
+vacation "Away.";
+fileinto "Folder";

@@ -1,0 +1,2 @@
+require "vacation";
+vacation :subject "Out of office" :from "Me Myself <me@example.org>" :days 3 "Back on Monday.";
