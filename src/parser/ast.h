@@ -63,9 +63,12 @@ struct sv_ast_node {
 	/* Set by the validator. */
 	const void *def;        /* the command's or test's descriptor */
 	void *vdata;            /* the validator's notes for codegen */
-	bool skip;              /* constant-false: neither validated nor generated */
+	bool skip;              /* dead: not generated (and, behind a missing
+				   capability, not validated either) */
 	bool chain_true;        /* if/elsif: this link or an earlier one of its
 				   chain is constant true (later links are dead) */
+	bool chain_guard;       /* chain_true because a capability is missing
+				   (ihave): later links are not even validated */
 };
 
 struct sv_ast {

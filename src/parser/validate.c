@@ -1047,6 +1047,25 @@ int sv_validator_const_value(struct sv_validator *v, const struct sv_ast_node *t
 	return const_value(v, t);
 }
 
+/* Does a test known at compile time owe its value to a capability this
+ * implementation lacks (a const_eval hook, ihave, that said false)? Only
+ * such a block may hold what cannot be validated here (RFC 5463 §4); code
+ * that is dead for other reasons (if false, the links after if true) must
+ * still be valid Sieve (RFC 5228 §2.10.5, §3.2), it is only not
+ * generated. */
+static bool missing_capability(struct sv_validator *v, const struct sv_ast_node *t)
+{
+	if ((streq(t->id, "not") || streq(t->id, "anyof") || streq(t->id, "allof")) &&
+	    !t->args) {
+		for (const struct sv_ast_node *s = t->tests; s; s = s->next)
+			if (missing_capability(v, s))
+				return true;
+		return false;
+	}
+	const struct sv_vnode *vn = sv_vnode(t);
+	return vn && vn->cmd && vn->cmd->const_eval && vn->cmd->const_eval(v, t) == 0;
+}
+
 /* ---- extensions a test makes available in its block (RFC 5463 §4) ---- */
 
 void sv_validator_enable(struct sv_validator *v, struct sv_ext_def *e)
@@ -1354,12 +1373,18 @@ static void validate_command(struct sv_validator *v, struct sv_ast_node *n,
 	bool ok = found;
 	int cv = -1;
 	bool link = found && ext == sv_ext_core() && (streq(cmd->id, "elsif") || streq(cmd->id, "else"));
+	bool dead = false;
 	if (link && prev && !prev->broken && prev->chain_true) {
 		/* an earlier link of the chain is constant true: this one is
-		   dead, neither validated nor generated (RFC 5463 §4) */
-		n->skip = true;
-		n->chain_true = true;
-		return;
+		   dead. Behind a missing capability it is not validated
+		   either (RFC 5463 §4); otherwise it must still be valid. */
+		if (prev->chain_guard) {
+			n->skip = true;
+			n->chain_true = true;
+			n->chain_guard = true;
+			return;
+		}
+		dead = true;
 	}
 	if (found) {
 		split_missing_block(v, n, cmd);
@@ -1388,6 +1413,12 @@ static void validate_command(struct sv_validator *v, struct sv_ast_node *n,
 		}
 		n->chain_true = cv == 1 && ext == sv_ext_core() &&
 				(streq(cmd->id, "if") || streq(cmd->id, "elsif"));
+		n->chain_guard = n->chain_true && missing_capability(v, n->tests);
+		if (dead) {
+			n->skip = true;
+			n->chain_true = true;
+			n->chain_guard = false;
+		}
 		if (cmd->block == SV_BLOCK_REQUIRED && !n->has_block) {
 			sv_validator_error(v, n->loc, "the %s command needs a block", cmd->id);
 			ok = false;
@@ -1400,8 +1431,9 @@ static void validate_command(struct sv_validator *v, struct sv_ast_node *n,
 	}
 	if (n->has_block) {
 		if (cv == 0) {
-			n->skip = true; /* constant false: neither validated nor generated */
-			return;
+			n->skip = true; /* constant false: not generated */
+			if (missing_capability(v, n->tests))
+				return; /* RFC 5463 §4: not validated either */
 		}
 		/* RFC 5463 §4: what ihave found is available in its block */
 		struct sv_vscope sc;

@@ -291,11 +291,14 @@ static const struct val_case val_cases[] = {
 	 * are strings, compared exactly) */
 	{"case-insensitive identifiers", "REQUIRE \"fileinto\"; IF TRUE { FILEINTO \"a\"; } "
 	 "ELSIF Header :IS \"a\" \"b\" { Keep; } ELSE { Discard; }", 0, NULL},
-	/* DESIGN.md §1: constant-false blocks are skipped, not validated */
-	{"if false skipped", "if false { unknowncmd; }", 0, NULL},
-	{"not true skipped", "if not true { unknowncmd 1 2 3; }", 0, NULL},
-	{"allof with false skipped", "if allof (true, false) { fileinto \"x\"; }", 0, NULL},
-	{"anyof all false skipped", "if anyof (false, not true) { frob; }", 0, NULL},
+	/* constant-false blocks are not generated but still validated: only a
+	   missing capability (ihave, RFC 5463 §4) exempts a block */
+	{"if false validated", "if false { unknowncmd; }", 1, "1:12: unknown command 'unknowncmd'"},
+	{"not true validated", "if not true { unknowncmd 1 2 3; }", 1, "1:15: unknown command 'unknowncmd'"},
+	{"allof with false validated", "if allof (true, false) { fileinto \"x\"; }", 1,
+	 "1:26: the fileinto command needs require \"fileinto\""},
+	{"anyof all false validated", "if anyof (false, not true) { frob; }", 1, "1:30: unknown command 'frob'"},
+	{"if false valid", "if false { discard; } if not true { keep; }", 0, NULL},
 	{"anyof not all false validated", "if anyof (false, true) { frob; }", 1,
 	 "1:26: unknown command 'frob'"},
 	{"not anyof false validated", "if not anyof (false, false) { frob; }", 1,

@@ -1,5 +1,5 @@
-# DESIGN.md §1: constant-false blocks are neither validated nor generated
-if false { unknowncommand; }
+# constant-false blocks are validated but not generated
+if false { discard; }
 if not true { discard; }
 if allof (true, false) { discard; }
 keep;
