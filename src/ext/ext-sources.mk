@@ -13,4 +13,6 @@ libsiftcore_la_SOURCES += \
 	src/ext/regex.c \
 	src/ext/body.c \
 	src/ext/environment.c \
+	src/ext/reject.c \
+	src/ext/ereject.c \
 	src/ext/testsuite.c
