@@ -15,4 +15,5 @@ libsiftcore_la_SOURCES += \
 	src/ext/environment.c \
 	src/ext/reject.c \
 	src/ext/ereject.c \
+	src/ext/enotify.c \
 	src/ext/testsuite.c

@@ -6,7 +6,7 @@ include src/ext/ext-sources.mk
 libsiftcore_la_SOURCES += \
 	src/ext/registry.c src/ext/registry.h src/ext/ext-list.def \
 	src/ext/regex-cost.c src/ext/regex-int.h \
-	src/ext/reject.h
+	src/ext/reject.h src/ext/enotify.h src/ext/enotify-mailto.c
 siftextincludedir = $(siftincludedir)/ext
 siftextinclude_HEADERS = src/ext/registry.h src/ext/ext-list.def
 EXTRA_DIST += src/ext/ext-sources.sh src/ext/ext-sources.mk

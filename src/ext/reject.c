@@ -77,10 +77,11 @@ static bool reject_conflicts(const struct sv_action *a, const struct sv_action *
 	const struct sv_action_def *d = b->def;
 	if (!is_reject(b) && !d->is_store && !d->is_redirect && strcmp(d->name, "vacation") != 0)
 		return true;
-	sv_buf_printf(err, "%s action conflicts with %s action", a->def->name, d->name);
-	if (b->line)
-		sv_buf_printf(err, " (line %u)", b->line);
-	sv_buf_puts(err, " (RFC 5429 \xc2\xa7" "2.1)");
+	/* either may be the new one: name the later one first */
+	const struct sv_action *later = b->line >= a->line ? b : a;
+	const struct sv_action *earlier = later == b ? a : b;
+	sv_buf_printf(err, "%s action conflicts with %s action of line %u (RFC 5429 \xc2\xa7" "2.1)",
+		      later->def->name, earlier->def->name, earlier->line);
 	return false;
 }
 
@@ -97,8 +98,7 @@ static bool null_sender(const char *from)
 	return !from || !*from || strcmp(from, "<>") == 0;
 }
 
-/* A host name usable as the Message-ID's domain and in Reporting-UA. */
-static void host_name(char *out, size_t size)
+void sv_ext_host_name(char *out, size_t size)
 {
 	if (gethostname(out, size - 1) != 0 || !out[0])
 		strcpy(out, "localhost");
@@ -128,7 +128,7 @@ static enum sv_status reject_prepare(struct sv_txn *t, struct sv_action *a, stru
 	const char *rcpt = env->final_to ? env->final_to : env->to ? env->to : d->to;
 	const char *orig = env->orig_to ? env->orig_to : d->orig_to;
 	char host[256];
-	host_name(host, sizeof host);
+	sv_ext_host_name(host, sizeof host);
 	struct sv_buf ua = SV_BUF_INIT;
 	sv_buf_printf(&ua, "%s; sift %s", host, PACKAGE_VERSION);
 	struct sv_buf pm = SV_BUF_INIT;
