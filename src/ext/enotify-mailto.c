@@ -96,6 +96,13 @@ static bool add_rcpt(struct mailto *u, const char *s, size_t len, char kind, uin
 		sv_buf_free(&addr);
 		return false;
 	}
+	/* the submission speaks no SMTPUTF8 (RFC 6531) yet */
+	for (size_t i = 0; i < addr.len; i++)
+		if ((unsigned char)addr.p[i] >= 0x80) {
+			sv_buf_puts(err, "non-ASCII recipient address in mailto URI (not supported)");
+			sv_buf_free(&addr);
+			return false;
+		}
 	for (size_t i = 0; i < u->n; i++)
 		if (strcmp(u->v[i].addr, addr.p) == 0) {
 			sv_buf_free(&addr);
