@@ -183,6 +183,14 @@ static const struct disasm_case disasm_cases[] = {
 	 "imap4flags.hasflag.vars"},
 	/* RFC 5173 §4 */
 	{"require \"body\"; if body :text :contains \"x\" { keep; }", "body.body"},
+	/* RFC 5429 §2.1, §2.2 */
+	{"require [\"reject\", \"ereject\"]; if exists \"x\" { reject \"a\"; } else { ereject \"b\"; }",
+	 "reject.reject ereject.ereject"},
+	/* RFC 5435 §3, §4, §5, §6 */
+	{"require [\"enotify\", \"variables\"]; set :encodeurl \"a\" \"b c\";\n"
+	 "if valid_notify_method \"mailto:a@b.c\" { notify :message \"m\" \"mailto:a@b.c\"; }\n"
+	 "if notify_method_capability \"mailto:a@b.c\" \"online\" \"maybe\" { keep; }",
+	 "enotify.valid_notify_method enotify.notify enotify.notify_method_capability"},
 };
 
 /* Is word (wlen bytes) in text as a whole word (between spaces/lines)? */
