@@ -25,6 +25,7 @@
  * it, and RFC 3834 §2). notify_method_capability "online" is "maybe"
  * (§2.2): sift cannot know.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "delivery/execute.h"
@@ -159,6 +160,8 @@ static bool parse(struct mailto *u, const char *uri, size_t len, uint64_t max, s
 {
 	memset(u, 0, sizeof *u);
 	u->ar = sv_arena_new();
+	if (max == 0)
+		max = UINT64_MAX; /* notify-max-recipients 0: only the URI's length bounds it */
 	if (len < 7 || !sv_ascii_ieq(uri, 7, "mailto:", 7)) {
 		sv_buf_puts(err, "not a mailto URI");
 		return false;

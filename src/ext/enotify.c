@@ -25,8 +25,10 @@
  *   value that is not an unreserved character of RFC 3986 §2.3.
  *
  * Settings: notify-max-recipients (the most recipients one notification
- * may have), notify-from (the From of notifications without :from; empty:
- * the recipient's address).
+ * may have), notify-max-notifications (the most notifications one message
+ * may send; 0 refuses notify at compile time), notify-from (the From of
+ * notifications without :from; empty: the recipient's address). The
+ * first two take Pigeonhole's names as aliases.
  */
 #include "ext/enotify.h"
 
@@ -42,15 +44,21 @@
 
 enum { OPT_FROM, OPT_IMPORTANCE, OPT_OPTIONS, OPT_MESSAGE, OPT_ENCODEURL };
 enum { OP_NOTIFY, OP_VALID, OP_CAPABILITY };
-enum { SET_MAX_RECIPIENTS, SET_FROM };
+enum { SET_MAX_RECIPIENTS, SET_FROM, SET_MAX_NOTIFICATIONS };
 
 static const struct sv_setting_info enotify_settings[] = {
-	[SET_MAX_RECIPIENTS] = {"notify-max-recipients", "", SV_SETTING_NUMBER, 8, 1, 100, NULL,
+	[SET_MAX_RECIPIENTS] = {"notify-max-recipients", "sieve_notify_mailto_max_recipients",
+				SV_SETTING_NUMBER, 8, 0, 1000, NULL,
 				"most recipients one notification (RFC 5435 notify) may have; a "
-				"method URI with more is refused"},
+				"method URI with more is refused (0: no limit but the URI's "
+				"length)"},
 	[SET_FROM] = {"notify-from", "", SV_SETTING_TEXT, 0, 0, 0, "",
 		      "From address of notifications without :from; empty: the recipient's "
 		      "address"},
+	[SET_MAX_NOTIFICATIONS] = {"notify-max-notifications", "sieve_notify_max_notifications",
+				   SV_SETTING_NUMBER, 10, 0, 1000, NULL,
+				   "notifications one message may send (identical ones count "
+				   "once); 0: notify is refused when a script is compiled"},
 	{NULL},
 };
 
@@ -139,6 +147,11 @@ static bool literal(const struct sv_validator *v, const struct sv_ast_str *s)
 static bool validate_notify(struct sv_validator *v, struct sv_ast_node *n)
 {
 	bool ok = true;
+	if (sv_ext_setting(v->settings, &sv_ext_enotify_def, SET_MAX_NOTIFICATIONS) == 0) {
+		sv_validator_error(v, n->loc,
+				   "notify is disabled here (notify-max-notifications is 0)");
+		return false;
+	}
 	const struct sv_ast_str *method = &sv_vnode(n)->pos[0]->strs[0];
 	const struct sv_notify_method *m = NULL;
 	if (literal(v, method)) {
@@ -356,6 +369,20 @@ static enum sv_status op_notify(struct sv_vm *vm, const struct sv_operands *ops)
 	n->default_from = sv_arena_strndup(ar, df ? df : "", df ? strlen(df) : 0);
 	sv_buf_free(&err);
 	struct sv_action a = {.def = &sv_action_notify, .data = n};
+	/* a bound on what one message may send; a duplicate costs nothing */
+	uint64_t max = sv_ext_setting(vm->settings, &sv_ext_enotify_def, SET_MAX_NOTIFICATIONS);
+	size_t count = 0;
+	for (size_t i = 0; i < vm->result->n; i++) {
+		struct sv_action *e = &vm->result->v[i];
+		if (e->def != &sv_action_notify)
+			continue;
+		if (!e->executed && notify_duplicate(e, &a))
+			return sv_vm_add_action(vm, ops, &a);
+		count++;
+	}
+	if (count >= max)
+		return sv_vm_error(vm, "number of notify actions exceeds policy limit (%llu)",
+				   (unsigned long long)max);
 	return sv_vm_add_action(vm, ops, &a);
 }
 

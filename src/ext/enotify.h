@@ -47,7 +47,7 @@ struct sv_notify_method {
 	const char *scheme; /* lowercase, without the ':' */
 	/* Is uri (the whole URI, scheme included) a valid URI of this
 	 * method? false with the reason in err. max_recipients bounds how
-	 * many recipients one notification may have. */
+	 * many recipients one notification may have (0: no bound). */
 	bool (*check_uri)(const char *uri, size_t len, uint64_t max_recipients,
 			  struct sv_buf *err);
 	/* Is from a valid :from for this method (RFC 5435 §3.2)? */
