@@ -51,14 +51,16 @@ static const struct sv_setting_info enotify_settings[] = {
 				SV_SETTING_NUMBER, 8, 0, 1000, NULL,
 				"most recipients one notification (RFC 5435 notify) may have; a "
 				"method URI with more is refused (0: no limit but the URI's "
-				"length)"},
+				"length)",
+				.compile_time = true},
 	[SET_FROM] = {"notify-from", "", SV_SETTING_TEXT, 0, 0, 0, "",
 		      "From address of notifications without :from; empty: the recipient's "
 		      "address"},
 	[SET_MAX_NOTIFICATIONS] = {"notify-max-notifications", "sieve_notify_max_notifications",
 				   SV_SETTING_NUMBER, 10, 0, 1000, NULL,
 				   "notifications one message may send (identical ones count "
-				   "once); 0: notify is refused when a script is compiled"},
+				   "once); 0: notify is refused when a script is compiled",
+				   .compile_time = true},
 	{NULL},
 };
 

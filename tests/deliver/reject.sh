@@ -13,6 +13,10 @@
 #              ASCII line, bounded
 #   conflict   reject with keep is a runtime error: the message is kept
 #              and nothing is sent (RFC 5228 §2.10.6)
+#   notify     enotify's mailto (RFC 5436) beside the implicit keep: the
+#              message is filed and the notification sent from the null
+#              sender to the URI's recipients
+#   notify-e   -e with reject and notify: the refusal alone, nothing sent
 
 . "${srcdir:-$(dirname "$0")/../..}/tests/deliver/lib.sh"
 
@@ -152,5 +156,29 @@ deliver -e -f sender@example.org -a "$user@example.org" <"$msg"
 expect_rc 0
 expect_sent 0
 expect_delivered_once INBOX "$msg"
+
+begin notify "notify: the message is filed and the notification sent"
+reset_home
+reset_sent
+set_script 'require "enotify"; notify :message "New mail" "mailto:pager@example.net?cc=desk@example.net";'
+deliver -f sender@example.org -a "$user@example.org" <"$msg"
+expect_rc 0
+expect_quiet
+expect_sent 1
+expect_args -i -f '<>' -- pager@example.net desk@example.net
+expect_in_mdn "Subject: New mail"
+expect_in_mdn "Auto-Submitted: auto-notified"
+expect_in_mdn "From: $user@example.org"
+expect_delivered_once INBOX "$msg"
+
+begin notify-e "-e with reject and notify: only the refusal"
+reset_home
+reset_sent
+set_script 'require ["enotify", "reject"]; notify "mailto:pager@example.net"; reject "No";'
+deliver -e -f sender@example.org -a "$user@example.org" <"$msg"
+expect_rc 77
+expect_status "5.7.1 No"
+expect_sent 0
+expect_nothing_visible
 
 finish
