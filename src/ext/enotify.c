@@ -162,9 +162,9 @@ static bool validate_notify(struct sv_validator *v, struct sv_ast_node *n)
 		if (!check_method(method->s, method->len, max, &err)) {
 			sv_validator_error(v, method->loc, "notify: %s", err.p);
 			ok = false;
-		} else {
-			m = sv_notify_method_find(method->s, method->len);
 		}
+		/* a bad URI of a known method: its :from is still checked */
+		m = sv_notify_method_find(method->s, method->len);
 		sv_buf_free(&err);
 	}
 	struct sv_vtag *t = sv_vnode_tag(n, "importance");

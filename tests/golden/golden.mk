@@ -15,6 +15,8 @@ EXTRA_DIST += \
 	tests/golden/dump/constant-false.sieve \
 	tests/golden/dump/control.out \
 	tests/golden/dump/control.sieve \
+	tests/golden/dump/enotify.out \
+	tests/golden/dump/enotify.sieve \
 	tests/golden/dump/fileinto-copy.out \
 	tests/golden/dump/fileinto-copy.sieve \
 	tests/golden/dump/flags-relational.out \
@@ -36,6 +38,8 @@ EXTRA_DIST += \
 	tests/golden/errors/comparator.out \
 	tests/golden/errors/comparator.sieve \
 	tests/golden/errors/elsif-without-if.out \
+	tests/golden/errors/enotify.out \
+	tests/golden/errors/enotify.sieve \
 	tests/golden/errors/elsif-without-if.sieve \
 	tests/golden/errors/excerpt-bad-utf8.out \
 	tests/golden/errors/excerpt-bad-utf8.sieve \
