@@ -38,9 +38,9 @@ EXTRA_DIST += \
 	tests/golden/errors/comparator.out \
 	tests/golden/errors/comparator.sieve \
 	tests/golden/errors/elsif-without-if.out \
+	tests/golden/errors/elsif-without-if.sieve \
 	tests/golden/errors/enotify.out \
 	tests/golden/errors/enotify.sieve \
-	tests/golden/errors/elsif-without-if.sieve \
 	tests/golden/errors/excerpt-bad-utf8.out \
 	tests/golden/errors/excerpt-bad-utf8.sieve \
 	tests/golden/errors/excerpt-escapes.out \
