@@ -25,7 +25,6 @@
  * it, and RFC 3834 §2). notify_method_capability "online" is "maybe"
  * (§2.2): sift cannot know.
  */
-#include <stdint.h>
 #include <string.h>
 
 #include "delivery/execute.h"
@@ -160,8 +159,10 @@ static bool parse(struct mailto *u, const char *uri, size_t len, uint64_t max, s
 {
 	memset(u, 0, sizeof *u);
 	u->ar = sv_arena_new();
-	if (max == 0)
-		max = UINT64_MAX; /* notify-max-recipients 0: only the URI's length bounds it */
+	/* notify-max-recipients 0 (Pigeonhole's "no limit") is sift's most:
+	   recipients are compared pairwise and each is a sendmail argument */
+	if (max == 0 || max > SV_NOTIFY_MAX_RECIPIENTS)
+		max = SV_NOTIFY_MAX_RECIPIENTS;
 	if (len < 7 || !sv_ascii_ieq(uri, 7, "mailto:", 7)) {
 		sv_buf_puts(err, "not a mailto URI");
 		return false;

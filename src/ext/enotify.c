@@ -50,8 +50,8 @@ static const struct sv_setting_info enotify_settings[] = {
 	[SET_MAX_RECIPIENTS] = {"notify-max-recipients", "sieve_notify_mailto_max_recipients",
 				SV_SETTING_NUMBER, 8, 0, 1000, NULL,
 				"most recipients one notification (RFC 5435 notify) may have; a "
-				"method URI with more is refused (0: no limit but the URI's "
-				"length)",
+				"method URI with more is refused (0: as many as sift allows, "
+				"1000)",
 				.compile_time = true},
 	[SET_FROM] = {"notify-from", "", SV_SETTING_TEXT, 0, 0, 0, "",
 		      "From address of notifications without :from; empty: the recipient's "

@@ -21,6 +21,9 @@ struct sv_txn;
 
 /* The largest notification message a method composes (bytes). */
 #define SV_NOTIFY_MAX_SIZE (1024 * 1024)
+/* The most recipients one notification ever has (notify-max-recipients
+ * 0 means this many). */
+#define SV_NOTIFY_MAX_RECIPIENTS 1000
 
 /* One notify action as the script asked for it (RFC 5435 §3), its
  * strings in the result's arena. */
@@ -47,7 +50,7 @@ struct sv_notify_method {
 	const char *scheme; /* lowercase, without the ':' */
 	/* Is uri (the whole URI, scheme included) a valid URI of this
 	 * method? false with the reason in err. max_recipients bounds how
-	 * many recipients one notification may have (0: no bound). */
+	 * many recipients one notification may have (0: SV_NOTIFY_MAX_RECIPIENTS). */
 	bool (*check_uri)(const char *uri, size_t len, uint64_t max_recipients,
 			  struct sv_buf *err);
 	/* Is from a valid :from for this method (RFC 5435 §3.2)? */
