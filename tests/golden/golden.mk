@@ -15,8 +15,6 @@ EXTRA_DIST += \
 	tests/golden/dump/constant-false.sieve \
 	tests/golden/dump/control.out \
 	tests/golden/dump/control.sieve \
-	tests/golden/dump/enotify.out \
-	tests/golden/dump/enotify.sieve \
 	tests/golden/dump/fileinto-copy.out \
 	tests/golden/dump/fileinto-copy.sieve \
 	tests/golden/dump/flags-relational.out \
@@ -39,8 +37,6 @@ EXTRA_DIST += \
 	tests/golden/errors/comparator.sieve \
 	tests/golden/errors/elsif-without-if.out \
 	tests/golden/errors/elsif-without-if.sieve \
-	tests/golden/errors/enotify.out \
-	tests/golden/errors/enotify.sieve \
 	tests/golden/errors/excerpt-bad-utf8.out \
 	tests/golden/errors/excerpt-bad-utf8.sieve \
 	tests/golden/errors/excerpt-escapes.out \
@@ -89,6 +85,10 @@ EXTRA_DIST += \
 	tests/golden/errors/unterminated.sieve \
 	tests/golden/errors/utf8-column.out \
 	tests/golden/errors/utf8-column.sieve
+
+# enotify, reject and ereject (RFC 5435, RFC 5429)
+EXTRA_DIST += tests/golden/dump/enotify.out tests/golden/dump/enotify.sieve \
+	tests/golden/errors/enotify.out tests/golden/errors/enotify.sieve
 
 # The manual pages (doc/*.1, doc/*.8) against the programs' --help, and
 # formatted without warnings; the pages themselves are in doc/local.mk.
