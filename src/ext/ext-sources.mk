@@ -28,4 +28,7 @@ libsiftcore_la_SOURCES += \
 	src/ext/vacation.c \
 	src/ext/vacation-seconds.c \
 	src/ext/duplicate.c \
+	src/ext/reject.c \
+	src/ext/ereject.c \
+	src/ext/enotify.c \
 	src/ext/testsuite.c

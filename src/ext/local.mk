@@ -14,3 +14,7 @@ EXTRA_DIST += src/ext/ext-sources.sh src/ext/ext-sources.mk
 $(srcdir)/src/ext/ext-sources.mk: $(srcdir)/src/ext/ext-list.def $(srcdir)/src/ext/ext-sources.sh
 	$(AM_V_GEN)$(SHELL) $(srcdir)/src/ext/ext-sources.sh $(srcdir)/src/ext/ext-list.def > $@.tmp && \
 	mv -f $@.tmp $@
+
+## reject and ereject (RFC 5429): the refusal API sieve-deliver -e uses;
+## enotify (RFC 5435): the method table and the mailto method (RFC 5436)
+libsiftcore_la_SOURCES += src/ext/reject.h src/ext/enotify.h src/ext/enotify-mailto.c

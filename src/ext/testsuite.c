@@ -659,14 +659,13 @@ static bool select_message(struct sv_vm *vm, const struct sv_operands *ops, stru
 			return false;
 		}
 		set_message(vm, ts->outbox.v[n].msg, ts->outbox.v[n].len);
-		/* TESTSUITE.md: with the envelope it was sent with ("" the null
-		   sender), so a test sees where a reply or redirect went */
+		/* TESTSUITE.md: with the envelope it was sent with (null = "") */
 		const struct sv_sent *sent = &ts->outbox.v[n];
-		ts->env.from = sv_arena_strndup(ts->arena, sent->from, strlen(sent->from));
-		if (sent->nrcpts) {
-			ts->env.to = sv_arena_strndup(ts->arena, sent->rcpts[0], strlen(sent->rcpts[0]));
-			ts->env.orig_to = ts->env.final_to = ts->env.to;
-		}
+		ts->env.from = sv_arena_strndup(ts->arena, sent->from ? sent->from : "",
+		                                sent->from ? strlen(sent->from) : 0);
+		if (sent->nrcpts)
+			ts->env.to = ts->env.orig_to = ts->env.final_to =
+			    sv_arena_strndup(ts->arena, sent->rcpts[0], strlen(sent->rcpts[0]));
 		return true;
 	}
 	struct sv_str mb;

@@ -35,6 +35,7 @@
 #include "delivery/metadata.h"
 #include "delivery/run.h"
 #include "delivery/scripts.h"
+#include "ext/reject.h"
 #include "lib/alloc.h"
 #include "parser/compile.h"
 #include "mail/message.h"
@@ -170,7 +171,7 @@ static void usage(FILE *f)
 	      "  -r ADDRESS     final recipient (default: $RECIPIENT)\n"
 	      "  -m MAILBOX     keep into MAILBOX instead of INBOX (INBOX when it cannot)\n"
 	      "  -p FILE        read the message from FILE instead of standard input\n"
-	      "  -e             on reject: the reason on stderr and exit 77\n"
+	      "  -e             on reject or ereject: the reason on stderr and exit 77\n"
 	      "  -c CONFIG      read CONFIG instead of " SIFT_SYSCONFDIR "/sift/sift.conf\n"
 	      "  -o KEY=VALUE   set a sift.conf key or an engine setting\n"
 	      "  -s SCRIPT      run SCRIPT instead of the user's active script\n"
@@ -806,6 +807,25 @@ static int deliver(void)
 			result = finish(EX_TEMPFAIL_, "%s state store of %s unavailable (%s); try again later",
 					state.failed == SV_FAIL ? "4.3.5" : "4.3.0", L.user,
 					state.error.p ? state.error.p : sv_status_name(state.failed));
+	}
+	if (result < 0 && L.reject_exit) {
+		/* -e: a reject or ereject refuses the message at protocol level
+		   (RFC 5429 §2.1.1): the MTA bounces it with our reason, and
+		   nothing of the result is carried out */
+		struct sv_buf why = SV_BUF_INIT;
+		if (sv_reject_refusal(&res, &why)) {
+			struct sv_buf line = SV_BUF_INIT;
+			sv_result_summary(&res, &L.actions);
+			sv_buf_printf(&line, "%s%suser=%s actions=\"", L.queue_id ? L.queue_id : "",
+				      L.queue_id ? ": " : "", L.user);
+			sv_buf_put_sanitized(&line, L.actions.p ? L.actions.p : "", L.actions.len,
+					     512);
+			sv_buf_puts(&line, "\" status=refused");
+			logf_(LOG_INFO, "%s", line.p);
+			sv_buf_free(&line);
+			result = finish(EX_NOPERM_, "%s", why.p);
+		}
+		sv_buf_free(&why);
 	}
 	if (result < 0) {
 		/* carry it out */

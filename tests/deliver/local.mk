@@ -14,6 +14,10 @@ TESTS += tests/deliver/editheader.sh
 dist_noinst_SCRIPTS += tests/deliver/editheader.sh
 EXTRA_DIST += tests/deliver/faultfs.c
 
+## reject and ereject (RFC 5429) carried out: an MDN, or -e's refusal
+TESTS += tests/deliver/reject.sh
+dist_noinst_SCRIPTS += tests/deliver/reject.sh
+
 ## the state store under concurrent claims: state-claim is one delivery's
 ## claim as a process of its own (linked statically, as the programs are)
 TESTS += tests/deliver/state-concurrency.sh

@@ -106,6 +106,10 @@ EXTRA_DIST += \
 	tests/golden/errors/utf8-column.out \
 	tests/golden/errors/utf8-column.sieve
 
+# enotify, reject and ereject (RFC 5435, RFC 5429)
+EXTRA_DIST += tests/golden/dump/enotify.out tests/golden/dump/enotify.sieve \
+	tests/golden/errors/enotify.out tests/golden/errors/enotify.sieve
+
 # The manual pages (doc/*.1, doc/*.8) against the programs' --help, and
 # formatted without warnings; the pages themselves are in doc/local.mk.
 TESTS += tests/golden/manpages.sh tests/golden/ext-sources.sh

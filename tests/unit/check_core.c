@@ -166,6 +166,14 @@ static const struct disasm_case disasm_cases[] = {
 	 "address size jmp.true keep"},
 	/* RFC 5228 §4.1 */
 	{"require \"fileinto\"; fileinto \"A\";", "fileinto.fileinto"},
+	/* RFC 5429 §2.1, §2.2 */
+	{"require [\"reject\", \"ereject\"]; if exists \"x\" { reject \"a\"; } else { ereject \"b\"; }",
+	 "reject.reject ereject.ereject"},
+	/* RFC 5435 §3, §4, §5, §6 */
+	{"require [\"enotify\", \"variables\"]; set :encodeurl \"a\" \"b c\";\n"
+	 "if valid_notify_method \"mailto:a@b.c\" { notify :message \"m\" \"mailto:a@b.c\"; }\n"
+	 "if notify_method_capability \"mailto:a@b.c\" \"online\" \"maybe\" { keep; }",
+	 "enotify.valid_notify_method enotify.notify enotify.notify_method_capability"},
 	/* RFC 5228 §5.4 */
 	{"require \"envelope\"; if envelope \"from\" \"x\" { keep; }", "envelope.envelope"},
 	/* RFC 5183 §4 */

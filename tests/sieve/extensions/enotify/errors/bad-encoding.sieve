@@ -1,0 +1,2 @@
+require "enotify";
+notify "mailto:a@example.net?subject=%zz";

@@ -1,0 +1,2 @@
+require "enotify";
+notify :from "not an address" "mailto:a@example.net";

@@ -1,0 +1,2 @@
+require "enotify";
+notify :options "novalue" "mailto:a@example.net";

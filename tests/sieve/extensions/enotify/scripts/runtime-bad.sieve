@@ -1,0 +1,3 @@
+require ["enotify", "variables"];
+set "m" "xmpp:someone@example.net";
+notify "${m}";

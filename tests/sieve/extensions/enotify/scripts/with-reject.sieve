@@ -1,0 +1,3 @@
+require ["enotify", "reject"];
+notify "mailto:a@example.net";
+reject "no";

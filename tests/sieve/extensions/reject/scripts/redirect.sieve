@@ -1,0 +1,3 @@
+require "reject";
+redirect "other@example.net";
+reject "no";

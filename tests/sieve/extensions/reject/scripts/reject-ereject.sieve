@@ -1,0 +1,3 @@
+require ["reject", "ereject"];
+ereject "no";
+reject "no";

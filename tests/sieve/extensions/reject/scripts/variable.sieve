@@ -1,0 +1,3 @@
+require ["reject", "variables"];
+set "who" "Frop";
+reject "${who} is not welcome";
