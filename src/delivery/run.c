@@ -230,7 +230,10 @@ enum sv_status sv_dlv_run_chain(struct sv_run *run, const struct sv_chain_script
 				rep->error_line = vm.error_line;
 				sv_buf_puts(&rep->error, why);
 			}
-			worst = SV_FAIL;
+			/* a passing failure (a script include could not read
+			   now, memory) is no error of the script: the delivery
+			   is retried rather than kept without its filter */
+			worst = st == SV_TEMPFAIL || st == SV_NOMEM ? SV_TEMPFAIL : SV_FAIL;
 			sv_vm_cleanup(&vm);
 			break;
 		}

@@ -170,7 +170,9 @@ struct sv_chain_report {
  * error in a script discards that script's actions, keeps the message
  * (RFC 5228 §2.10.6) and ends the chain; the error is logged. Nothing is
  * carried out here: the caller executes res as one transaction.
- * SV_OK when every script that ran finished, SV_FAIL when one had an error.
+ * SV_OK when every script that ran finished, SV_FAIL when one had an error,
+ * SV_TEMPFAIL when one stopped for a passing reason (an included script
+ * that cannot be read now, memory): the caller defers the delivery.
  */
 enum sv_status sv_dlv_run_chain(struct sv_run *run, const struct sv_chain_script *scripts,
 				size_t n, struct sv_result *res, struct sv_chain_report *rep);

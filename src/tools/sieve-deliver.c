@@ -779,7 +779,14 @@ static int deliver(void)
 		nran = rep.ran;
 		/* (a state store that failed defers the delivery below: the
 		   message is not kept now) */
-		if (st != SV_OK && state.failed == SV_OK) {
+		if (st == SV_TEMPFAIL && result < 0) {
+			/* a script could not run to its end for a passing reason:
+			   a message kept without its filter could not be filed
+			   again, so the MTA retries */
+			result = finish(EX_TEMPFAIL_, "4.3.0 %s: %s; try again later",
+			                rep.error_script ? rep.error_script : "script",
+			                rep.error.p ? rep.error.p : "temporary failure");
+		} else if (st != SV_OK && state.failed == SV_OK) {
 			/* the chain logged it; the user hears of it too */
 			bool own = false;
 			for (size_t i = 0; i < scripts.n; i++)

@@ -6,7 +6,9 @@
  *
  *   FAULT_OP     fsync (fsync, fdatasync, syncfs), write (write, writev,
  *                pwrite, pwritev), rename (rename, renameat, renameat2,
- *                link, linkat), mkdir (mkdir, mkdirat)
+ *                link, linkat), mkdir (mkdir, mkdirat), open (open,
+ *                open64, openat, openat64, fopen, fopen64: the file
+ *                opened)
  *   FAULT_PATH   fnmatch(3) pattern the call's path must match (for fd
  *                calls the path of the descriptor, for rename and link the
  *                destination, for mkdir the new folder, made absolute);
@@ -35,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,4 +370,86 @@ int mkdirat(int dirfd, const char *path, mode_t mode)
 	case 2: delay("mkdir", p);
 	}
 	return real_mkdirat(dirfd, path, mode);
+}
+
+/* open: a file that cannot be opened now (EIO on a script, say) */
+static int open_common(int dirfd, const char *path, int flags, mode_t mode, int at, int big)
+{
+	REAL(open, int, const char *, int, ...)
+	REAL(open64, int, const char *, int, ...)
+	REAL(openat, int, int, const char *, int, ...)
+	REAL(openat64, int, int, const char *, int, ...)
+	char p[4096];
+	at_path(at ? dirfd : AT_FDCWD, path, p, sizeof p);
+	switch (hit("open", p)) {
+	case 1: return fail("open", p);
+	case 2: delay("open", p);
+	}
+	if (at)
+		return big ? real_openat64(dirfd, path, flags, mode) : real_openat(dirfd, path, flags, mode);
+	return big ? real_open64(path, flags, mode) : real_open(path, flags, mode);
+}
+
+static mode_t open_mode(int flags, va_list ap)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? (mode_t)va_arg(ap, int) : 0;
+}
+
+int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = open_mode(flags, ap);
+	va_end(ap);
+	return open_common(AT_FDCWD, path, flags, mode, 0, 0);
+}
+
+int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = open_mode(flags, ap);
+	va_end(ap);
+	return open_common(AT_FDCWD, path, flags, mode, 0, 1);
+}
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = open_mode(flags, ap);
+	va_end(ap);
+	return open_common(dirfd, path, flags, mode, 1, 0);
+}
+
+int openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = open_mode(flags, ap);
+	va_end(ap);
+	return open_common(dirfd, path, flags, mode, 1, 1);
+}
+
+static FILE *fopen_common(const char *path, const char *mode, int big)
+{
+	REAL(fopen, FILE *, const char *, const char *)
+	REAL(fopen64, FILE *, const char *, const char *)
+	char p[4096];
+	at_path(AT_FDCWD, path, p, sizeof p);
+	switch (hit("open", p)) {
+	case 1: fail("open", p); return NULL;
+	case 2: delay("open", p);
+	}
+	return big ? real_fopen64(path, mode) : real_fopen(path, mode);
+}
+
+FILE *fopen(const char *path, const char *mode)
+{
+	return fopen_common(path, mode, 0);
+}
+
+FILE *fopen64(const char *path, const char *mode)
+{
+	return fopen_common(path, mode, 1);
 }

@@ -16,6 +16,10 @@
 #                    compiled (a name, never a path); the script is not
 #                    run, the message is kept, the script outside the
 #                    folder never runs, and the log says why
+#   unreadable       the included script cannot be read now (EIO on its
+#                    open, faultfs.c): a passing failure, so the delivery
+#                    is deferred (75) and nothing is filed; the next try
+#                    files the message
 
 . "${srcdir:-$(dirname "$0")/../..}/tests/deliver/lib.sh"
 
@@ -91,5 +95,22 @@ deliver <"$msg"
 expect_rc 0
 expect_delivered_once INBOX "$msg"
 check "the user's log says why" grep -q "cannot contain '/'" "$home/.sieve.log"
+
+begin unreadable "an included script that cannot be read now defers the delivery"
+reset_home
+build_shim
+personal lib 'require "fileinto";
+fileinto "Lib";'
+set_script 'require "include";
+include "lib";'
+with_fault FAULT_OP=open FAULT_PATH='*/sieve/lib.s*' FAULT_ERRNO=EIO FAULT_COUNT=0
+deliver <"$msg"
+no_fault
+expect_rc 75
+expect_fault_hit "open .*lib"
+expect_nothing_visible
+deliver <"$msg"
+expect_rc 0
+expect_delivered_once Lib "$msg"
 
 finish
