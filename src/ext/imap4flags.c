@@ -241,8 +241,16 @@ static enum sv_status op_hasflag(struct sv_vm *vm, const struct sv_operands *ops
 			if ((st = sv_vm_list_item(vm, ops->pos[0].idx, i, &name)) != SV_OK)
 				return st;
 			for (size_t k = 0; k < vm->bin->nvars; k++) {
-				if (!sv_ascii_ieq(vm->bin->varnames[k], strlen(vm->bin->varnames[k]),
-						  name.p, name.len))
+				/* a name the script declared global (RFC 6609
+				   §3.3) is kept as "global.NAME" */
+				const char *vn = vm->bin->varnames[k];
+				size_t vl = strlen(vn);
+				if (vl > 7 && sv_ascii_ieq(vn, 7, "global.", 7) &&
+				    !sv_ascii_ieq(vn, vl, name.p, name.len)) {
+					vn += 7;
+					vl -= 7;
+				}
+				if (!sv_ascii_ieq(vn, vl, name.p, name.len))
 					continue;
 				struct sv_str val;
 				sv_vm_var_get(vm, k, &val);

@@ -1,0 +1,3 @@
+require ["include", "variables", "imap4flags"];
+global "myflags";
+addflag "myflags" "$Seen-By-Lib";
