@@ -16,8 +16,8 @@
  *
  * Each action files or sends the message version it was recorded with
  * (editheader, RFC 5293); the implicit keep the final one.
- *
- * Not done yet: state writes have no action kind yet.
+ * State writes (duplicate's marks) are actions of the state phase, carried
+ * out last; vacation commits its mark with its send.
  */
 #include "delivery/execute.h"
 
