@@ -125,22 +125,32 @@ enum sv_ucm_result sv_ucm_canon(const char *s, size_t len, size_t max, struct sv
 	return SV_UCM_PREPARED;
 }
 
-size_t sv_ucm_source_offset(const char *s, size_t len, size_t off, bool end)
+void sv_ucm_source_offsets(const char *s, size_t len, size_t *off, const bool *end, size_t n)
 {
-	if (!sv_utf8_valid(s, len))
-		return off < len ? off : len;
+	size_t k = 0;
+	if (!sv_utf8_valid(s, len)) {
+		for (; k < n; k++)
+			off[k] = off[k] < len ? off[k] : len;
+		return;
+	}
+	/* one walk over s for all the offsets (they are in order) */
 	size_t i = 0, at = 0;
 	char form[SV_UCM_FORM_MAX];
-	while (i < len) {
+	while (k < n && i < len) {
 		uint32_t cp;
 		size_t l = sv_utf8_decode(s + i, len - i, &cp);
-		size_t n = (unsigned char)s[i] < 0x80 ? 1 : sv_ucm_form(cp, form);
-		if (off == at)
-			return i;
-		if (off < at + n)
-			return end ? i + l : i;
-		at += n;
+		size_t fl = (unsigned char)s[i] < 0x80 ? 1 : sv_ucm_form(cp, form);
+		for (; k < n && off[k] < at + fl; k++)
+			off[k] = off[k] > at && end[k] ? i + l : i;
+		at += fl;
 		i += l;
 	}
-	return len;
+	for (; k < n; k++)
+		off[k] = len;
+}
+
+size_t sv_ucm_source_offset(const char *s, size_t len, size_t off, bool end)
+{
+	sv_ucm_source_offsets(s, len, &off, &end, 1);
+	return off;
 }

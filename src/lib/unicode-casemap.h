@@ -50,5 +50,8 @@ enum sv_ucm_result sv_ucm_canon(const char *s, size_t len, size_t max, struct sv
  * form: its start, or its end when end is true and off falls after its
  * start (an end offset of a span). off == the form's length gives len. */
 size_t sv_ucm_source_offset(const char *s, size_t len, size_t off, bool end);
+/* The same for n offsets at once, in one pass over s: off (ascending)
+ * becomes the offsets in s, end[k] says how off[k] rounds. */
+void sv_ucm_source_offsets(const char *s, size_t len, size_t *off, const bool *end, size_t n);
 
 #endif

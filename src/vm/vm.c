@@ -413,17 +413,42 @@ static void commit_captures(struct sv_vm *vm, const struct sv_match_state *tmp)
 }
 
 /* Match variables of a match on a prepared value (cv, of src): each
- * capture becomes the span of src its characters came from. */
+ * capture becomes the span of src its characters came from. All the
+ * spans' ends are mapped together, in one pass over src. */
 static void source_captures(const struct sv_cmp_def *cmp, const char *src, size_t srclen,
 			    const char *cv, struct sv_match_state *tmp)
 {
+	enum { MAXOFF = 2 * (sizeof tmp->v / sizeof tmp->v[0]) };
+	size_t off[MAXOFF];
+	bool end[MAXOFF];
+	unsigned char at[MAXOFF]; /* which capture end: 2k (start), 2k+1 (end) */
+	size_t n = 0;
 	tmp->v[0].p = src;
 	tmp->v[0].len = srclen;
 	for (size_t k = 1; k < tmp->n; k++) {
 		size_t s = (size_t)(tmp->v[k].p - cv);
 		size_t e = s + tmp->v[k].len;
-		size_t ss = cmp->canon_offset(src, srclen, s, false);
-		size_t se = cmp->canon_offset(src, srclen, e, true);
+		for (int which = 0; which < 2; which++) {
+			size_t o = which ? e : s;
+			/* insertion in order of offset (at most 126) */
+			size_t j = n++;
+			while (j > 0 && off[j - 1] > o) {
+				off[j] = off[j - 1];
+				end[j] = end[j - 1];
+				at[j] = at[j - 1];
+				j--;
+			}
+			off[j] = o;
+			end[j] = which;
+			at[j] = (unsigned char)(2 * k + (size_t)which);
+		}
+	}
+	cmp->canon_offsets(src, srclen, off, end, n);
+	size_t span[MAXOFF];
+	for (size_t j = 0; j < n; j++)
+		span[at[j]] = off[j];
+	for (size_t k = 1; k < tmp->n; k++) {
+		size_t ss = span[2 * k], se = span[2 * k + 1];
 		tmp->v[k].p = src + ss;
 		tmp->v[k].len = se > ss ? se - ss : 0;
 	}
