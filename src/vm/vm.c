@@ -439,7 +439,9 @@ static void source_captures(const struct sv_cmp_def *cmp, const char *src, size_
 				j--;
 			}
 			off[j] = o;
-			end[j] = which;
+			/* an empty capture stays empty, also inside the form of
+			   one character (both ends round down) */
+			end[j] = which && tmp->v[k].len > 0;
 			at[j] = (unsigned char)(2 * k + (size_t)which);
 		}
 	}
