@@ -360,17 +360,29 @@ enum sv_status sv_match_begin_words(struct sv_matcher *m, struct sv_vm *vm,
 	enum sv_status st = sv_match_begin(m, vm, ops, keys);
 	if (st != SV_OK)
 		return st;
+	/* the keys are split as written: with a comparator that prepares
+	   strings, m->keyv holds forms, in which a U+00A0 or U+3000 inside a
+	   word has become a space; the words are prepared once split */
+	const struct sv_str *src = m->keyv;
+	size_t nsrc = m->nkeys;
+	if (m->cmp->canon) {
+		struct sv_str *orig = sv_arena_array(vm->arena, nsrc ? nsrc : 1, sizeof *orig);
+		for (size_t i = 0; i < nsrc; i++)
+			if ((st = sv_vm_list_item(vm, keys, i, &orig[i])) != SV_OK)
+				return m->status = st;
+		src = orig;
+	}
 	size_t words = 0;
-	for (size_t i = 0; i < m->nkeys; i++)
-		for (size_t k = 0; k < m->keyv[i].len; k++)
-			if (m->keyv[i].p[k] != ' ' && (k == 0 || m->keyv[i].p[k - 1] == ' '))
+	for (size_t i = 0; i < nsrc; i++)
+		for (size_t k = 0; k < src[i].len; k++)
+			if (src[i].p[k] != ' ' && (k == 0 || src[i].p[k - 1] == ' '))
 				words++;
 	struct sv_str *kv = sv_arena_array(vm->arena, words ? words : 1, sizeof *kv);
 	void **prep = sv_arena_array(vm->arena, words ? words : 1, sizeof *prep);
 	size_t n = 0;
-	for (size_t i = 0; i < m->nkeys; i++) {
-		const char *p = m->keyv[i].p;
-		size_t len = m->keyv[i].len, k = 0;
+	for (size_t i = 0; i < nsrc; i++) {
+		const char *p = src[i].p;
+		size_t len = src[i].len, k = 0;
 		while (k < len) {
 			while (k < len && p[k] == ' ')
 				k++;
@@ -384,6 +396,11 @@ enum sv_status sv_match_begin_words(struct sv_matcher *m, struct sv_vm *vm,
 			}
 			k = e;
 		}
+	}
+	if (m->cmp->canon) {
+		char *store = NULL; /* in the arena: nothing to keep */
+		if ((st = canon_keys(m, vm, kv, n, false, &store)) != SV_OK)
+			return m->status = st;
 	}
 	for (size_t i = 0; i < n && st == SV_OK && m->mt->prepare; i++) {
 		struct sv_buf err = SV_BUF_INIT;
