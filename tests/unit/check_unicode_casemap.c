@@ -137,35 +137,48 @@ START_TEST(test_form)
 }
 END_TEST
 
-/* RFC 5051 §2 (1)(b): one invalid sequence anywhere leaves the whole
- * string as it is, even the valid characters before it. */
+/* RFC 5051 §2 (1)(b): an octet that is not part of a valid UTF-8
+ * sequence is the ISO-8859-1 character of its value, prepared as any
+ * other; the rest of the string is prepared all the same. */
 START_TEST(test_invalid_utf8)
 {
 	static const struct {
 		const char *s;
 		size_t len;
+		size_t chars;
+		uint32_t want[8];
 	} bad[] = {
-		{"abc\xff", 4},
-		{"\xc3\xa4\x80", 3},          /* stray continuation */
-		{"a\xc0\xaf", 3},             /* overlong '/' */
-		{"\xe0\x80\xaf", 3},          /* overlong */
-		{"\xed\xa0\x80", 3},          /* surrogate U+D800 */
-		{"\xf4\x90\x80\x80", 4},      /* beyond U+10FFFF */
-		{"\xc3", 1},                  /* truncated */
-		{"x\xe2\x82", 3},             /* truncated */
+		/* U+00FF titles to U+0178, which is Y U+0308 */
+		{"abc\xff", 4, 4, {'A', 'B', 'C', 'Y', 0x308, 0}},
+		{"\xc3\xa4\x80", 3, 2, {'A', 0x308, 0x80, 0}},            /* stray continuation */
+		{"a\xc0\xaf", 3, 3, {'A', 'A', 0x300, ' ', 0x304, 0}},     /* overlong '/' */
+		{"\xe0\x80\xaf", 3, 3, {'A', 0x300, 0x80, ' ', 0x304, 0}}, /* overlong */
+		{"\xed\xa0\x80", 3, 3, {'I', 0x301, ' ', 0x80, 0}},        /* surrogate U+D800 */
+		{"\xf4\x90\x80\x80", 4, 4, {'O', 0x302, 0x90, 0x80, 0x80, 0}}, /* beyond U+10FFFF */
+		{"\xc3", 1, 1, {'A', 0x303, 0}},                           /* truncated */
+		{"x\xe2\x82", 3, 3, {'X', 'A', 0x302, 0x82, 0}},           /* truncated */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-		struct sv_buf out = SV_BUF_INIT, units = SV_BUF_INIT;
-		ck_assert(sv_ucm_canon(bad[i].s, bad[i].len, SIZE_MAX, &out, &units) == SV_UCM_UNCHANGED);
-		ck_assert_uint_eq(out.len, bad[i].len);
-		ck_assert(memcmp(out.p, bad[i].s, bad[i].len) == 0);
-		/* each octet is a unit of :matches */
+		struct sv_buf out = SV_BUF_INIT, units = SV_BUF_INIT, want = SV_BUF_INIT;
+		cps(&want, bad[i].want);
+		ck_assert(sv_ucm_canon(bad[i].s, bad[i].len, SIZE_MAX, &out, &units) == SV_UCM_NOT_UTF8);
+		ck_assert_msg(out.len == want.len && memcmp(out.p, want.p, want.len) == 0,
+			      "case %zu: form differs", i);
+		/* each octet taken as ISO-8859-1 is one character of :matches */
+		size_t starts = 0;
+		ck_assert_uint_eq(units.len, out.len);
 		for (size_t k = 0; k < units.len; k++)
-			ck_assert_int_eq(units.p[k], 1);
-		ck_assert_uint_eq(sv_ucm_source_offset(bad[i].s, bad[i].len, 1, true), 1);
+			starts += (unsigned char)units.p[k];
+		ck_assert_uint_eq(starts, bad[i].chars);
 		sv_buf_free(&out);
 		sv_buf_free(&units);
+		sv_buf_free(&want);
 	}
+	/* offsets of the form map back to the octet */
+	ck_assert_uint_eq(sv_ucm_source_offset("abc\xff", 4, 4, true), 4);
+	ck_assert_uint_eq(sv_ucm_source_offset("abc\xff", 4, 3, false), 3);
+	ck_assert_uint_eq(sv_ucm_source_offset("abc\xff", 4, 5, false), 3);
+	ck_assert_uint_eq(sv_ucm_source_offset("abc\xff", 4, 6, false), 4);
 	/* the empty string is valid and its own form */
 	struct sv_buf out = SV_BUF_INIT;
 	ck_assert(sv_ucm_canon("", 0, 0, &out, NULL) == SV_UCM_PREPARED);
@@ -348,7 +361,8 @@ START_TEST(test_glob_canon)
 		{"x\\", "X\\\\"},                 /* a trailing backslash is literal */
 		{"\\\xc3\xa4", "A\xcc\x88"},      /* an escaped letter is a letter */
 		{"", ""},
-		{"\xff*", "\xff*"},               /* not UTF-8: as it is */
+		{"\xff*", "Y\xcc\x88*"},          /* not UTF-8: U+00FF */
+		{"\\\xe0?", "A\xcc\x80?"},      /* an escaped stray octet is one */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct sv_buf out = SV_BUF_INIT;
@@ -388,9 +402,11 @@ START_TEST(test_glob_units)
 	ck_assert(glob("\xc3\xa4\xc3\xb6\xc3\xbc", "*\xc3\x96*"));
 	ck_assert(glob("\xc3\xa4\xc3\xb6\xc3\xbc", "?*?"));
 	ck_assert(!glob("\xc3\xa4\xc3\xb6\xc3\xbc", "????"));
-	ck_assert(glob("\xff" "abc", "?*"));                /* raw octets */
-	ck_assert(!glob("\xff" "abc", "?abc"));             /* value unprepared */
+	ck_assert(glob("\xff" "abc", "?*"));                /* an ISO-8859-1 octet */
+	ck_assert(glob("\xff" "abc", "?abc"));              /* ... the rest prepared */
+	ck_assert(!glob("\xff" "abc", "??abc"));            /* one character */
 	ck_assert(glob("\xff" "ABC", "?abc"));
+	ck_assert(glob("\xff" "ABC", "\xc3\xbf" "abc"));     /* it is U+00FF */
 }
 END_TEST
 
