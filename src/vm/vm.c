@@ -214,38 +214,49 @@ static void build_hash(struct match_cache *c)
  * instruction for literal keys, so that a value costs one preparation.
  * A :matches key keeps its wildcards (sv_glob_canon). The forms go into
  * one block: the heap's when the cache keeps them (returned), else the
- * run's arena.
+ * VM's buffer of prepared keys, which serves one test at a time (the
+ * next sv_match_begin reuses it): a form can be 11 times as long as its
+ * key, and keys built from variables would otherwise pile up in the
+ * run's arena test after test.
  */
 static enum sv_status canon_keys(const struct sv_matcher *m, struct sv_vm *vm, struct sv_str *kv,
 				 size_t n, bool heap, char **store_r)
 {
-	struct sv_buf b = SV_BUF_INIT;
+	struct sv_buf local = SV_BUF_INIT;
+	struct sv_buf *b = heap ? &local : &vm->match_canon[2];
+	sv_buf_reset(b);
 	size_t *off = sv_arena_array(vm->arena, n ? n : 1, sizeof *off);
+	size_t *len = sv_arena_array(vm->arena, n ? n : 1, sizeof *len);
 	/* a prepared string is never larger than the largest message read */
 	size_t max = (size_t)vm->settings->max_message_size;
 	for (size_t i = 0; i < n; i++) {
-		off[i] = b.len;
+		off[i] = b->len;
 		enum sv_status st = m->mt->needs_glob
-			? sv_glob_canon(m->cmp, kv[i].p, kv[i].len, max, &b)
-			: m->cmp->canon(kv[i].p, kv[i].len, max, &b, NULL);
+			? sv_glob_canon(m->cmp, kv[i].p, kv[i].len, max, b)
+			: m->cmp->canon(kv[i].p, kv[i].len, max, b, NULL);
 		if (st != SV_OK) {
-			sv_buf_free(&b);
+			if (heap)
+				sv_buf_free(b);
+			else
+				sv_buf_reset(b);
 			sv_vm_error(vm, "key too long for comparator %s: prepared, it passes "
 				    "max-message-size", m->cmp->name);
 			return st;
 		}
-		kv[i].len = b.len - off[i];
+		len[i] = b->len - off[i];
 	}
-	size_t len;
-	char *store = sv_buf_steal(&b, &len);
-	char *p = store;
-	if (!heap) {
-		p = sv_arena_memdup(vm->arena, store, len + 1);
-		sv_free(store);
-		store = NULL;
+	char *store = NULL, *p;
+	if (heap) {
+		store = p = sv_buf_steal(b, NULL);
+	} else {
+		sv_buf_reserve(b, 0);
+		p = b->p;
 	}
-	for (size_t i = 0; i < n; i++)
+	/* the keys change only once all are prepared (the block has moved) */
+	for (size_t i = 0; i < n; i++) {
 		kv[i].p = p + off[i];
+		kv[i].len = len[i];
+	}
 	*store_r = store;
 	return SV_OK;
 }
@@ -398,7 +409,7 @@ enum sv_status sv_match_begin_words(struct sv_matcher *m, struct sv_vm *vm,
 		}
 	}
 	if (m->cmp->canon) {
-		char *store = NULL; /* in the arena: nothing to keep */
+		char *store = NULL; /* in the VM's buffer: nothing to keep */
 		if ((st = canon_keys(m, vm, kv, n, false, &store)) != SV_OK)
 			return m->status = st;
 	}
@@ -686,8 +697,8 @@ void sv_vm_cleanup(struct sv_vm *vm)
 	vm->vars = NULL;
 	for (size_t i = 0; i < 4; i++)
 		sv_buf_free(&vm->scratch[i]);
-	sv_buf_free(&vm->match_canon[0]);
-	sv_buf_free(&vm->match_canon[1]);
+	for (size_t i = 0; i < 3; i++)
+		sv_buf_free(&vm->match_canon[i]);
 	sv_buf_free(&vm->error);
 	sv_arena_free(vm->arena);
 	vm->arena = NULL;
