@@ -132,10 +132,13 @@ struct sv_cmp_def {
 	 * octets. NULL: strings are compared as they are. */
 	enum sv_status (*canon)(const char *s, size_t len, size_t max, struct sv_buf *out,
 				struct sv_buf *units);
-	/* With canon: the offset in s that offset off of its canonical form
-	 * comes from (rounded to a character: down, or up when end), so that
-	 * match variables hold the value's own text. */
-	size_t (*canon_offset)(const char *s, size_t len, size_t off, bool end);
+	/* With canon: the offsets in s that n offsets off of its canonical
+	 * form come from (rounded to a character: down, or up when end[k]),
+	 * so that match variables hold the value's own text. off is in
+	 * ascending order and is mapped in place, in one pass over s (a
+	 * value can be as long as a message, and :matches has up to 63
+	 * captures). */
+	void (*canon_offsets)(const char *s, size_t len, size_t *off, const bool *end, size_t n);
 };
 
 /* Match types. */

@@ -55,17 +55,17 @@ size_t sv_ucm_form(uint32_t cp, char *out)
 	return sv_utf8_encode(cp, out);
 }
 
-/* §2 (1)(b): s is not UTF-8: it is used unchanged, each octet a unit */
-static enum sv_ucm_result unchanged(const char *s, size_t len, struct sv_buf *out,
-				    struct sv_buf *units)
+/* The code point at s[0] (non-ASCII) and its octets: a UTF-8 sequence,
+ * or, RFC 5051 §2 (1)(b), one octet that is not part of one, taken as
+ * the ISO-8859-1 character of that value. Preparing and mapping offsets
+ * back both read the string with this. */
+static size_t next_cp(const char *s, size_t n, uint32_t *cp)
 {
-	sv_buf_append(out, s, len);
-	if (units) {
-		sv_buf_reserve(units, len);
-		memset(units->p + units->len, 1, len);
-		units->len += len;
-	}
-	return SV_UCM_UNCHANGED;
+	size_t l = sv_utf8_decode(s, n, cp);
+	if (l)
+		return l;
+	*cp = (unsigned char)s[0];
+	return 1;
 }
 
 enum sv_ucm_result sv_ucm_canon(const char *s, size_t len, size_t max, struct sv_buf *out,
@@ -74,7 +74,7 @@ enum sv_ucm_result sv_ucm_canon(const char *s, size_t len, size_t max, struct sv
 	if (len > max)
 		return SV_UCM_TOO_LONG;
 	/* validated as it is read: one pass over the string */
-	size_t start = out->len, ustart = units ? units->len : 0;
+	enum sv_ucm_result res = SV_UCM_PREPARED;
 	size_t limit = out->len + max;
 	/* most forms are as long as their character: one reservation */
 	sv_buf_reserve(out, len);
@@ -100,14 +100,9 @@ enum sv_ucm_result sv_ucm_canon(const char *s, size_t len, size_t max, struct sv
 			continue;
 		}
 		uint32_t cp;
-		size_t l = sv_utf8_decode(s + i, len - i, &cp);
-		if (l == 0) {
-			/* any invalid sequence discards the partial result */
-			out->len = start;
-			if (units)
-				units->len = ustart;
-			return unchanged(s, len, out, units);
-		}
+		size_t l = next_cp(s + i, len - i, &cp);
+		if (l == 1)
+			res = SV_UCM_NOT_UTF8; /* a lone octet >= 0x80 */
 		char form[SV_UCM_FORM_MAX];
 		size_t n = sv_ucm_form(cp, form);
 		if (n > limit - out->len)
@@ -122,25 +117,29 @@ enum sv_ucm_result sv_ucm_canon(const char *s, size_t len, size_t max, struct sv
 		i += l;
 	}
 	out->p[out->len] = '\0';
-	return SV_UCM_PREPARED;
+	return res;
+}
+
+void sv_ucm_source_offsets(const char *s, size_t len, size_t *off, const bool *end, size_t n)
+{
+	/* one walk over s for all the offsets (they are in order) */
+	size_t k = 0, i = 0, at = 0;
+	char form[SV_UCM_FORM_MAX];
+	while (k < n && i < len) {
+		uint32_t cp = 0;
+		size_t l = (unsigned char)s[i] < 0x80 ? 1 : next_cp(s + i, len - i, &cp);
+		size_t fl = (unsigned char)s[i] < 0x80 ? 1 : sv_ucm_form(cp, form);
+		for (; k < n && off[k] < at + fl; k++)
+			off[k] = off[k] > at && end[k] ? i + l : i;
+		at += fl;
+		i += l;
+	}
+	for (; k < n; k++)
+		off[k] = len;
 }
 
 size_t sv_ucm_source_offset(const char *s, size_t len, size_t off, bool end)
 {
-	if (!sv_utf8_valid(s, len))
-		return off < len ? off : len;
-	size_t i = 0, at = 0;
-	char form[SV_UCM_FORM_MAX];
-	while (i < len) {
-		uint32_t cp;
-		size_t l = sv_utf8_decode(s + i, len - i, &cp);
-		size_t n = (unsigned char)s[i] < 0x80 ? 1 : sv_ucm_form(cp, form);
-		if (off == at)
-			return i;
-		if (off < at + n)
-			return end ? i + l : i;
-		at += n;
-		i += l;
-	}
-	return len;
+	sv_ucm_source_offsets(s, len, &off, &end, 1);
+	return off;
 }

@@ -5,10 +5,12 @@
  * Each code point becomes its titlecase mapping (UnicodeData.txt's simple
  * one), then that mapping's decomposition of any type, recursively
  * (NFKD without reordering of combining marks, as §2 (2)(b) and §4 item 2
- * allow); Hangul syllables decompose by algorithm. A string that is not
- * valid UTF-8 (RFC 3629: no overlong forms, no surrogates) is its own form,
- * as §2 (1)(b) says: it is then compared as octets. Nothing depends on
- * the locale.
+ * allow); Hangul syllables decompose by algorithm. An octet that is not
+ * part of a valid UTF-8 sequence (RFC 3629: no overlong forms, no
+ * surrogates) is, as §2 (1)(b) says, the ISO-8859-1 character of its
+ * value, prepared as any other: the rest of the string is prepared all
+ * the same, so one stray octet cannot keep a value from matching.
+ * Nothing depends on the locale.
  */
 #ifndef SV_UNICODE_CASEMAP_H
 #define SV_UNICODE_CASEMAP_H
@@ -32,7 +34,7 @@ size_t sv_ucm_form(uint32_t cp, char *out);
 /* What sv_ucm_canon did. */
 enum sv_ucm_result {
 	SV_UCM_PREPARED,  /* the form was appended */
-	SV_UCM_UNCHANGED, /* s is not valid UTF-8: s itself was appended */
+	SV_UCM_NOT_UTF8,  /* the same, s holding octets taken as ISO-8859-1 */
 	SV_UCM_TOO_LONG,  /* the form would pass max octets (out holds part) */
 };
 
@@ -41,7 +43,7 @@ enum sv_ucm_result {
  * 11 times as long as its string: U+FDFA is 3 octets, its form 33).
  * units (may be NULL) gets one octet per octet appended to out: 1 where
  * the form of a character of s begins, else 0 (the characters of s, as
- * :matches counts them; each octet of a string that is not UTF-8).
+ * :matches counts them; an octet that is not UTF-8 is one).
  */
 enum sv_ucm_result sv_ucm_canon(const char *s, size_t len, size_t max, struct sv_buf *out,
 				struct sv_buf *units);
@@ -50,5 +52,8 @@ enum sv_ucm_result sv_ucm_canon(const char *s, size_t len, size_t max, struct sv
  * form: its start, or its end when end is true and off falls after its
  * start (an end offset of a span). off == the form's length gives len. */
 size_t sv_ucm_source_offset(const char *s, size_t len, size_t off, bool end);
+/* The same for n offsets at once, in one pass over s: off (ascending)
+ * becomes the offsets in s, end[k] says how off[k] rounds. */
+void sv_ucm_source_offsets(const char *s, size_t len, size_t *off, const bool *end, size_t n);
 
 #endif

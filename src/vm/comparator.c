@@ -155,5 +155,5 @@ const struct sv_cmp_def sv_cmp_unicode_casemap = {
 	.char_eq = octet_char_eq,
 	.fold = octet_fold,
 	.canon = unicode_canon,
-	.canon_offset = sv_ucm_source_offset,
+	.canon_offsets = sv_ucm_source_offsets,
 };

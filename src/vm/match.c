@@ -181,12 +181,8 @@ enum sv_status sv_glob_canon(const struct sv_cmp_def *cmp, const char *pat, size
 	if (plen > max)
 		return SV_LIMIT;
 	sv_buf_reserve(out, plen);
-	/* RFC 5051 §2 (1)(b): a string that is not UTF-8 is left as it is
-	 * (escapes are ASCII: the pattern is UTF-8 when its text is) */
-	if (!sv_utf8_valid(pat, plen)) {
-		sv_buf_append(out, pat, plen);
-		return SV_OK;
-	}
+	/* (an escaped octet that is not UTF-8 is one character, as canon
+	 * takes it: sv_utf8_char_len) */
 	size_t limit = out->len + max;
 	/* literal runs are prepared whole, between the wildcards */
 	struct sv_buf lit = SV_BUF_INIT, tmp = SV_BUF_INIT;

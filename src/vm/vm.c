@@ -215,38 +215,49 @@ static void build_hash(struct match_cache *c)
  * instruction for literal keys, so that a value costs one preparation.
  * A :matches key keeps its wildcards (sv_glob_canon). The forms go into
  * one block: the heap's when the cache keeps them (returned), else the
- * run's arena.
+ * VM's buffer of prepared keys, which serves one test at a time (the
+ * next sv_match_begin reuses it): a form can be 11 times as long as its
+ * key, and keys built from variables would otherwise pile up in the
+ * run's arena test after test.
  */
 static enum sv_status canon_keys(const struct sv_matcher *m, struct sv_vm *vm, struct sv_str *kv,
 				 size_t n, bool heap, char **store_r)
 {
-	struct sv_buf b = SV_BUF_INIT;
+	struct sv_buf local = SV_BUF_INIT;
+	struct sv_buf *b = heap ? &local : &vm->match_canon[2];
+	sv_buf_reset(b);
 	size_t *off = sv_arena_array(vm->arena, n ? n : 1, sizeof *off);
+	size_t *len = sv_arena_array(vm->arena, n ? n : 1, sizeof *len);
 	/* a prepared string is never larger than the largest message read */
 	size_t max = (size_t)vm->settings->max_message_size;
 	for (size_t i = 0; i < n; i++) {
-		off[i] = b.len;
+		off[i] = b->len;
 		enum sv_status st = m->mt->needs_glob
-			? sv_glob_canon(m->cmp, kv[i].p, kv[i].len, max, &b)
-			: m->cmp->canon(kv[i].p, kv[i].len, max, &b, NULL);
+			? sv_glob_canon(m->cmp, kv[i].p, kv[i].len, max, b)
+			: m->cmp->canon(kv[i].p, kv[i].len, max, b, NULL);
 		if (st != SV_OK) {
-			sv_buf_free(&b);
+			if (heap)
+				sv_buf_free(b);
+			else
+				sv_buf_reset(b);
 			sv_vm_error(vm, "key too long for comparator %s: prepared, it passes "
 				    "max-message-size", m->cmp->name);
 			return st;
 		}
-		kv[i].len = b.len - off[i];
+		len[i] = b->len - off[i];
 	}
-	size_t len;
-	char *store = sv_buf_steal(&b, &len);
-	char *p = store;
-	if (!heap) {
-		p = sv_arena_memdup(vm->arena, store, len + 1);
-		sv_free(store);
-		store = NULL;
+	char *store = NULL, *p;
+	if (heap) {
+		store = p = sv_buf_steal(b, NULL);
+	} else {
+		sv_buf_reserve(b, 0);
+		p = b->p;
 	}
-	for (size_t i = 0; i < n; i++)
+	/* the keys change only once all are prepared (the block has moved) */
+	for (size_t i = 0; i < n; i++) {
 		kv[i].p = p + off[i];
+		kv[i].len = len[i];
+	}
 	*store_r = store;
 	return SV_OK;
 }
@@ -361,17 +372,29 @@ enum sv_status sv_match_begin_words(struct sv_matcher *m, struct sv_vm *vm,
 	enum sv_status st = sv_match_begin(m, vm, ops, keys);
 	if (st != SV_OK)
 		return st;
+	/* the keys are split as written: with a comparator that prepares
+	   strings, m->keyv holds forms, in which a U+00A0 or U+3000 inside a
+	   word has become a space; the words are prepared once split */
+	const struct sv_str *src = m->keyv;
+	size_t nsrc = m->nkeys;
+	if (m->cmp->canon) {
+		struct sv_str *orig = sv_arena_array(vm->arena, nsrc ? nsrc : 1, sizeof *orig);
+		for (size_t i = 0; i < nsrc; i++)
+			if ((st = sv_vm_list_item(vm, keys, i, &orig[i])) != SV_OK)
+				return m->status = st;
+		src = orig;
+	}
 	size_t words = 0;
-	for (size_t i = 0; i < m->nkeys; i++)
-		for (size_t k = 0; k < m->keyv[i].len; k++)
-			if (m->keyv[i].p[k] != ' ' && (k == 0 || m->keyv[i].p[k - 1] == ' '))
+	for (size_t i = 0; i < nsrc; i++)
+		for (size_t k = 0; k < src[i].len; k++)
+			if (src[i].p[k] != ' ' && (k == 0 || src[i].p[k - 1] == ' '))
 				words++;
 	struct sv_str *kv = sv_arena_array(vm->arena, words ? words : 1, sizeof *kv);
 	void **prep = sv_arena_array(vm->arena, words ? words : 1, sizeof *prep);
 	size_t n = 0;
-	for (size_t i = 0; i < m->nkeys; i++) {
-		const char *p = m->keyv[i].p;
-		size_t len = m->keyv[i].len, k = 0;
+	for (size_t i = 0; i < nsrc; i++) {
+		const char *p = src[i].p;
+		size_t len = src[i].len, k = 0;
 		while (k < len) {
 			while (k < len && p[k] == ' ')
 				k++;
@@ -385,6 +408,11 @@ enum sv_status sv_match_begin_words(struct sv_matcher *m, struct sv_vm *vm,
 			}
 			k = e;
 		}
+	}
+	if (m->cmp->canon) {
+		char *store = NULL; /* in the VM's buffer: nothing to keep */
+		if ((st = canon_keys(m, vm, kv, n, false, &store)) != SV_OK)
+			return m->status = st;
 	}
 	for (size_t i = 0; i < n && st == SV_OK && m->mt->prepare; i++) {
 		struct sv_buf err = SV_BUF_INIT;
@@ -414,17 +442,44 @@ static void commit_captures(struct sv_vm *vm, const struct sv_match_state *tmp)
 }
 
 /* Match variables of a match on a prepared value (cv, of src): each
- * capture becomes the span of src its characters came from. */
+ * capture becomes the span of src its characters came from. All the
+ * spans' ends are mapped together, in one pass over src. */
 static void source_captures(const struct sv_cmp_def *cmp, const char *src, size_t srclen,
 			    const char *cv, struct sv_match_state *tmp)
 {
+	enum { MAXOFF = 2 * (sizeof tmp->v / sizeof tmp->v[0]) };
+	size_t off[MAXOFF];
+	bool end[MAXOFF];
+	unsigned char at[MAXOFF]; /* which capture end: 2k (start), 2k+1 (end) */
+	size_t n = 0;
 	tmp->v[0].p = src;
 	tmp->v[0].len = srclen;
 	for (size_t k = 1; k < tmp->n; k++) {
 		size_t s = (size_t)(tmp->v[k].p - cv);
 		size_t e = s + tmp->v[k].len;
-		size_t ss = cmp->canon_offset(src, srclen, s, false);
-		size_t se = cmp->canon_offset(src, srclen, e, true);
+		for (int which = 0; which < 2; which++) {
+			size_t o = which ? e : s;
+			/* insertion in order of offset (at most 126) */
+			size_t j = n++;
+			while (j > 0 && off[j - 1] > o) {
+				off[j] = off[j - 1];
+				end[j] = end[j - 1];
+				at[j] = at[j - 1];
+				j--;
+			}
+			off[j] = o;
+			/* an empty capture stays empty, also inside the form of
+			   one character (both ends round down) */
+			end[j] = which && tmp->v[k].len > 0;
+			at[j] = (unsigned char)(2 * k + (size_t)which);
+		}
+	}
+	cmp->canon_offsets(src, srclen, off, end, n);
+	size_t span[MAXOFF];
+	for (size_t j = 0; j < n; j++)
+		span[at[j]] = off[j];
+	for (size_t k = 1; k < tmp->n; k++) {
+		size_t ss = span[2 * k], se = span[2 * k + 1];
 		tmp->v[k].p = src + ss;
 		tmp->v[k].len = se > ss ? se - ss : 0;
 	}
@@ -781,8 +836,8 @@ static void frame_free(struct sv_vm *vm)
 	vm->vars = NULL;
 	for (size_t i = 0; i < 4; i++)
 		sv_buf_free(&vm->scratch[i]);
-	sv_buf_free(&vm->match_canon[0]);
-	sv_buf_free(&vm->match_canon[1]);
+	for (size_t i = 0; i < 3; i++)
+		sv_buf_free(&vm->match_canon[i]);
 	sv_buf_free(&vm->error);
 	sv_arena_free(vm->arena);
 	vm->arena = NULL;

@@ -168,9 +168,10 @@ struct sv_vm {
 	} *releases;
 	size_t nreleases, capreleases;
 	struct sv_buf scratch[4];
-	/* the matching core's prepared value and its units, for comparators
-	   with canon (reused by every value) */
-	struct sv_buf match_canon[2];
+	/* the matching core's buffers for comparators with canon: the
+	   prepared value and its units (reused by every value), and the
+	   prepared keys that are not cached (reused by every test) */
+	struct sv_buf match_canon[3];
 };
 
 /*
