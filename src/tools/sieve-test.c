@@ -332,9 +332,6 @@ int main(int argc, char **argv)
 	/* "<>" and "" are the null sender */
 	if (c.from && strcmp(c.from, "<>") == 0)
 		c.from = "";
-	/* the user's name keys Redis: the one running this */
-	const char *who = getenv("USER");
-	sv_run_state_init(&c.state, state, who && *who ? who : "sieve-test", NULL, true);
 	const char *script = argv[optind];
 	struct sv_script_options so = {.compile = {.settings = &c.settings}, .use_cache = true};
 	struct sv_diags diags;
@@ -369,10 +366,20 @@ int main(int argc, char **argv)
 	}
 	sv_dlv_resolver_init(&c.resolver, pdir, gdir, &c.settings);
 	c.resolver.no_save = true; /* a dry run writes nothing */
+	/* the user's name keys Redis: the one running this */
+	const char *who = getenv("USER");
+	sv_run_state_init(&c.state, state, who && *who ? who : "sieve-test", NULL, true);
 	if (tracefile) {
 		c.trace = strcmp(tracefile, "-") == 0 ? stdout : fopen(tracefile, "w");
 		if (!c.trace) {
 			fprintf(stderr, "sieve-test: cannot open %s: %s\n", tracefile, strerror(errno));
+			sv_run_state_free(&c.state);
+			sv_dlv_resolver_free(&c.resolver);
+			sv_buf_free(&sdir);
+			sv_bin_free(c.bin);
+			sv_diags_free(&diags);
+			sv_buf_free(&err);
+			sv_settings_free(&c.settings);
 			return 73;
 		}
 	}
