@@ -218,26 +218,43 @@ enum sv_status sv_dlv_redirect_prepare(struct sv_txn *t, struct sv_action *a, st
 	return st;
 }
 
-enum sv_status sv_dlv_redirect_commit(struct sv_txn *t, struct sv_action *a, struct sv_buf *err)
+enum sv_status sv_dlv_send_commit(struct sv_txn *t, struct sv_action *a, const char *what,
+				  const char *to, size_t tolen, struct sv_buf *err)
 {
+	if (!a->txn)
+		return SV_OK; /* nothing was to be sent */
 	struct sv_buf why = SV_BUF_INIT;
 	struct sv_submission *sub = t->c->submit;
 	enum sv_status st = sub->commit(sub, a->txn, &why);
 	a->txn = NULL;
 	if (st != SV_OK) {
-		sv_buf_puts(err, "failed to redirect message to <");
-		sv_buf_put_sanitized(err, a->target, a->tlen, 256);
-		sv_buf_printf(err, ">: %s", why.p ? why.p : sv_status_name(st));
+		sv_buf_printf(err, "failed to %s", what);
+		if (to) {
+			sv_buf_puts(err, " <");
+			sv_buf_put_sanitized(err, to, tolen, 256);
+			sv_buf_puts(err, ">");
+		}
+		sv_buf_printf(err, ": %s", why.p ? why.p : sv_status_name(st));
 	}
 	sv_buf_free(&why);
 	return st;
 }
 
-void sv_dlv_redirect_rollback(struct sv_txn *t, struct sv_action *a)
+void sv_dlv_send_rollback(struct sv_txn *t, struct sv_action *a)
 {
 	if (a->txn)
 		t->c->submit->rollback(t->c->submit, a->txn);
 	a->txn = NULL;
+}
+
+enum sv_status sv_dlv_redirect_commit(struct sv_txn *t, struct sv_action *a, struct sv_buf *err)
+{
+	return sv_dlv_send_commit(t, a, "redirect message to", a->target, a->tlen, err);
+}
+
+void sv_dlv_redirect_rollback(struct sv_txn *t, struct sv_action *a)
+{
+	sv_dlv_send_rollback(t, a);
 }
 
 const char *sv_dlv_redirect_sender(const char *rule, const struct sv_envelope *env,

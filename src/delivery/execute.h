@@ -108,6 +108,13 @@ void sv_dlv_store_release(struct sv_txn *t, struct sv_action *a);
 /* The steps of redirect (RFC 5228 §4.2): the message as it is, the envelope
  * sender kept, to a->target through the submission interface. */
 enum sv_status sv_dlv_redirect_prepare(struct sv_txn *t, struct sv_action *a, struct sv_buf *err);
+/* For action kinds that hand a message to the submission in prepare
+ * (a->txn its handle, NULL when nothing was to be sent): commit lets it go
+ * (a failure is "failed to WHAT <TO>: why", TO left out when NULL),
+ * rollback abandons it. */
+enum sv_status sv_dlv_send_commit(struct sv_txn *t, struct sv_action *a, const char *what,
+				  const char *to, size_t tolen, struct sv_buf *err);
+void sv_dlv_send_rollback(struct sv_txn *t, struct sv_action *a);
 enum sv_status sv_dlv_redirect_commit(struct sv_txn *t, struct sv_action *a, struct sv_buf *err);
 void sv_dlv_redirect_rollback(struct sv_txn *t, struct sv_action *a);
 

@@ -253,24 +253,12 @@ static enum sv_status notify_prepare(struct sv_txn *t, struct sv_action *a, stru
 
 static enum sv_status notify_commit(struct sv_txn *t, struct sv_action *a, struct sv_buf *err)
 {
-	if (!a->txn)
-		return SV_OK; /* nothing was to be sent */
-	struct sv_buf why = SV_BUF_INIT;
-	struct sv_submission *sub = t->c->submit;
-	enum sv_status st = sub->commit(sub, a->txn, &why);
-	a->txn = NULL;
-	if (st != SV_OK)
-		sv_buf_printf(err, "failed to send notification: %s",
-			      why.p ? why.p : sv_status_name(st));
-	sv_buf_free(&why);
-	return st;
+	return sv_dlv_send_commit(t, a, "send notification", NULL, 0, err);
 }
 
 static void notify_rollback(struct sv_txn *t, struct sv_action *a)
 {
-	if (a->txn)
-		t->c->submit->rollback(t->c->submit, a->txn);
-	a->txn = NULL;
+	sv_dlv_send_rollback(t, a);
 }
 
 static void notify_release(struct sv_txn *t, struct sv_action *a)

@@ -187,26 +187,15 @@ static enum sv_status reject_prepare(struct sv_txn *t, struct sv_action *a, stru
 	return st;
 }
 
+/* the null sender: nothing was prepared, nothing is sent */
 static enum sv_status reject_commit(struct sv_txn *t, struct sv_action *a, struct sv_buf *err)
 {
-	if (!a->txn)
-		return SV_OK; /* the null sender: nothing was to be sent */
-	struct sv_buf why = SV_BUF_INIT;
-	struct sv_submission *sub = t->c->submit;
-	enum sv_status st = sub->commit(sub, a->txn, &why);
-	a->txn = NULL;
-	if (st != SV_OK)
-		sv_buf_printf(err, "failed to send rejection: %s",
-			      why.p ? why.p : sv_status_name(st));
-	sv_buf_free(&why);
-	return st;
+	return sv_dlv_send_commit(t, a, "send rejection", NULL, 0, err);
 }
 
 static void reject_rollback(struct sv_txn *t, struct sv_action *a)
 {
-	if (a->txn)
-		t->c->submit->rollback(t->c->submit, a->txn);
-	a->txn = NULL;
+	sv_dlv_send_rollback(t, a);
 }
 
 static void reject_release(struct sv_txn *t, struct sv_action *a)

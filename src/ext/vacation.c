@@ -126,15 +126,10 @@ static enum sv_status vac_commit(struct sv_txn *t, struct sv_action *a, struct s
 	struct vac *v = a->data;
 	if (!a->txn)
 		return SV_OK; /* no reply, or one went out within the period */
-	struct sv_submission *sub = t->c->submit;
 	struct sv_buf why = SV_BUF_INIT;
-	enum sv_status st = sub->commit(sub, a->txn, &why);
-	a->txn = NULL;
-	if (st != SV_OK) {
-		sv_buf_puts(err, "vacation: failed to send the reply to <");
-		sv_buf_put_sanitized(err, v->sender, strlen(v->sender), 256);
-		sv_buf_printf(err, ">: %s", why.p ? why.p : sv_status_name(st));
-	} else if (v->claimed) {
+	enum sv_status st =
+	    sv_dlv_send_commit(t, a, "send the vacation reply to", v->sender, strlen(v->sender), err);
+	if (st == SV_OK && v->claimed) {
 		/* the reply is handed over: now it counts */
 		st = sv_run_state_commit(v->state, &why);
 		if (st != SV_OK)
@@ -150,9 +145,7 @@ static enum sv_status vac_commit(struct sv_txn *t, struct sv_action *a, struct s
 static void vac_rollback(struct sv_txn *t, struct sv_action *a)
 {
 	struct vac *v = a->data;
-	if (a->txn)
-		t->c->submit->rollback(t->c->submit, a->txn);
-	a->txn = NULL;
+	sv_dlv_send_rollback(t, a);
 	if (v->claimed)
 		sv_run_state_rollback(v->state); /* the retry replies */
 	v->claimed = false;

@@ -1141,17 +1141,11 @@ void sv_validator_scope_leave(struct sv_validator *v, struct sv_vscope *sc)
 	sc->active = false;
 }
 
+static bool offered(const struct sv_validator *v, const struct sv_ext_def *e);
+
 bool sv_validator_offers(const struct sv_validator *v, const char *name, size_t len)
 {
-	const struct sv_ext_def *e = sv_ext_find(name, len);
-	if (!e)
-		return false;
-	if (e->always || !e->hidden)
-		return true;
-	for (size_t k = 0; v->offered && v->offered[k]; k++)
-		if (strcmp(v->offered[k], e->name) == 0)
-			return true;
-	return false;
+	return offered(v, sv_ext_find(name, len));
 }
 
 static bool lookup(struct sv_validator *v, struct sv_ast_node *n, enum sv_cmd_kind kind,
