@@ -654,9 +654,22 @@ const char *sv_msg_render(struct sv_msg *m, unsigned version, size_t *len_r)
 	const char *nl = memchr(m->data, '\n', m->len);
 	bool crlf = nl && nl > m->data && nl[-1] == '\r';
 	const char *eol = crlf ? "\r\n" : "\n";
-	size_t hdr_end = m->nhdrs ? field_end(m, &m->hdrs[m->nhdrs - 1]) : 0;
+	/* lines at the start that continue no field (the parser passes over
+	   them): the message's bytes all the same, kept ahead of every field,
+	   where none of them can become part of an added one */
+	size_t lead = 0;
+	while (lead < m->len && (m->data[lead] == ' ' || m->data[lead] == '\t')) {
+		const char *e = memchr(m->data + lead, '\n', m->len - lead);
+		lead = e ? (size_t)(e - m->data) + 1 : m->len;
+	}
+	size_t hdr_end = m->nhdrs ? field_end(m, &m->hdrs[m->nhdrs - 1]) : lead;
 	struct sv_buf b = SV_BUF_INIT;
-	sv_buf_reserve(&b, m->len + (size_t)m->added_bytes + 2);
+	sv_buf_reserve(&b, m->len + (size_t)m->added_bytes + 4);
+	if (lead) {
+		sv_buf_append(&b, m->data, lead);
+		if (m->data[lead - 1] != '\n')
+			sv_buf_puts(&b, eol);
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct sv_hdr *h = &v[i];
 		if (is_parsed(m, h)) {

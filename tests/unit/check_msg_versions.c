@@ -154,6 +154,38 @@ START_TEST(test_no_separator)
 }
 END_TEST
 
+/* Lines at the very start that continue no field (they begin with white
+ * space) belong to no field the view shows, yet they are the message's:
+ * every version keeps them, ahead of every field, so that none of them
+ * becomes the continuation of an added field. */
+START_TEST(test_leading_continuation)
+{
+	struct sv_msg *m = msg(" stray\n\tmore\nA: 1\n\nbody\n");
+	add(m, "X", "y", false);
+	add(m, "Z", "w", true);
+	render_is(m, 2, " stray\n\tmore\nX: y\nA: 1\nZ: w\n\nbody\n");
+	struct sv_hdr *a = sv_msg_header(m, "A", 1);
+	ck_assert_uint_eq(sv_msg_delete_fields(m, &a, 1), 1);
+	render_is(m, 3, " stray\n\tmore\nX: y\nZ: w\n\nbody\n");
+	sv_msg_free(m);
+	/* no field at all: they stay the header's, the body stays the body */
+	m = msg(" stray\nbody line\n");
+	add(m, "X", "y", false);
+	render_is(m, 1, " stray\nX: y\n\nbody line\n");
+	struct sv_msg *again = msg(sv_msg_render(m, 1, NULL));
+	ck_assert_str_eq(sv_msg_header(again, "X", 1)->value, "y");
+	size_t len;
+	ck_assert_str_eq(sv_msg_body(again, &len), "body line\n");
+	sv_msg_free(again);
+	sv_msg_free(m);
+	/* without a line break at the end */
+	m = msg(" stray");
+	add(m, "X", "y", true);
+	render_is(m, 1, " stray\nX: y\n");
+	sv_msg_free(m);
+}
+END_TEST
+
 /* RFC 5293 §4: a value that is not plain unstructured text is encoded:
  * non-ASCII as RFC 2047 words, line breaks become whitespace (no field
  * can be injected), long values folded within 78 columns. */
@@ -267,6 +299,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_delete);
 	tcase_add_test(tc, test_crlf);
 	tcase_add_test(tc, test_no_separator);
+	tcase_add_test(tc, test_leading_continuation);
 	tcase_add_test(tc, test_value_encoding);
 	tcase_add_test(tc, test_added_addresses);
 	tcase_add_test(tc, test_refusals);
