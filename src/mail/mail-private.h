@@ -102,6 +102,9 @@ void sv_mail_parse_header_block(struct sv_arena *a, const char *p, size_t len,
 				struct sv_hdr **hdrs_r, size_t *n_r, size_t *body_off_r);
 
 /* First field called name among hdrs (linear; for MIME part headers). */
+/* The fields as the message was read (version 0, whatever the edits):
+ * arena memory, valid until sv_msg_free, unlike a view's. */
+struct sv_hdr *sv_mail_original_headers(struct sv_msg *m, size_t *n_r);
 struct sv_hdr *sv_mail_find_field(struct sv_hdr *hdrs, size_t n, const char *name);
 
 /* Hash of a field name, ASCII case-folded (FNV-1a). */

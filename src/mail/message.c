@@ -407,6 +407,14 @@ struct sv_hdr *sv_msg_headers(struct sv_msg *m, size_t *n_r)
 	return v;
 }
 
+struct sv_hdr *sv_mail_original_headers(struct sv_msg *m, size_t *n_r)
+{
+	if (!m->indexed)
+		build_index(m);
+	*n_r = m->nhdrs;
+	return m->hdrs;
+}
+
 struct sv_hdr *sv_msg_header(struct sv_msg *m, const char *name, size_t namelen)
 {
 	struct sv_hslot *s = lookup(m, name, namelen);

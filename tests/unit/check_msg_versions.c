@@ -274,6 +274,30 @@ START_TEST(test_rewind)
 }
 END_TEST
 
+/* The MIME tree is the original's (message.h; RFC 5293 §7 lets a change
+ * of Content-Type leave the parsing alone), however late it is first
+ * built, and its top part's fields outlive every later edit. */
+START_TEST(test_mime_original)
+{
+	struct sv_msg *m = msg("Content-Type: text/html\nA: 1\n\n<b>x</b>\n");
+	struct sv_hdr *ct = sv_msg_header(m, "content-type", 12);
+	ck_assert_uint_eq(sv_msg_delete_fields(m, &ct, 1), 1);
+	add(m, "Content-Type", "image/png", false);
+	ck_assert_uint_eq(sv_msg_header_count(m, "content-type", 12), 1);
+	const struct sv_mime_part *p = sv_msg_mime(m);
+	ck_assert_str_eq(p->type, "text");
+	ck_assert_str_eq(p->subtype, "html");
+	/* the view the tree could have pointed into is rebuilt, freed */
+	add(m, "X", "1", true);
+	ck_assert_uint_eq(sv_msg_header_count(m, "X", 1), 1);
+	ck_assert_uint_eq(p->nhdrs, 2);
+	ck_assert_uint_eq(p->hdrs[0].namelen, 12);
+	ck_assert(memcmp(p->hdrs[0].name, "Content-Type", 12) == 0);
+	ck_assert_str_eq(p->hdrs[1].value, "1");
+	sv_msg_free(m);
+}
+END_TEST
+
 /* Many edits with no reader between them cost what they add. */
 START_TEST(test_many_edits)
 {
@@ -304,6 +328,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_added_addresses);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_rewind);
+	tcase_add_test(tc, test_mime_original);
 	tcase_add_test(tc, test_many_edits);
 	suite_add_tcase(s, tc);
 	return s;
