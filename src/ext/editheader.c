@@ -20,6 +20,7 @@
  * Auto-Submitted; Subject may always be added and deleted; the settings
  * protect more. A change that is not permitted is silently ignored.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "ext/registry.h"
@@ -103,10 +104,11 @@ static bool may_delete(struct sv_vm *vm, const char *name, size_t len)
 }
 
 /* A field name from a variable: §4, §5 (the literal ones were checked
- * when compiling). */
-static enum sv_status check_name(struct sv_vm *vm, const char *cmd, const struct sv_str *name)
+ * when compiling); one added must fit a line, max (RFC 5322 §2.1.1). */
+static enum sv_status check_name(struct sv_vm *vm, const char *cmd, const struct sv_str *name,
+                                 size_t max)
 {
-	if (sv_header_name_valid(name->p, name->len))
+	if (sv_header_name_valid(name->p, name->len) && name->len <= max)
 		return SV_OK;
 	struct sv_buf q = SV_BUF_INIT;
 	sv_buf_put_sanitized(&q, name->p, name->len, 128);
@@ -125,7 +127,7 @@ static enum sv_status op_addheader(struct sv_vm *vm, const struct sv_operands *o
 	if (st == SV_OK)
 		st = sv_vm_string(vm, ops->pos[1].idx, &value);
 	if (st == SV_OK)
-		st = check_name(vm, "addheader", &name);
+		st = check_name(vm, "addheader", &name, SV_MSG_FIELD_NAME_MAX);
 	if (st != SV_OK)
 		return st;
 	uint64_t max = sv_ext_setting(vm->settings, &sv_ext_editheader_def, SET_MAX_HEADER_SIZE);
@@ -186,7 +188,7 @@ static enum sv_status op_deleteheader(struct sv_vm *vm, const struct sv_operands
 	struct sv_str name;
 	enum sv_status st = sv_vm_string(vm, ops->pos[0].idx, &name);
 	if (st == SV_OK)
-		st = check_name(vm, "deleteheader", &name);
+		st = check_name(vm, "deleteheader", &name, SIZE_MAX);
 	if (st != SV_OK)
 		return st;
 	if (!may_delete(vm, name.p, name.len))
@@ -231,12 +233,12 @@ static enum sv_status op_deleteheader(struct sv_vm *vm, const struct sv_operands
 
 /* A literal field name must be one (§4, §5); a name from a variable is
  * checked when the script runs. */
-static bool check_literal_name(struct sv_validator *v, struct sv_ast_node *n)
+static bool check_literal_name(struct sv_validator *v, struct sv_ast_node *n, size_t max)
 {
 	const struct sv_ast_str *s = &sv_vnode(n)->pos[0]->strs[0];
 	if (v->templates && memmem(s->s, s->len, "${", 2))
 		return true;
-	if (sv_header_name_valid(s->s, s->len))
+	if (sv_header_name_valid(s->s, s->len) && s->len <= max)
 		return true;
 	sv_validator_error(v, s->loc, "invalid header field name '%s' in %s",
 	                   sv_validator_quote(v, s->s, s->len), n->id);
@@ -245,7 +247,8 @@ static bool check_literal_name(struct sv_validator *v, struct sv_ast_node *n)
 
 static bool validate_addheader(struct sv_validator *v, struct sv_ast_node *n)
 {
-	if (!check_literal_name(v, n))
+	/* a name added must fit a line (RFC 5322 §2.1.1) */
+	if (!check_literal_name(v, n, SV_MSG_FIELD_NAME_MAX))
 		return false;
 	const struct sv_ast_str *val = &sv_vnode(n)->pos[1]->strs[0];
 	uint64_t max = sv_ext_setting(v->settings, &sv_ext_editheader_def, SET_MAX_HEADER_SIZE);
@@ -261,7 +264,7 @@ static bool validate_addheader(struct sv_validator *v, struct sv_ast_node *n)
 
 static bool validate_deleteheader(struct sv_validator *v, struct sv_ast_node *n)
 {
-	bool ok = check_literal_name(v, n);
+	bool ok = check_literal_name(v, n, SIZE_MAX);
 	struct sv_vtag *idx = sv_vnode_tag(n, "index");
 	struct sv_vtag *last = sv_vnode_tag(n, "last");
 	/* §5: ":last" only together with ":index" */

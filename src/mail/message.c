@@ -528,7 +528,7 @@ unsigned sv_msg_version(const struct sv_msg *m)
 enum sv_status sv_msg_add_field(struct sv_msg *m, const char *name, size_t namelen,
 				const char *value, size_t vlen, bool last, uint64_t cap)
 {
-	if (namelen == 0)
+	if (namelen == 0 || namelen > SV_MSG_FIELD_NAME_MAX)
 		return SV_FAIL;
 	for (size_t i = 0; i < namelen; i++)
 		if (!is_ftext((unsigned char)name[i]))

@@ -244,9 +244,22 @@ START_TEST(test_refusals)
 	ck_assert_int_eq(sv_msg_add_field(m, "Bad Name", 8, "v", 1, false, 0), SV_FAIL);
 	ck_assert_int_eq(sv_msg_add_field(m, "Bad:", 4, "v", 1, false, 0), SV_FAIL);
 	ck_assert_int_eq(sv_msg_add_field(m, "", 0, "v", 1, false, 0), SV_FAIL);
+	/* RFC 5322 §2.1.1: "Name:" must fit a line of 998 */
+	char name[999];
+	memset(name, 'n', sizeof name);
+	ck_assert_int_eq(sv_msg_add_field(m, name, 998, "v", 1, false, 0), SV_FAIL);
 	ck_assert_int_eq(sv_msg_add_field(m, "X", 1, "value", 5, false, 12), SV_LIMIT);
 	ck_assert_uint_eq(sv_msg_version(m), 0);
 	ck_assert_int_eq(sv_msg_add_field(m, "X", 1, "value", 5, false, 100), SV_OK);
+	ck_assert_int_eq(sv_msg_add_field(m, name, 997, "v", 1, false, 0), SV_OK);
+	size_t len;
+	const char *r = sv_msg_render(m, 2, &len);
+	ck_assert_ptr_nonnull(r);
+	for (const char *p = r, *e = r + len; p < e;) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		ck_assert_uint_le((size_t)((nl ? nl : e) - p), 998);
+		p = nl ? nl + 1 : e;
+	}
 	sv_msg_free(m);
 }
 END_TEST
