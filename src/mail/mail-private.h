@@ -63,7 +63,8 @@ struct sv_msg {
 	size_t nvslots;
 	size_t view_version;
 	uint64_t added_bytes; /* bytes the added fields take, at most */
-	struct sv_msg_render *renders; /* rendered versions (arena list) */
+	struct sv_msg_render *renders; /* the version rendered last (heap;
+					  at most one is held) */
 };
 
 /* One edit: it adds the field add (first, or last), or deletes the
@@ -75,12 +76,11 @@ struct sv_msg_edit {
 	size_t ndel;
 };
 
-/* The bytes of one version, built once (sv_msg_render). */
+/* The bytes of one version (sv_msg_render), heap. */
 struct sv_msg_render {
 	size_t version;
-	char *p; /* heap, kept by the message */
+	char *p; /* heap */
 	size_t len;
-	struct sv_msg_render *next;
 };
 
 struct sv_heap_block {

@@ -82,12 +82,15 @@ struct sv_msg *sv_msg_new_borrowed(const char *data, size_t len)
 	return m;
 }
 
+static void render_drop(struct sv_msg *m);
+
 void sv_msg_free(struct sv_msg *m)
 {
 	if (m) {
 		for (struct sv_heap_block *b = m->heap; b; b = b->next)
 			sv_free(b->p);
 		sv_free(m->owned);
+		render_drop(m);
 		sv_free(m->edits);
 		sv_free(m->view);
 		sv_free(m->vslots);
@@ -600,6 +603,16 @@ size_t sv_msg_delete_fields(struct sv_msg *m, struct sv_hdr *const *fields, size
 	return u;
 }
 
+/* Free the rendering held. */
+static void render_drop(struct sv_msg *m)
+{
+	if (!m->renders)
+		return;
+	sv_free(m->renders->p);
+	sv_free(m->renders);
+	m->renders = NULL;
+}
+
 void sv_msg_rewind(struct sv_msg *m, unsigned version)
 {
 	if (version >= m->nedits)
@@ -608,13 +621,8 @@ void sv_msg_rewind(struct sv_msg *m, unsigned version)
 	/* a view or rendering past it showed edits that are gone */
 	if (m->view && m->view_version > version)
 		view_drop(m);
-	struct sv_msg_render **pp = &m->renders;
-	while (*pp) {
-		if ((*pp)->version > version)
-			*pp = (*pp)->next; /* its bytes go with the message */
-		else
-			pp = &(*pp)->next;
-	}
+	if (m->renders && m->renders->version > version)
+		render_drop(m);
 }
 
 /* The end of the line a parsed field ends on, its line break included. */
@@ -639,13 +647,14 @@ const char *sv_msg_render(struct sv_msg *m, unsigned version, size_t *len_r)
 		return sv_msg_data(m, len_r);
 	if (version > m->nedits)
 		return NULL;
-	for (struct sv_msg_render *r = m->renders; r; r = r->next) {
-		if (r->version == version) {
-			if (len_r)
-				*len_r = r->len;
-			return r->p;
-		}
+	if (m->renders && m->renders->version == version) {
+		if (len_r)
+			*len_r = m->renders->len;
+		return m->renders->p;
 	}
+	/* one rendering at a time: a large message of many versions costs
+	   one copy, and the one held goes before the next is built */
+	render_drop(m);
 	if (!m->indexed)
 		build_index(m);
 	struct sv_hdr *v;
@@ -705,12 +714,10 @@ const char *sv_msg_render(struct sv_msg *m, unsigned version, size_t *len_r)
 		sv_buf_puts(&b, eol);
 	sv_buf_append(&b, m->data + hdr_end, m->len - hdr_end);
 	sv_free(own);
-	struct sv_msg_render *r = sv_arena_alloc(m->arena, sizeof *r);
+	struct sv_msg_render *r = sv_malloc(sizeof *r);
 	r->version = version;
 	r->len = b.len;
 	r->p = sv_buf_steal(&b, NULL);
-	sv_mail_keep(m, r->p);
-	r->next = m->renders;
 	m->renders = r;
 	if (len_r)
 		*len_r = r->len;

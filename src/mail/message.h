@@ -189,8 +189,11 @@ void sv_msg_rewind(struct sv_msg *m, unsigned version);
  * The bytes of a version: the header of that version (the fields kept
  * exactly as they were written, added ones with the message's own line
  * ends) and the original body, untouched. Version 0 is sv_msg_data's
- * bytes (no copy); any other is built on first use and kept. NULL for a
- * version that does not exist (yet).
+ * bytes (no copy); any other is built when asked for and held until
+ * another version is rendered, a rewind drops it, or sv_msg_free: one
+ * rendering at a time, so a large message carried in many versions costs
+ * one copy (the caller hands the bytes on before it asks for the next).
+ * NULL for a version that does not exist (yet).
  */
 const char *sv_msg_render(struct sv_msg *m, unsigned version, size_t *len_r);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mail/mail-private.h"
 #include "mail/message.h"
 
 static struct sv_msg *msg(const char *s)
@@ -311,6 +312,31 @@ START_TEST(test_mime_original)
 }
 END_TEST
 
+/* A delivery renders each version an action carries, up to one per
+ * action: the message holds one rendering at a time, so a large message
+ * with many versions costs one copy, not one per version. */
+START_TEST(test_render_held_once)
+{
+	struct sv_msg *m = msg("A: 1\n\nbody\n");
+	for (int i = 0; i < 30; i++)
+		add(m, "X", "v", true);
+	for (unsigned v = 1; v <= 30; v++) {
+		size_t len;
+		ck_assert_ptr_nonnull(sv_msg_render(m, v, &len));
+		ck_assert_uint_eq(len, 11 + 5 * v);
+	}
+	/* the last one only */
+	ck_assert_ptr_nonnull(m->renders);
+	ck_assert_uint_eq(m->renders->version, 30);
+	render_is(m, 7, "A: 1\nX: v\nX: v\nX: v\nX: v\nX: v\nX: v\nX: v\n\nbody\n");
+	/* a rewind past the one held drops it; the version made again is new */
+	sv_msg_rewind(m, 5);
+	add(m, "Y", "w", false);
+	render_is(m, 6, "Y: w\nA: 1\nX: v\nX: v\nX: v\nX: v\nX: v\n\nbody\n");
+	sv_msg_free(m);
+}
+END_TEST
+
 /* Many edits with no reader between them cost what they add. */
 START_TEST(test_many_edits)
 {
@@ -342,6 +368,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_rewind);
 	tcase_add_test(tc, test_mime_original);
+	tcase_add_test(tc, test_render_held_once);
 	tcase_add_test(tc, test_many_edits);
 	suite_add_tcase(s, tc);
 	return s;
