@@ -119,11 +119,35 @@ static enum sv_status check_name(struct sv_vm *vm, const char *cmd, const struct
 
 /* ---- operations ---- */
 
+/* Fields a view rebuild copies per instruction charged (about the time
+ * one instruction takes). */
+#define VIEW_FIELDS_PER_STEP 8
+
+/* Charge the script for the views rebuilt since the last charge: each
+ * reader after an edit copies the whole header (mail/message.c), so edits
+ * and readers taking turns cost the square of the fields, which
+ * max-instructions must bound as it bounds every other work. */
+static enum sv_status charge_views(struct sv_vm *vm, const char *cmd)
+{
+	vm->steps += sv_msg_take_view_work(vm->msg) / VIEW_FIELDS_PER_STEP;
+	uint64_t max = vm->settings ? vm->settings->max_instructions : 0;
+	if (max && vm->steps > max) {
+		sv_vm_error(vm,
+		            "%s: the header edits cost more than %llu instructions "
+		            "(max-instructions)",
+		            cmd, (unsigned long long)max);
+		return SV_LIMIT;
+	}
+	return SV_OK;
+}
+
 /* §4: addheader [":last"] <field-name> <value> */
 static enum sv_status op_addheader(struct sv_vm *vm, const struct sv_operands *ops)
 {
 	struct sv_str name, value;
-	enum sv_status st = sv_vm_string(vm, ops->pos[0].idx, &name);
+	enum sv_status st = charge_views(vm, "addheader");
+	if (st == SV_OK)
+		st = sv_vm_string(vm, ops->pos[0].idx, &name);
 	if (st == SV_OK)
 		st = sv_vm_string(vm, ops->pos[1].idx, &value);
 	if (st == SV_OK)
@@ -186,7 +210,9 @@ static struct sv_hdr **candidates(struct sv_vm *vm, const struct sv_operands *op
 static enum sv_status op_deleteheader(struct sv_vm *vm, const struct sv_operands *ops)
 {
 	struct sv_str name;
-	enum sv_status st = sv_vm_string(vm, ops->pos[0].idx, &name);
+	enum sv_status st = charge_views(vm, "deleteheader");
+	if (st == SV_OK)
+		st = sv_vm_string(vm, ops->pos[0].idx, &name);
 	if (st == SV_OK)
 		st = check_name(vm, "deleteheader", &name, SIZE_MAX);
 	if (st != SV_OK)

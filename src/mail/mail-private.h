@@ -63,6 +63,7 @@ struct sv_msg {
 	size_t nvslots;
 	size_t view_version;
 	uint64_t added_bytes; /* bytes the added fields take, at most */
+	uint64_t view_work; /* fields copied into views since last taken */
 	struct sv_msg_render *renders; /* the version rendered last (heap;
 					  at most one is held) */
 };

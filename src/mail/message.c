@@ -502,6 +502,7 @@ static void view_refresh(struct sv_msg *m)
 	else
 		v = apply_edits(m->hdrs, m->nhdrs, m->edits, m->nedits, &n);
 	view_drop(m);
+	m->view_work += n;
 	m->view = v;
 	m->nview = n;
 	m->view_version = m->nedits;
@@ -526,6 +527,13 @@ static struct sv_msg_edit *edit_new(struct sv_msg *m)
 unsigned sv_msg_version(const struct sv_msg *m)
 {
 	return (unsigned)m->nedits;
+}
+
+uint64_t sv_msg_take_view_work(struct sv_msg *m)
+{
+	uint64_t w = m->view_work;
+	m->view_work = 0;
+	return w;
 }
 
 enum sv_status sv_msg_add_field(struct sv_msg *m, const char *name, size_t namelen,

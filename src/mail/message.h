@@ -158,6 +158,11 @@ const struct sv_addr_list *sv_msg_header_addresses(struct sv_msg *m, struct sv_h
 
 /* The current version: 0 until the first edit. */
 unsigned sv_msg_version(const struct sv_msg *m);
+/* The work the views cost since the last call: fields copied. Each reader
+ * that comes after an edit rebuilds the view of the whole header, so
+ * edits and readers taking turns cost the square of the fields; a caller
+ * that runs hostile scripts charges it (editheader: to max-instructions). */
+uint64_t sv_msg_take_view_work(struct sv_msg *m);
 /* The longest name a field can be added with: "Name:" on a line of at most
  * 998 characters (RFC 5322 §2.1.1), a name being no place to fold. */
 #define SV_MSG_FIELD_NAME_MAX 997
