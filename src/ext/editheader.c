@@ -16,8 +16,9 @@
  * them; deleteheader is no test, so it sets no match variables (RFC 5229
  * §3.2). Relational :count is refused: it counts the values of a test,
  * and deleteheader has none to give.
- * §6: Received may never be deleted, nor (RFC 3834 loop protection)
- * Auto-Submitted; Subject may always be added and deleted; the settings
+ * §6: Received may never be deleted, nor the loop protections:
+ * Auto-Submitted (RFC 3834), Delivered-To and X-Sieve-Redirected-From
+ * (redirect's); Subject may always be added and deleted; the settings
  * protect more. A change that is not permitted is silently ignored.
  */
 #include <stdint.h>
@@ -50,8 +51,9 @@ static const struct sv_setting_info editheader_settings[] = {
     [SET_FORBID_DELETE] = {"editheader-forbid-delete", "sieve_editheader_forbid_delete",
                            SV_SETTING_TEXT, 0, 0, 0, "",
                            "header fields (space-separated names) deleteheader may not delete, "
-                           "besides Received and Auto-Submitted, which never may be; Subject "
-                           "cannot be forbidden"},
+                           "besides Received, Auto-Submitted, Delivered-To and "
+                           "X-Sieve-Redirected-From, which never may be; Subject cannot be "
+                           "forbidden"},
     {NULL},
 };
 
@@ -96,8 +98,13 @@ static bool may_delete(struct sv_vm *vm, const char *name, size_t len)
 		return true;
 	/* §6: "MUST NOT permit attempts to delete Received header fields";
 	   Auto-Submitted keeps auto-responders from answering each other
-	   (RFC 3834 §5), which a script must not undo */
-	if (sv_ascii_ieq(name, len, "Received", 8) || sv_ascii_ieq(name, len, "Auto-Submitted", 14))
+	   (RFC 3834 §5), Delivered-To and X-Sieve-Redirected-From keep a
+	   redirect from looping (delivery/execute.c reads them when the
+	   message comes back): a script must not undo either */
+	if (sv_ascii_ieq(name, len, "Received", 8) ||
+	    sv_ascii_ieq(name, len, "Auto-Submitted", 14) ||
+	    sv_ascii_ieq(name, len, "Delivered-To", 12) ||
+	    sv_ascii_ieq(name, len, "X-Sieve-Redirected-From", 23))
 		return false;
 	return !listed(setting_text(vm, SET_PROTECTED), name, len) &&
 	       !listed(setting_text(vm, SET_FORBID_DELETE), name, len);
