@@ -48,7 +48,9 @@ static void report(const struct sv_exec_ctx *c, const char *fmt, ...)
 
 /* The bytes of the version an action was recorded with (RFC 5293: a
  * later fileinto sees the edited header, an earlier one does not), or
- * the message as delivered. */
+ * the message as delivered. Valid until the next call: the message holds
+ * one rendering at a time, so each step hands them on (prepare writes or
+ * copies them) before the next step asks. */
 static const char *action_bytes(const struct sv_exec_ctx *c, unsigned version, size_t *len_r)
 {
 	if (c->message && version) {

@@ -28,9 +28,12 @@ struct sv_exec_ctx {
 	/* Non-zero: the caller's name for these bytes, unique among the
 	 * messages it files through this store (the store's msg_version), so
 	 * copies into several folders may share one file. 0: no sharing.
-	 * Edited versions get names of their own (below 65536 here: the
-	 * caller's name shifted, with the version), so that two versions
-	 * never share a file. */
+	 * Edited versions get names of their own, the caller's name shifted
+	 * left 16 bits with the version, so that two versions never share a
+	 * file: a caller that files more than one message through a store
+	 * must name them below 65536, or a name of its (65536 and up) could
+	 * be an edited version's of another message. Past 65535 (either
+	 * number) an edited version shares nothing (0). */
 	unsigned msg_version;
 	/* The message the scripts ran on (NULL: nobody edited it). Each
 	 * action gets the bytes of the version it was recorded with

@@ -32,7 +32,8 @@ struct sv_store {
 	/* Prepare msg for mailbox with IMAP flags ("\\Seen", keywords).
 	 * SV_FAIL when the mailbox does not exist (and the store does not
 	 * create mailboxes) or the name is not acceptable; SV_TEMPFAIL on I/O
-	 * errors. */
+	 * errors. msg need not outlive the call (the executor hands each
+	 * message version's bytes on and frees them: sv_msg_render). */
 	enum sv_status (*prepare)(struct sv_store *s, const char *mailbox, size_t mlen,
 	                          const char *msg, size_t len, const char *const *flags,
 	                          size_t nflags, struct sv_store_txn **tx_r, struct sv_buf *err);

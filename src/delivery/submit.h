@@ -32,7 +32,8 @@ struct sv_submit_txn;
 
 struct sv_submission {
 	/* SV_FAIL when this message can never be sent (a recipient the relay
-	 * refuses for good), SV_TEMPFAIL when it may work later. */
+	 * refuses for good), SV_TEMPFAIL when it may work later. m and its
+	 * bytes need not outlive the call. */
 	enum sv_status (*prepare)(struct sv_submission *s, const struct sv_mail_out *m,
 				  struct sv_submit_txn **tx_r, struct sv_buf *err);
 	/* Let it go; the transaction is over either way. */

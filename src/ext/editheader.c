@@ -16,10 +16,12 @@
  * them; deleteheader is no test, so it sets no match variables (RFC 5229
  * §3.2). Relational :count is refused: it counts the values of a test,
  * and deleteheader has none to give.
- * §6: Received may never be deleted, nor (RFC 3834 loop protection)
- * Auto-Submitted; Subject may always be added and deleted; the settings
+ * §6: Received may never be deleted, nor the loop protections:
+ * Auto-Submitted (RFC 3834), Delivered-To and X-Sieve-Redirected-From
+ * (redirect's); Subject may always be added and deleted; the settings
  * protect more. A change that is not permitted is silently ignored.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "ext/registry.h"
@@ -49,8 +51,9 @@ static const struct sv_setting_info editheader_settings[] = {
     [SET_FORBID_DELETE] = {"editheader-forbid-delete", "sieve_editheader_forbid_delete",
                            SV_SETTING_TEXT, 0, 0, 0, "",
                            "header fields (space-separated names) deleteheader may not delete, "
-                           "besides Received and Auto-Submitted, which never may be; Subject "
-                           "cannot be forbidden"},
+                           "besides Received, Auto-Submitted, Delivered-To and "
+                           "X-Sieve-Redirected-From, which never may be; Subject cannot be "
+                           "forbidden"},
     {NULL},
 };
 
@@ -95,18 +98,24 @@ static bool may_delete(struct sv_vm *vm, const char *name, size_t len)
 		return true;
 	/* §6: "MUST NOT permit attempts to delete Received header fields";
 	   Auto-Submitted keeps auto-responders from answering each other
-	   (RFC 3834 §5), which a script must not undo */
-	if (sv_ascii_ieq(name, len, "Received", 8) || sv_ascii_ieq(name, len, "Auto-Submitted", 14))
+	   (RFC 3834 §5), Delivered-To and X-Sieve-Redirected-From keep a
+	   redirect from looping (delivery/execute.c reads them when the
+	   message comes back): a script must not undo either */
+	if (sv_ascii_ieq(name, len, "Received", 8) ||
+	    sv_ascii_ieq(name, len, "Auto-Submitted", 14) ||
+	    sv_ascii_ieq(name, len, "Delivered-To", 12) ||
+	    sv_ascii_ieq(name, len, "X-Sieve-Redirected-From", 23))
 		return false;
 	return !listed(setting_text(vm, SET_PROTECTED), name, len) &&
 	       !listed(setting_text(vm, SET_FORBID_DELETE), name, len);
 }
 
 /* A field name from a variable: §4, §5 (the literal ones were checked
- * when compiling). */
-static enum sv_status check_name(struct sv_vm *vm, const char *cmd, const struct sv_str *name)
+ * when compiling); one added must fit a line, max (RFC 5322 §2.1.1). */
+static enum sv_status check_name(struct sv_vm *vm, const char *cmd, const struct sv_str *name,
+                                 size_t max)
 {
-	if (sv_header_name_valid(name->p, name->len))
+	if (sv_header_name_valid(name->p, name->len) && name->len <= max)
 		return SV_OK;
 	struct sv_buf q = SV_BUF_INIT;
 	sv_buf_put_sanitized(&q, name->p, name->len, 128);
@@ -117,15 +126,39 @@ static enum sv_status check_name(struct sv_vm *vm, const char *cmd, const struct
 
 /* ---- operations ---- */
 
+/* Fields a view rebuild copies per instruction charged (about the time
+ * one instruction takes). */
+#define VIEW_FIELDS_PER_STEP 8
+
+/* Charge the script for the views rebuilt since the last charge: each
+ * reader after an edit copies the whole header (mail/message.c), so edits
+ * and readers taking turns cost the square of the fields, which
+ * max-instructions must bound as it bounds every other work. */
+static enum sv_status charge_views(struct sv_vm *vm, const char *cmd)
+{
+	vm->shared->steps += sv_msg_take_view_work(vm->msg) / VIEW_FIELDS_PER_STEP;
+	uint64_t max = vm->settings ? vm->settings->max_instructions : 0;
+	if (max && vm->shared->steps > max) {
+		sv_vm_error(vm,
+		            "%s: the header edits cost more than %llu instructions "
+		            "(max-instructions)",
+		            cmd, (unsigned long long)max);
+		return SV_LIMIT;
+	}
+	return SV_OK;
+}
+
 /* §4: addheader [":last"] <field-name> <value> */
 static enum sv_status op_addheader(struct sv_vm *vm, const struct sv_operands *ops)
 {
 	struct sv_str name, value;
-	enum sv_status st = sv_vm_string(vm, ops->pos[0].idx, &name);
+	enum sv_status st = charge_views(vm, "addheader");
+	if (st == SV_OK)
+		st = sv_vm_string(vm, ops->pos[0].idx, &name);
 	if (st == SV_OK)
 		st = sv_vm_string(vm, ops->pos[1].idx, &value);
 	if (st == SV_OK)
-		st = check_name(vm, "addheader", &name);
+		st = check_name(vm, "addheader", &name, SV_MSG_FIELD_NAME_MAX);
 	if (st != SV_OK)
 		return st;
 	uint64_t max = sv_ext_setting(vm->settings, &sv_ext_editheader_def, SET_MAX_HEADER_SIZE);
@@ -184,9 +217,11 @@ static struct sv_hdr **candidates(struct sv_vm *vm, const struct sv_operands *op
 static enum sv_status op_deleteheader(struct sv_vm *vm, const struct sv_operands *ops)
 {
 	struct sv_str name;
-	enum sv_status st = sv_vm_string(vm, ops->pos[0].idx, &name);
+	enum sv_status st = charge_views(vm, "deleteheader");
 	if (st == SV_OK)
-		st = check_name(vm, "deleteheader", &name);
+		st = sv_vm_string(vm, ops->pos[0].idx, &name);
+	if (st == SV_OK)
+		st = check_name(vm, "deleteheader", &name, SIZE_MAX);
 	if (st != SV_OK)
 		return st;
 	if (!may_delete(vm, name.p, name.len))
@@ -231,12 +266,12 @@ static enum sv_status op_deleteheader(struct sv_vm *vm, const struct sv_operands
 
 /* A literal field name must be one (§4, §5); a name from a variable is
  * checked when the script runs. */
-static bool check_literal_name(struct sv_validator *v, struct sv_ast_node *n)
+static bool check_literal_name(struct sv_validator *v, struct sv_ast_node *n, size_t max)
 {
 	const struct sv_ast_str *s = &sv_vnode(n)->pos[0]->strs[0];
 	if (v->templates && memmem(s->s, s->len, "${", 2))
 		return true;
-	if (sv_header_name_valid(s->s, s->len))
+	if (sv_header_name_valid(s->s, s->len) && s->len <= max)
 		return true;
 	sv_validator_error(v, s->loc, "invalid header field name '%s' in %s",
 	                   sv_validator_quote(v, s->s, s->len), n->id);
@@ -245,7 +280,8 @@ static bool check_literal_name(struct sv_validator *v, struct sv_ast_node *n)
 
 static bool validate_addheader(struct sv_validator *v, struct sv_ast_node *n)
 {
-	if (!check_literal_name(v, n))
+	/* a name added must fit a line (RFC 5322 §2.1.1) */
+	if (!check_literal_name(v, n, SV_MSG_FIELD_NAME_MAX))
 		return false;
 	const struct sv_ast_str *val = &sv_vnode(n)->pos[1]->strs[0];
 	uint64_t max = sv_ext_setting(v->settings, &sv_ext_editheader_def, SET_MAX_HEADER_SIZE);
@@ -261,7 +297,7 @@ static bool validate_addheader(struct sv_validator *v, struct sv_ast_node *n)
 
 static bool validate_deleteheader(struct sv_validator *v, struct sv_ast_node *n)
 {
-	bool ok = check_literal_name(v, n);
+	bool ok = check_literal_name(v, n, SIZE_MAX);
 	struct sv_vtag *idx = sv_vnode_tag(n, "index");
 	struct sv_vtag *last = sv_vnode_tag(n, "last");
 	/* §5: ":last" only together with ":index" */

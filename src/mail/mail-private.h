@@ -63,7 +63,9 @@ struct sv_msg {
 	size_t nvslots;
 	size_t view_version;
 	uint64_t added_bytes; /* bytes the added fields take, at most */
-	struct sv_msg_render *renders; /* rendered versions (arena list) */
+	uint64_t view_work; /* fields copied into views since last taken */
+	struct sv_msg_render *renders; /* the version rendered last (heap;
+					  at most one is held) */
 };
 
 /* One edit: it adds the field add (first, or last), or deletes the
@@ -75,12 +77,11 @@ struct sv_msg_edit {
 	size_t ndel;
 };
 
-/* The bytes of one version, built once (sv_msg_render). */
+/* The bytes of one version (sv_msg_render), heap. */
 struct sv_msg_render {
 	size_t version;
-	char *p; /* heap, kept by the message */
+	char *p; /* heap */
 	size_t len;
-	struct sv_msg_render *next;
 };
 
 struct sv_heap_block {
@@ -102,6 +103,9 @@ void sv_mail_parse_header_block(struct sv_arena *a, const char *p, size_t len,
 				struct sv_hdr **hdrs_r, size_t *n_r, size_t *body_off_r);
 
 /* First field called name among hdrs (linear; for MIME part headers). */
+/* The fields as the message was read (version 0, whatever the edits):
+ * arena memory, valid until sv_msg_free, unlike a view's. */
+struct sv_hdr *sv_mail_original_headers(struct sv_msg *m, size_t *n_r);
 struct sv_hdr *sv_mail_find_field(struct sv_hdr *hdrs, size_t n, const char *name);
 
 /* Hash of a field name, ASCII case-folded (FNV-1a). */

@@ -82,12 +82,15 @@ struct sv_msg *sv_msg_new_borrowed(const char *data, size_t len)
 	return m;
 }
 
+static void render_drop(struct sv_msg *m);
+
 void sv_msg_free(struct sv_msg *m)
 {
 	if (m) {
 		for (struct sv_heap_block *b = m->heap; b; b = b->next)
 			sv_free(b->p);
 		sv_free(m->owned);
+		render_drop(m);
 		sv_free(m->edits);
 		sv_free(m->view);
 		sv_free(m->vslots);
@@ -407,6 +410,14 @@ struct sv_hdr *sv_msg_headers(struct sv_msg *m, size_t *n_r)
 	return v;
 }
 
+struct sv_hdr *sv_mail_original_headers(struct sv_msg *m, size_t *n_r)
+{
+	if (!m->indexed)
+		build_index(m);
+	*n_r = m->nhdrs;
+	return m->hdrs;
+}
+
 struct sv_hdr *sv_msg_header(struct sv_msg *m, const char *name, size_t namelen)
 {
 	struct sv_hslot *s = lookup(m, name, namelen);
@@ -491,6 +502,7 @@ static void view_refresh(struct sv_msg *m)
 	else
 		v = apply_edits(m->hdrs, m->nhdrs, m->edits, m->nedits, &n);
 	view_drop(m);
+	m->view_work += n;
 	m->view = v;
 	m->nview = n;
 	m->view_version = m->nedits;
@@ -517,10 +529,17 @@ unsigned sv_msg_version(const struct sv_msg *m)
 	return (unsigned)m->nedits;
 }
 
+uint64_t sv_msg_take_view_work(struct sv_msg *m)
+{
+	uint64_t w = m->view_work;
+	m->view_work = 0;
+	return w;
+}
+
 enum sv_status sv_msg_add_field(struct sv_msg *m, const char *name, size_t namelen,
 				const char *value, size_t vlen, bool last, uint64_t cap)
 {
-	if (namelen == 0)
+	if (namelen == 0 || namelen > SV_MSG_FIELD_NAME_MAX)
 		return SV_FAIL;
 	for (size_t i = 0; i < namelen; i++)
 		if (!is_ftext((unsigned char)name[i]))
@@ -592,6 +611,16 @@ size_t sv_msg_delete_fields(struct sv_msg *m, struct sv_hdr *const *fields, size
 	return u;
 }
 
+/* Free the rendering held. */
+static void render_drop(struct sv_msg *m)
+{
+	if (!m->renders)
+		return;
+	sv_free(m->renders->p);
+	sv_free(m->renders);
+	m->renders = NULL;
+}
+
 void sv_msg_rewind(struct sv_msg *m, unsigned version)
 {
 	if (version >= m->nedits)
@@ -600,13 +629,8 @@ void sv_msg_rewind(struct sv_msg *m, unsigned version)
 	/* a view or rendering past it showed edits that are gone */
 	if (m->view && m->view_version > version)
 		view_drop(m);
-	struct sv_msg_render **pp = &m->renders;
-	while (*pp) {
-		if ((*pp)->version > version)
-			*pp = (*pp)->next; /* its bytes go with the message */
-		else
-			pp = &(*pp)->next;
-	}
+	if (m->renders && m->renders->version > version)
+		render_drop(m);
 }
 
 /* The end of the line a parsed field ends on, its line break included. */
@@ -631,13 +655,14 @@ const char *sv_msg_render(struct sv_msg *m, unsigned version, size_t *len_r)
 		return sv_msg_data(m, len_r);
 	if (version > m->nedits)
 		return NULL;
-	for (struct sv_msg_render *r = m->renders; r; r = r->next) {
-		if (r->version == version) {
-			if (len_r)
-				*len_r = r->len;
-			return r->p;
-		}
+	if (m->renders && m->renders->version == version) {
+		if (len_r)
+			*len_r = m->renders->len;
+		return m->renders->p;
 	}
+	/* one rendering at a time: a large message of many versions costs
+	   one copy, and the one held goes before the next is built */
+	render_drop(m);
 	if (!m->indexed)
 		build_index(m);
 	struct sv_hdr *v;
@@ -654,9 +679,22 @@ const char *sv_msg_render(struct sv_msg *m, unsigned version, size_t *len_r)
 	const char *nl = memchr(m->data, '\n', m->len);
 	bool crlf = nl && nl > m->data && nl[-1] == '\r';
 	const char *eol = crlf ? "\r\n" : "\n";
-	size_t hdr_end = m->nhdrs ? field_end(m, &m->hdrs[m->nhdrs - 1]) : 0;
+	/* lines at the start that continue no field (the parser passes over
+	   them): the message's bytes all the same, kept ahead of every field,
+	   where none of them can become part of an added one */
+	size_t lead = 0;
+	while (lead < m->len && (m->data[lead] == ' ' || m->data[lead] == '\t')) {
+		const char *e = memchr(m->data + lead, '\n', m->len - lead);
+		lead = e ? (size_t)(e - m->data) + 1 : m->len;
+	}
+	size_t hdr_end = m->nhdrs ? field_end(m, &m->hdrs[m->nhdrs - 1]) : lead;
 	struct sv_buf b = SV_BUF_INIT;
-	sv_buf_reserve(&b, m->len + (size_t)m->added_bytes + 2);
+	sv_buf_reserve(&b, m->len + (size_t)m->added_bytes + 4);
+	if (lead) {
+		sv_buf_append(&b, m->data, lead);
+		if (m->data[lead - 1] != '\n')
+			sv_buf_puts(&b, eol);
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct sv_hdr *h = &v[i];
 		if (is_parsed(m, h)) {
@@ -684,12 +722,10 @@ const char *sv_msg_render(struct sv_msg *m, unsigned version, size_t *len_r)
 		sv_buf_puts(&b, eol);
 	sv_buf_append(&b, m->data + hdr_end, m->len - hdr_end);
 	sv_free(own);
-	struct sv_msg_render *r = sv_arena_alloc(m->arena, sizeof *r);
+	struct sv_msg_render *r = sv_malloc(sizeof *r);
 	r->version = version;
 	r->len = b.len;
 	r->p = sv_buf_steal(&b, NULL);
-	sv_mail_keep(m, r->p);
-	r->next = m->renders;
 	m->renders = r;
 	if (len_r)
 		*len_r = r->len;

@@ -158,15 +158,23 @@ const struct sv_addr_list *sv_msg_header_addresses(struct sv_msg *m, struct sv_h
 
 /* The current version: 0 until the first edit. */
 unsigned sv_msg_version(const struct sv_msg *m);
+/* The work the views cost since the last call: fields copied. Each reader
+ * that comes after an edit rebuilds the view of the whole header, so
+ * edits and readers taking turns cost the square of the fields; a caller
+ * that runs hostile scripts charges it (editheader: to max-instructions). */
+uint64_t sv_msg_take_view_work(struct sv_msg *m);
+/* The longest name a field can be added with: "Name:" on a line of at most
+ * 998 characters (RFC 5322 §2.1.1), a name being no place to fold. */
+#define SV_MSG_FIELD_NAME_MAX 997
 /*
  * Add a field (RFC 5293 §4) at the start of the header, or at its end when
- * last. name must be a valid field name (RFC 5322 §3.6.8 ftext, checked:
- * SV_FAIL). The value is written as unstructured text (RFC 5322 §3.2.5):
- * control characters and line breaks become spaces, runs of whitespace
- * one, words that are not ASCII are RFC 2047 encoded (RFC 5293 §4), and
- * the field is folded at 78 columns; tests see the value as written,
- * decoded. SV_LIMIT when the message would grow past cap bytes (0: no
- * cap). A new version on SV_OK.
+ * last. name must be a valid field name (RFC 5322 §3.6.8 ftext, at most
+ * SV_MSG_FIELD_NAME_MAX long, checked: SV_FAIL). The value is written as
+ * unstructured text (RFC 5322 §3.2.5): control characters and line breaks
+ * become spaces, runs of whitespace one, words that are not ASCII are RFC
+ * 2047 encoded (RFC 5293 §4), and the field is folded at 78 columns; tests
+ * see the value as written, decoded. SV_LIMIT when the message would grow
+ * past cap bytes (0: no cap). A new version on SV_OK.
  */
 enum sv_status sv_msg_add_field(struct sv_msg *m, const char *name, size_t namelen,
 				const char *value, size_t vlen, bool last, uint64_t cap);
@@ -186,8 +194,11 @@ void sv_msg_rewind(struct sv_msg *m, unsigned version);
  * The bytes of a version: the header of that version (the fields kept
  * exactly as they were written, added ones with the message's own line
  * ends) and the original body, untouched. Version 0 is sv_msg_data's
- * bytes (no copy); any other is built on first use and kept. NULL for a
- * version that does not exist (yet).
+ * bytes (no copy); any other is built when asked for and held until
+ * another version is rendered, a rewind drops it, or sv_msg_free: one
+ * rendering at a time, so a large message carried in many versions costs
+ * one copy (the caller hands the bytes on before it asks for the next).
+ * NULL for a version that does not exist (yet).
  */
 const char *sv_msg_render(struct sv_msg *m, unsigned version, size_t *len_r);
 

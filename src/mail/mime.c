@@ -621,7 +621,9 @@ struct sv_mime_part *sv_msg_mime(struct sv_msg *m)
 	m->mime = p;
 	struct ctx c = {m, 1};
 	p->body = sv_msg_body(m, &p->blen);
-	p->hdrs = sv_msg_headers(m, &p->nhdrs);
+	/* the fields as read: the tree is the original's (message.h), and a
+	   view of an edited header is freed by the next edit */
+	p->hdrs = sv_mail_original_headers(m, &p->nhdrs);
 	p->header = m->data;
 	p->hlen = (size_t)(p->body - m->data);
 	parse_part(&c, p, false);

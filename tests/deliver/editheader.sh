@@ -67,4 +67,17 @@ run_case() {
 run_case lf $'\n'
 run_case crlf $'\r\n'
 
+# lines at the start that continue no field are the message's too: an
+# edited copy keeps them, ahead of every field (none becomes part of one)
+begin stray "an edited copy keeps the lines that continue no field"
+reset_home
+set_script 'require "editheader";
+addheader "X-Edit" "one";'
+printf ' stray\n\tmore\nSubject: s\n\nbody\n' >"$T/msg-stray"
+printf ' stray\n\tmore\nX-Edit: one\nSubject: s\n\nbody\n' >"$T/want-stray"
+deliver <"$T/msg-stray"
+expect_rc 0
+expect_bytes INBOX "$T/want-stray"
+expect_tmp_empty
+
 finish

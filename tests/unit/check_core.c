@@ -1287,6 +1287,48 @@ START_TEST(test_regex_linear)
 }
 END_TEST
 
+/* Each header edit makes the next reader rebuild the view of every field
+ * (mail/message.c): edits and readers taking turns cost the square of the
+ * fields. The edits are charged instructions for that work, so
+ * max-instructions bounds it as it bounds any other loop of work. */
+START_TEST(test_editheader_work_bounded)
+{
+	struct sv_buf msg = SV_BUF_INIT, src = SV_BUF_INIT;
+	for (int i = 0; i < 3000; i++)
+		sv_buf_printf(&msg, "X-F%d: v\n", i);
+	sv_buf_puts(&msg, "\nbody\n");
+	sv_buf_puts(&src, "require \"editheader\";\n");
+	for (int i = 0; i < 3000; i++)
+		sv_buf_puts(&src, "addheader \"A\" \"\";deleteheader \"B\";\n");
+	struct sv_binary *bin = compile_load(src.p, NULL);
+	struct sv_msg *m = sv_msg_new(msg.p, msg.len);
+	struct sv_envelope env = {.from = "a@b.c", .to = "d@e.f"};
+	struct sv_result res;
+	sv_result_init(&res, NULL);
+	struct sv_vm vm;
+	ck_assert_int_eq(sv_vm_run(&vm, bin, m, &env, &res, NULL), SV_LIMIT);
+	ck_assert_ptr_nonnull(strstr(vm.error.p, "max-instructions"));
+	sv_vm_cleanup(&vm);
+	sv_result_free(&res);
+	sv_msg_free(m);
+	sv_bin_free(bin);
+	/* a few edits on that message are cheap */
+	bin = compile_load("require \"editheader\";\naddheader \"A\" \"1\";\n"
+			   "deleteheader \"X-F7\";\naddheader :last \"B\" \"2\";\n",
+			   NULL);
+	m = sv_msg_new(msg.p, msg.len);
+	sv_result_init(&res, NULL);
+	ck_assert_int_eq(sv_vm_run(&vm, bin, m, &env, &res, NULL), SV_OK);
+	ck_assert_uint_eq(sv_msg_version(m), 3);
+	sv_vm_cleanup(&vm);
+	sv_result_free(&res);
+	sv_msg_free(m);
+	sv_bin_free(bin);
+	sv_buf_free(&msg);
+	sv_buf_free(&src);
+}
+END_TEST
+
 static int no_thread(pthread_t *th, const pthread_attr_t *attr, void *(*start)(void *), void *arg)
 {
 	(void)th;
@@ -1508,6 +1550,7 @@ static Suite *core_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_run, 0, sizeof run_cases / sizeof *run_cases);
 	tcase_add_test(tc, test_regex_linear);
+	tcase_add_test(tc, test_editheader_work_bounded);
 	tcase_add_test(tc, test_regex_thread_fails);
 	tcase_add_test(tc, test_run_twice);
 	tcase_add_test(tc, test_runtime_error_bounded);

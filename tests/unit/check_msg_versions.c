@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mail/mail-private.h"
 #include "mail/message.h"
 
 static struct sv_msg *msg(const char *s)
@@ -154,6 +155,38 @@ START_TEST(test_no_separator)
 }
 END_TEST
 
+/* Lines at the very start that continue no field (they begin with white
+ * space) belong to no field the view shows, yet they are the message's:
+ * every version keeps them, ahead of every field, so that none of them
+ * becomes the continuation of an added field. */
+START_TEST(test_leading_continuation)
+{
+	struct sv_msg *m = msg(" stray\n\tmore\nA: 1\n\nbody\n");
+	add(m, "X", "y", false);
+	add(m, "Z", "w", true);
+	render_is(m, 2, " stray\n\tmore\nX: y\nA: 1\nZ: w\n\nbody\n");
+	struct sv_hdr *a = sv_msg_header(m, "A", 1);
+	ck_assert_uint_eq(sv_msg_delete_fields(m, &a, 1), 1);
+	render_is(m, 3, " stray\n\tmore\nX: y\nZ: w\n\nbody\n");
+	sv_msg_free(m);
+	/* no field at all: they stay the header's, the body stays the body */
+	m = msg(" stray\nbody line\n");
+	add(m, "X", "y", false);
+	render_is(m, 1, " stray\nX: y\n\nbody line\n");
+	struct sv_msg *again = msg(sv_msg_render(m, 1, NULL));
+	ck_assert_str_eq(sv_msg_header(again, "X", 1)->value, "y");
+	size_t len;
+	ck_assert_str_eq(sv_msg_body(again, &len), "body line\n");
+	sv_msg_free(again);
+	sv_msg_free(m);
+	/* without a line break at the end */
+	m = msg(" stray");
+	add(m, "X", "y", true);
+	render_is(m, 1, " stray\nX: y\n");
+	sv_msg_free(m);
+}
+END_TEST
+
 /* RFC 5293 §4: a value that is not plain unstructured text is encoded:
  * non-ASCII as RFC 2047 words, line breaks become whitespace (no field
  * can be injected), long values folded within 78 columns. */
@@ -212,9 +245,22 @@ START_TEST(test_refusals)
 	ck_assert_int_eq(sv_msg_add_field(m, "Bad Name", 8, "v", 1, false, 0), SV_FAIL);
 	ck_assert_int_eq(sv_msg_add_field(m, "Bad:", 4, "v", 1, false, 0), SV_FAIL);
 	ck_assert_int_eq(sv_msg_add_field(m, "", 0, "v", 1, false, 0), SV_FAIL);
+	/* RFC 5322 §2.1.1: "Name:" must fit a line of 998 */
+	char name[999];
+	memset(name, 'n', sizeof name);
+	ck_assert_int_eq(sv_msg_add_field(m, name, 998, "v", 1, false, 0), SV_FAIL);
 	ck_assert_int_eq(sv_msg_add_field(m, "X", 1, "value", 5, false, 12), SV_LIMIT);
 	ck_assert_uint_eq(sv_msg_version(m), 0);
 	ck_assert_int_eq(sv_msg_add_field(m, "X", 1, "value", 5, false, 100), SV_OK);
+	ck_assert_int_eq(sv_msg_add_field(m, name, 997, "v", 1, false, 0), SV_OK);
+	size_t len;
+	const char *r = sv_msg_render(m, 2, &len);
+	ck_assert_ptr_nonnull(r);
+	for (const char *p = r, *e = r + len; p < e;) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		ck_assert_uint_le((size_t)((nl ? nl : e) - p), 998);
+		p = nl ? nl + 1 : e;
+	}
 	sv_msg_free(m);
 }
 END_TEST
@@ -238,6 +284,55 @@ START_TEST(test_rewind)
 	sv_msg_rewind(m, 0);
 	ck_assert_str_eq(names(m), "A");
 	render_is(m, 0, "A: 1\n\nbody\n");
+	sv_msg_free(m);
+}
+END_TEST
+
+/* The MIME tree is the original's (message.h; RFC 5293 §7 lets a change
+ * of Content-Type leave the parsing alone), however late it is first
+ * built, and its top part's fields outlive every later edit. */
+START_TEST(test_mime_original)
+{
+	struct sv_msg *m = msg("Content-Type: text/html\nA: 1\n\n<b>x</b>\n");
+	struct sv_hdr *ct = sv_msg_header(m, "content-type", 12);
+	ck_assert_uint_eq(sv_msg_delete_fields(m, &ct, 1), 1);
+	add(m, "Content-Type", "image/png", false);
+	ck_assert_uint_eq(sv_msg_header_count(m, "content-type", 12), 1);
+	const struct sv_mime_part *p = sv_msg_mime(m);
+	ck_assert_str_eq(p->type, "text");
+	ck_assert_str_eq(p->subtype, "html");
+	/* the view the tree could have pointed into is rebuilt, freed */
+	add(m, "X", "1", true);
+	ck_assert_uint_eq(sv_msg_header_count(m, "X", 1), 1);
+	ck_assert_uint_eq(p->nhdrs, 2);
+	ck_assert_uint_eq(p->hdrs[0].namelen, 12);
+	ck_assert(memcmp(p->hdrs[0].name, "Content-Type", 12) == 0);
+	ck_assert_str_eq(p->hdrs[1].value, "1");
+	sv_msg_free(m);
+}
+END_TEST
+
+/* A delivery renders each version an action carries, up to one per
+ * action: the message holds one rendering at a time, so a large message
+ * with many versions costs one copy, not one per version. */
+START_TEST(test_render_held_once)
+{
+	struct sv_msg *m = msg("A: 1\n\nbody\n");
+	for (int i = 0; i < 30; i++)
+		add(m, "X", "v", true);
+	for (unsigned v = 1; v <= 30; v++) {
+		size_t len;
+		ck_assert_ptr_nonnull(sv_msg_render(m, v, &len));
+		ck_assert_uint_eq(len, 11 + 5 * v);
+	}
+	/* the last one only */
+	ck_assert_ptr_nonnull(m->renders);
+	ck_assert_uint_eq(m->renders->version, 30);
+	render_is(m, 7, "A: 1\nX: v\nX: v\nX: v\nX: v\nX: v\nX: v\nX: v\n\nbody\n");
+	/* a rewind past the one held drops it; the version made again is new */
+	sv_msg_rewind(m, 5);
+	add(m, "Y", "w", false);
+	render_is(m, 6, "Y: w\nA: 1\nX: v\nX: v\nX: v\nX: v\nX: v\n\nbody\n");
 	sv_msg_free(m);
 }
 END_TEST
@@ -267,10 +362,13 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_delete);
 	tcase_add_test(tc, test_crlf);
 	tcase_add_test(tc, test_no_separator);
+	tcase_add_test(tc, test_leading_continuation);
 	tcase_add_test(tc, test_value_encoding);
 	tcase_add_test(tc, test_added_addresses);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_rewind);
+	tcase_add_test(tc, test_mime_original);
+	tcase_add_test(tc, test_render_held_once);
 	tcase_add_test(tc, test_many_edits);
 	suite_add_tcase(s, tc);
 	return s;
