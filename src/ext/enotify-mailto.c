@@ -17,7 +17,8 @@
  * list the URI's recipients (Bcc ones are only envelope recipients);
  * Subject is :message, else the URI's subject, else the triggering
  * message's subject; the body is the URI's body, else the text of
- * :message (or the default message); "Auto-Submitted: auto-notified";
+ * :message (or the default message); "Auto-Submitted: auto-notified"
+ * with owner-email (§2.7.1);
  * :importance 1 and 3 become Importance high and low. Its own Date and
  * Message-ID; the envelope sender is null, so it never bounces back into
  * a loop. No notification is sent about a message that is itself
@@ -313,6 +314,37 @@ static bool from_address(const struct sv_exec_ctx *c, const struct sv_notify *n,
 	return true;
 }
 
+/*
+ * RFC 5436 §2.7.1: "auto-notified" names the owner of the script, with
+ * owner-email (the recipient whose mail this is) or, when there is none,
+ * owner-token (an opaque stand-in made from the notification's From); at
+ * least one of the two is required.
+ */
+static void auto_submitted_field(const struct sv_exec_ctx *c, const char *from,
+				 struct sv_buf *out)
+{
+	const struct sv_envelope *env = c->env;
+	const char *owner = c->recipient && *c->recipient ? c->recipient
+			    : env ? (env->final_to ? env->final_to : env->to) : NULL;
+	struct sv_buf addr = SV_BUF_INIT;
+	sv_buf_reset(out);
+	if (owner && *owner && sv_redirect_address(owner, strlen(owner), &addr)) {
+		sv_buf_puts(out, "auto-notified; owner-email=\"");
+		for (size_t i = 0; i < addr.len; i++) {
+			if (addr.p[i] == '"' || addr.p[i] == '\\')
+				sv_buf_putc(out, '\\');
+			sv_buf_putc(out, addr.p[i]);
+		}
+		sv_buf_putc(out, '"');
+	} else {
+		uint64_t h = 0xcbf29ce484222325ull;
+		for (const char *p = from ? from : ""; *p; p++)
+			h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+		sv_buf_printf(out, "auto-notified; owner-token=%016llx", (unsigned long long)h);
+	}
+	sv_buf_free(&addr);
+}
+
 static enum sv_status compose(const struct sv_exec_ctx *c, struct sv_notify *n,
 			      const struct mailto *u, struct sv_msg *m, struct sv_buf *err)
 {
@@ -355,7 +387,8 @@ static enum sv_status compose(const struct sv_exec_ctx *c, struct sv_notify *n,
 			sv_compose_header(&cmp, "Subject", text.p, text.len);
 	}
 	sv_compose_message_id(&cmp, host);
-	sv_compose_header(&cmp, "Auto-Submitted", "auto-notified", 13);
+	auto_submitted_field(c, from.p, &list);
+	sv_compose_header(&cmp, "Auto-Submitted", list.p, list.len);
 	if (n->importance == 1)
 		sv_compose_header(&cmp, "Importance", "high", 4);
 	else if (n->importance == 3)

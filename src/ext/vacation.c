@@ -543,8 +543,14 @@ static enum sv_status op_vacation(struct sv_vm *vm, const struct sv_operands *op
 	} else {
 		struct sv_hdr *h = sv_msg_header(vm->msg, "subject", 7);
 		size_t len = 0;
-		const char *s = h ? sv_msg_header_decoded(vm->msg, h, &len) : "";
-		sv_compose_reply_subject(&subj, "Auto: ", s, len);
+		if (h) {
+			const char *s = sv_msg_header_decoded(vm->msg, h, &len);
+			sv_compose_reply_subject(&subj, "Auto: ", s, len);
+		} else {
+			/* §5.2: a fixed subject when the original has no Subject
+			   field, not "Auto: " and nothing */
+			sv_buf_puts(&subj, "Automated reply");
+		}
 	}
 	/* the original's subject is the sender's to choose: one that could
 	   not be written into the reply is cut (at a character) rather than

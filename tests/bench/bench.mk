@@ -9,17 +9,22 @@
 ## alone, SIZES="1 100" by default).
 ## tests/bench/differential.sh compares sift's actions with Pigeonhole's on
 ## every message (see tests/bench/DIFFERENCES.md); "make bench-differential".
+## tests/bench/differential-ext.sh compares the extensions on small corner-case
+## scripts (tests/bench/differential-ext/); "make bench-differential-ext".
 ## tests/bench/lda.sh: messages per second of sieve-deliver doing real Maildir
 ## delivery beside dovecot-lda, one process per message ("make bench" runs it
 ## last; "make bench-lda" alone; SAMPLE, RUNS, LDA_SCRIPTS as in lda.sh).
 EXTRA_DIST += tests/bench/bench.sh tests/bench/differential.sh tests/bench/DIFFERENCES.md \
-	tests/bench/memory.sh tests/bench/lda.sh
+	tests/bench/memory.sh tests/bench/lda.sh tests/bench/differential-ext.sh \
+	tests/bench/differential-ext.py tests/bench/differential-ext/cases.txt \
+	tests/bench/differential-ext/messages.txt tests/bench/differential-ext/known.txt
 
 GEN_CORPUS = $(abs_top_srcdir)/../shared/bench/gen-corpus
 BENCH_ROOT = $(abs_top_builddir)/bench-root
 BENCH_WORK = $(abs_top_builddir)/bench-work
 
-.PHONY: bench bench-install bench-differential bench-memory bench-lda bench-lda-run
+.PHONY: bench bench-install bench-differential bench-differential-ext bench-memory bench-lda \
+	bench-lda-run
 
 # Installed binaries, not libtool wrappers, are timed.
 bench-install: all
@@ -57,3 +62,8 @@ bench-differential: bench-install
 	LD_LIBRARY_PATH="$(BENCH_ROOT)$(libdir)$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" \
 	bash "$(abs_top_srcdir)/tests/bench/differential.sh" -w "$(BENCH_WORK)/differential" \
 	  "$${CORPUS:-$(BENCH_WORK)/corpus}"
+
+# sift (build folder) against Pigeonhole on the extension corner cases.
+bench-differential-ext: all
+	SIFT_TEST="$(abs_top_builddir)/sieve-test" \
+	bash "$(abs_top_srcdir)/tests/bench/differential-ext.sh"
