@@ -1105,13 +1105,30 @@ static void scope_collect(struct sv_validator *v, const struct sv_ast_node *t, b
 	}
 }
 
+/* Would scope_collect enable anything? (Almost no block needs a scope:
+ * only one under an ihave does, so the common case allocates nothing.) */
+static bool scope_needed(const struct sv_validator *v, const struct sv_ast_node *t)
+{
+	if (streq(t->id, "allof") && t->test_list) {
+		for (const struct sv_ast_node *s = t->tests; s; s = s->next)
+			if (scope_needed(v, s))
+				return true;
+		return false;
+	}
+	const struct sv_vnode *vn = sv_vnode(t);
+	for (size_t i = 0; vn && i < vn->nimplies; i++)
+		if (!v->enabled[vn->implies[i]->index])
+			return true;
+	return false;
+}
+
 void sv_validator_scope_enter(struct sv_validator *v, const struct sv_ast_node *t,
 			      struct sv_vscope *sc)
 {
 	size_t n = sv_ext_count();
 	sc->active = false;
 	sc->enabled = NULL;
-	if (!t)
+	if (!t || !scope_needed(v, t))
 		return;
 	bool *saved = sv_malloc(n * sizeof *saved);
 	memcpy(saved, v->enabled, n * sizeof *saved);
