@@ -18,6 +18,7 @@
 #include "vm/binary.h"
 
 struct sv_msg;
+struct sv_mime_part;
 struct sv_result;
 struct sv_run; /* the delivery this run belongs to (delivery/run.h) */
 struct sv_script_resolver; /* delivery/scripts.h */
@@ -172,6 +173,10 @@ struct sv_vm {
 	   prepared value and its units (reused by every value), and the
 	   prepared keys that are not cached (reused by every test) */
 	struct sv_buf match_canon[3];
+	/* The MIME part a foreverypart loop (RFC 5703 §3) is at: tests with
+	   :mime, replace and enclose work on it; NULL for the message itself
+	   (every test outside such a loop). */
+	struct sv_mime_part *part;
 };
 
 /*
