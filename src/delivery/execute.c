@@ -220,6 +220,19 @@ enum sv_status sv_dlv_redirect_prepare(struct sv_txn *t, struct sv_action *a, st
 	return st;
 }
 
+struct sv_msg *sv_dlv_exec_message(const struct sv_exec_ctx *c)
+{
+	if (c->message && sv_msg_version(c->message) == 0)
+		return c->message;
+	return sv_msg_new_borrowed(c->msg ? c->msg : "", c->msg ? c->len : 0);
+}
+
+void sv_dlv_exec_message_done(const struct sv_exec_ctx *c, struct sv_msg *m)
+{
+	if (m != c->message)
+		sv_msg_free(m);
+}
+
 enum sv_status sv_dlv_send_commit(struct sv_txn *t, struct sv_action *a, const char *what,
 				  const char *to, size_t tolen, struct sv_buf *err)
 {

@@ -111,6 +111,13 @@ void sv_dlv_store_release(struct sv_txn *t, struct sv_action *a);
 /* The steps of redirect (RFC 5228 §4.2): the message as it is, the envelope
  * sender kept, to a->target through the submission interface. */
 enum sv_status sv_dlv_redirect_prepare(struct sv_txn *t, struct sv_action *a, struct sv_buf *err);
+/* The delivered message as it arrived, parsed, for an action that writes
+ * about it (reject's MDN, a notification): the scripts' own parse when
+ * no script edited it, else a parse of the bytes as they arrived (read
+ * in place where they allow it). Release with sv_dlv_exec_message_done. */
+struct sv_msg *sv_dlv_exec_message(const struct sv_exec_ctx *c);
+void sv_dlv_exec_message_done(const struct sv_exec_ctx *c, struct sv_msg *m);
+
 /* For action kinds that hand a message to the submission in prepare
  * (a->txn its handle, NULL when nothing was to be sent): commit lets it go
  * (a failure is "failed to WHAT <TO>: why", TO left out when NULL),

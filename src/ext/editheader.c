@@ -136,16 +136,7 @@ static enum sv_status check_name(struct sv_vm *vm, const char *cmd, const struct
  * max-instructions must bound as it bounds every other work. */
 static enum sv_status charge_views(struct sv_vm *vm, const char *cmd)
 {
-	vm->shared->steps += sv_msg_take_view_work(vm->msg) / VIEW_FIELDS_PER_STEP;
-	uint64_t max = vm->settings ? vm->settings->max_instructions : 0;
-	if (max && vm->shared->steps > max) {
-		sv_vm_error(vm,
-		            "%s: the header edits cost more than %llu instructions "
-		            "(max-instructions)",
-		            cmd, (unsigned long long)max);
-		return SV_LIMIT;
-	}
-	return SV_OK;
+	return sv_vm_charge(vm, sv_msg_take_view_work(vm->msg) / VIEW_FIELDS_PER_STEP, cmd);
 }
 
 /* §4: addheader [":last"] <field-name> <value> */

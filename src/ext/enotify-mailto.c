@@ -414,13 +414,13 @@ static enum sv_status mailto_prepare(struct sv_txn *t, struct sv_notify *n, void
 {
 	const struct sv_exec_ctx *c = t->c;
 	*txn_r = NULL;
-	struct sv_msg *m = sv_msg_new(c->msg ? c->msg : "", c->msg ? c->len : 0);
+	struct sv_msg *m = sv_dlv_exec_message(c);
 	if (auto_submitted(m)) {
-		sv_msg_free(m);
+		sv_dlv_exec_message_done(c, m);
 		return SV_OK; /* RFC 5436 §2.7.1: never about automatic mail */
 	}
 	if (!c->submit) {
-		sv_msg_free(m);
+		sv_dlv_exec_message_done(c, m);
 		sv_buf_puts(err, "cannot send notification: no way to send mail here");
 		return SV_FAIL;
 	}
@@ -448,7 +448,7 @@ static enum sv_status mailto_prepare(struct sv_txn *t, struct sv_notify *n, void
 	}
 	sv_buf_free(&why);
 	sv_arena_free(u.ar);
-	sv_msg_free(m);
+	sv_dlv_exec_message_done(c, m);
 	return st;
 }
 

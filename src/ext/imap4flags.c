@@ -240,22 +240,12 @@ static enum sv_status op_hasflag(struct sv_vm *vm, const struct sv_operands *ops
 			struct sv_str name;
 			if ((st = sv_vm_list_item(vm, ops->pos[0].idx, i, &name)) != SV_OK)
 				return st;
-			for (size_t k = 0; k < vm->bin->nvars; k++) {
-				/* a name the script declared global (RFC 6609
-				   §3.3) is kept as "global.NAME" */
-				const char *vn = vm->bin->varnames[k];
-				size_t vl = strlen(vn);
-				if (vl > 7 && sv_ascii_ieq(vn, 7, "global.", 7) &&
-				    !sv_ascii_ieq(vn, vl, name.p, name.len)) {
-					vn += 7;
-					vl -= 7;
-				}
-				if (!sv_ascii_ieq(vn, vl, name.p, name.len))
-					continue;
-				struct sv_str val;
-				sv_vm_var_get(vm, k, &val);
-				match_flags(&m, val.p, val.len);
-			}
+			int k = sv_vm_var_slot(vm, name.p, name.len);
+			if (k < 0)
+				continue;
+			struct sv_str val;
+			sv_vm_var_get(vm, (uint64_t)k, &val);
+			match_flags(&m, val.p, val.len);
 		}
 	}
 	return sv_match_end(&m, &vm->test);

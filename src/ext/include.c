@@ -223,8 +223,7 @@ static enum sv_status op_include(struct sv_vm *vm, const struct sv_operands *ops
 	uint64_t max_depth = sv_ext_setting(vm->settings, &sv_ext_include_def, SET_MAX_NESTING);
 	uint64_t max_count = sv_ext_setting(vm->settings, &sv_ext_include_def, SET_MAX_INCLUDES);
 	uint64_t *count = include_count(vm);
-	struct sv_script_resolver *resolver =
-	    vm->run && vm->run->resolver ? vm->run->resolver : vm->opts.resolver;
+	struct sv_script_resolver *resolver = vm->run ? vm->run->resolver : NULL;
 	const struct sv_binary *bin = NULL;
 	bool missing = false;
 	if (sv_vm_is_active(vm, key.p)) {

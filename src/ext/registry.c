@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/utf8.h"
 
@@ -282,4 +283,17 @@ size_t sv_ext_self_check(struct sv_buf *out)
 		}
 	}
 	return problems;
+}
+
+void sv_ext_host_name(char *out, size_t size)
+{
+	if (gethostname(out, size - 1) != 0 || !out[0])
+		strcpy(out, "localhost");
+	out[size - 1] = '\0';
+	for (char *p = out; *p; p++)
+		if (!(sv_ascii_isalpha((unsigned char)*p) || sv_ascii_isdigit((unsigned char)*p) ||
+		      *p == '-' || *p == '.')) {
+			strcpy(out, "localhost");
+			break;
+		}
 }

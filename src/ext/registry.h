@@ -307,6 +307,11 @@ const struct sv_cmp_def *sv_ext_find_comparator(const char *name, size_t len,
 int sv_ext_setting_id(const struct sv_ext_def *e, unsigned local);
 uint64_t sv_ext_setting(const struct sv_settings *s, const struct sv_ext_def *e, unsigned local);
 
+/* The host's name as the mail extensions generate names it (Message-ID,
+ * Reporting-UA): gethostname(), "localhost" when there is none or it is
+ * no plain DNS name. size must be at least 10. */
+void sv_ext_host_name(char *out, size_t size);
+
 /* Check the descriptors (unique names, parsable signatures); returns the
  * number of problems, each described in out. */
 size_t sv_ext_self_check(struct sv_buf *out);

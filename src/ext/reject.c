@@ -98,19 +98,6 @@ static bool null_sender(const char *from)
 	return !from || !*from || strcmp(from, "<>") == 0;
 }
 
-void sv_ext_host_name(char *out, size_t size)
-{
-	if (gethostname(out, size - 1) != 0 || !out[0])
-		strcpy(out, "localhost");
-	out[size - 1] = '\0';
-	for (char *p = out; *p; p++)
-		if (!(sv_ascii_isalpha((unsigned char)*p) || sv_ascii_isdigit((unsigned char)*p) ||
-		      *p == '-' || *p == '.')) {
-			strcpy(out, "localhost");
-			break;
-		}
-}
-
 static enum sv_status reject_prepare(struct sv_txn *t, struct sv_action *a, struct sv_buf *err)
 {
 	const struct sv_exec_ctx *c = t->c;
@@ -136,7 +123,7 @@ static enum sv_status reject_prepare(struct sv_txn *t, struct sv_action *a, stru
 		sv_buf_printf(&pm, "postmaster@%s", host);
 		rcpt = pm.p;
 	}
-	struct sv_msg *m = sv_msg_new(c->msg ? c->msg : "", c->msg ? c->len : 0);
+	struct sv_msg *m = sv_dlv_exec_message(c);
 	struct sv_compose_mdn mdn = {
 	    .orig = m,
 	    .reason = d->reason,
@@ -158,7 +145,7 @@ static enum sv_status reject_prepare(struct sv_txn *t, struct sv_action *a, stru
 		sv_buf_reset(&d->mdn);
 		st = sv_compose_mdn(&mdn, &ids, (size_t)d->max_size, &d->mdn);
 	}
-	sv_msg_free(m);
+	sv_dlv_exec_message_done(c, m);
 	struct sv_buf why = SV_BUF_INIT;
 	if (st != SV_OK) {
 		sv_buf_printf(&why, "cannot compose the rejection (%s)",

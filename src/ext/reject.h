@@ -28,10 +28,6 @@ enum sv_status sv_reject_op(struct sv_vm *vm, const struct sv_operands *ops);
  * then refuses the message instead of executing the result: nothing is
  * filed and nothing sent. false when the result holds no rejection.
  */
-/* The host's name as the mail sift generates names it (Message-ID,
- * Reporting-UA): gethostname(), "localhost" when there is none or it is
- * no plain DNS name. Shared with enotify's mailto method. */
-void sv_ext_host_name(char *out, size_t size);
 
 #define SV_REJECT_LINE_MAX 480
 bool sv_reject_refusal(const struct sv_result *r, struct sv_buf *out);

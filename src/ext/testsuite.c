@@ -15,8 +15,9 @@
  * metadata), so tests such as mailboxexists or metadata see the test
  * store and the annotations test_imap_metadata_set gave.
  *
- * Not done yet: include paths (no include extension), per-extension
- * reload (settings are engine wide, so :extension reloads everything).
+ * Included scripts come from included/ and included-global/ beside the
+ * test file. test_config_reload :extension reloads every extension's
+ * settings: they are kept engine wide.
  */
 #include "ext/testsuite.h"
 
@@ -105,7 +106,6 @@ struct ts_state {
 	/* include's folders (TESTSUITE.md): included/, included-global/ */
 	char *incdir[2];
 	struct sv_script_resolver resolver;      /* of test_script_run and the like */
-	struct sv_script_resolver file_resolver; /* of the test file itself */
 	char **errors;
 	size_t nerrors;
 	/* blocks */
@@ -1047,7 +1047,6 @@ static void state_free(struct ts_state *t)
 {
 	errors_clear();
 	sv_dlv_resolver_free(&t->resolver);
-	sv_dlv_resolver_free(&t->file_resolver);
 	sv_free(t->incdir[0]);
 	sv_free(t->incdir[1]);
 	if (t->store)
@@ -1119,11 +1118,8 @@ static void run_case(const char *path)
 	struct sv_run run;
 	run_init(&run);
 	struct sv_vm vm;
-	/* include in the test file itself: its included/ folders too */
-	sv_dlv_resolver_init(&ts->file_resolver, ts->incdir[0], ts->incdir[1], &ts->settings);
-	ts->file_resolver.no_save = true;
-	struct sv_vm_options vo = {.settings = &ts->settings, .run = &run,
-	                           .resolver = &ts->file_resolver};
+	/* include in the test file itself: the run's resolver (run_init) */
+	struct sv_vm_options vo = {.settings = &ts->settings, .run = &run};
 	fflush(stdout);
 	enum sv_status st = sv_vm_run(&vm, bin, ts->msg, &ts->env, &ts->result, &vo);
 	fflush(stdout);

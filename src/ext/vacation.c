@@ -365,10 +365,8 @@ static enum sv_status message_id(struct sv_compose *c, const char *from)
 	if (at && host_name(at + 1))
 		return sv_compose_message_id(c, at + 1);
 	char host[256];
-	if (gethostname(host, sizeof host - 1) != 0)
-		host[0] = '\0';
-	host[sizeof host - 1] = '\0';
-	return sv_compose_message_id(c, host_name(host) ? host : "localhost");
+	sv_ext_host_name(host, sizeof host);
+	return sv_compose_message_id(c, host);
 }
 
 static enum sv_status op_vacation(struct sv_vm *vm, const struct sv_operands *ops)

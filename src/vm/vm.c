@@ -613,6 +613,23 @@ static bool global_name(const char *name)
 	return strncmp(name, "global.", 7) == 0;
 }
 
+int sv_vm_var_slot(const struct sv_vm *vm, const char *name, size_t len)
+{
+	/* the script's own variable of that name first, then the global one
+	   it declared (kept as "global.NAME", RFC 6609 §3.3) */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t k = 0; k < vm->bin->nvars; k++) {
+			const char *vn = vm->bin->varnames[k];
+			if (pass && !global_name(vn))
+				continue;
+			if (pass)
+				vn += 7;
+			if (sv_ascii_ieq(vn, strlen(vn), name, len))
+				return (int)k;
+		}
+	return -1;
+}
+
 static struct sv_buf *global_slot(struct sv_vm_shared *sh, const char *name, bool add)
 {
 	for (size_t i = 0; i < sh->nglobals; i++)
@@ -692,6 +709,18 @@ static void frame_init(struct sv_vm *vm, struct sv_vm *parent, const struct sv_b
 	if (vm->opts.script_key)
 		vm->key = sv_strdup(vm->opts.script_key);
 	globals_in(vm);
+}
+
+enum sv_status sv_vm_charge(struct sv_vm *vm, uint64_t n, const char *what)
+{
+	struct sv_vm_shared *sh = vm->shared;
+	uint64_t max = vm->settings->max_instructions;
+	sh->steps += n;
+	if (sh->steps <= max)
+		return SV_OK;
+	sv_vm_error(vm, "%s: script executed more than %llu instructions (max-instructions)", what,
+		    (unsigned long long)max);
+	return SV_LIMIT;
 }
 
 /* Run the frame's instructions; budgets count over every frame. */

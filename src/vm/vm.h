@@ -21,7 +21,6 @@ struct sv_msg;
 struct sv_mime_part;
 struct sv_result;
 struct sv_run; /* the delivery this run belongs to (delivery/run.h) */
-struct sv_script_resolver; /* delivery/scripts.h */
 
 /* The envelope of one delivery (RFC 5228 §5.4). NUL-terminated strings;
  * from "" is the null sender; NULL means unknown. */
@@ -117,9 +116,6 @@ struct sv_vm_options {
 	 * includes itself, directly or not, is an error): "personal:NAME"
 	 * or "global:NAME" as sv_vm_include keys it; NULL: none known. */
 	const char *script_key;
-	/* Where include finds scripts when the run has no resolver (the
-	 * test-suite runner's own file runs outside a delivery); NULL: none. */
-	struct sv_script_resolver *resolver;
 };
 
 /* What the frames of one run share (RFC 6609 §3: an included script
@@ -199,6 +195,14 @@ void sv_vm_cleanup(struct sv_vm *vm);
  * runtime error in the child is an error of vm (and so of the whole run);
  * stop in the child stops vm too, return only the child.
  */
+/*
+ * Charge work an operation did beyond its own instruction (n more
+ * instructions' worth) to the run's max-instructions budget, the one the
+ * interpreter loop counts: SV_LIMIT with a runtime error naming what
+ * when the budget is spent.
+ */
+enum sv_status sv_vm_charge(struct sv_vm *vm, uint64_t n, const char *what);
+
 enum sv_status sv_vm_include(struct sv_vm *vm, const struct sv_binary *bin, const char *key);
 /* Has the script of that key run in this run (include :once)? */
 bool sv_vm_was_included(const struct sv_vm *vm, const char *key);
@@ -232,6 +236,10 @@ void **sv_vm_ext_state(struct sv_vm *vm, const struct sv_ext_def *ext);
 /* Variables (RFC 5229). */
 enum sv_status sv_vm_var_set(struct sv_vm *vm, uint64_t slot, const char *p, size_t len);
 void sv_vm_var_get(struct sv_vm *vm, uint64_t slot, struct sv_str *out);
+/* The slot of the variable a script names at run time (imap4flags'
+ * variable lists): its own of that name, else the global one it declared;
+ * -1 when it has none. */
+int sv_vm_var_slot(const struct sv_vm *vm, const char *name, size_t len);
 
 /*
  * The matching core shared by every test (RFC 5228 §2.7): compares each
