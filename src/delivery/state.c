@@ -678,9 +678,8 @@ static int sq_version(struct sq_state *q, int *version_r)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* Open the database and bring it to our schema. An SQLite result code:
- * SQLITE_OK, or what went wrong, described in err. */
-static int sq_setup(struct sq_state *q, struct sv_buf *err)
+/* Open the database and bring it to our schema, once. */
+static int sq_setup_once(struct sq_state *q, struct sv_buf *err)
 {
 	int rc =
 	    sq.sqlite3_open_v2(q->path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -718,6 +717,29 @@ static int sq_setup(struct sq_state *q, struct sv_buf *err)
 		return SQLITE_ERROR;
 	}
 	return SQLITE_OK;
+}
+
+/* Open the database and bring it to our schema. An SQLite result code:
+ * SQLITE_OK, or what went wrong, described in err. Two deliveries that
+ * open a new database at once race to switch it to WAL and to create the
+ * schema, and SQLite answers the loser "locked" there without waiting in
+ * its busy handler: the loser tries again, within the busy timeout. */
+static int sq_setup(struct sq_state *q, struct sv_buf *err)
+{
+	uint64_t start = monotonic_ms();
+	unsigned pause = 5;
+	for (;;) {
+		sv_buf_reset(err);
+		int rc = sq_setup_once(q, err);
+		int primary = rc & 0xff;
+		if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) ||
+		    monotonic_ms() - start >= q->base.o.busy_timeout_ms)
+			return rc;
+		sq_close_db(q);
+		sleep_ms(pause);
+		if (pause < 100)
+			pause *= 2;
+	}
 }
 
 /* Rename a damaged database aside (with its log) so that a new one can
